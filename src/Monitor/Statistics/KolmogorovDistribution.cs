@@ -122,7 +122,7 @@ internal static class KolmogorovDistribution
 
         if (n == 1)
         {
-            return d;
+            return 1.0 - d;
         }
 
         if (d == 0.0)
