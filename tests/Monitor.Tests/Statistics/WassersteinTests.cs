@@ -1,0 +1,64 @@
+using EdgeSentinel.Monitor.Statistics;
+using EdgeSentinel.Monitor.Tests.Statistics.Fixtures;
+
+namespace EdgeSentinel.Monitor.Tests.Statistics;
+
+// Reference values: scipy.stats.wasserstein_distance of SciPy 1.10.1 (Fixtures/generate_scipy_reference.py).
+public sealed class WassersteinTests
+{
+    public static TheoryData<string> CaseNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (WassersteinCase c in ScipyReferenceCases.Wasserstein)
+        {
+            data.Add(c.Name);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void Distance_ScipyWassersteinDistance_Matches(string name)
+    {
+        WassersteinCase c = Array.Find(ScipyReferenceCases.Wasserstein, x => x.Name == name)!;
+
+        double actual = c.UWeights is null
+            ? Wasserstein.Distance(c.U, c.V)
+            : Wasserstein.Distance(c.U, c.UWeights, c.V, c.VWeights!);
+
+        // 1e-12 absolute + 1e-12 relative: sums of |ΔF|·Δx in a different order than NumPy's; Cauchy
+        // samples make the value large, hence the relative part.
+        NumericAssert.Close(c.Distance, actual, 1e-12, 1e-12, name);
+    }
+
+    [Fact]
+    public void Distance_UnitWeights_EqualsUnweighted()
+    {
+        var random = new Random(5);
+        double[] u = Enumerable.Range(0, 50).Select(_ => random.NextDouble()).ToArray();
+        double[] v = Enumerable.Range(0, 70).Select(_ => random.NextDouble() * 2).ToArray();
+        double[] ones = Enumerable.Repeat(1.0, 70).ToArray();
+
+        Assert.Equal(Wasserstein.Distance(u, v), Wasserstein.Distance(u, ones.AsSpan(0, 50), v, ones), 14);
+    }
+
+    [Fact]
+    public void Distance_ShiftedSample_EqualsShift()
+    {
+        double[] u = [0.5, 1.5, 4.0, 7.25];
+        double[] v = u.Select(x => x + 3.0).ToArray();
+        Assert.Equal(3.0, Wasserstein.Distance(u, v), 14);
+    }
+
+    [Fact]
+    public void Distance_InvalidInput_Throws()
+    {
+        double[] ok = [1, 2];
+        Assert.Equal("u", Assert.Throws<ArgumentException>(() => Wasserstein.Distance([], ok)).ParamName);
+        Assert.Equal("v", Assert.Throws<ArgumentException>(() => Wasserstein.Distance(ok, [double.NaN])).ParamName);
+        Assert.Equal("uWeights", Assert.Throws<ArgumentException>(() => Wasserstein.Distance(ok, [1.0], ok, [1.0, 1.0])).ParamName);
+        Assert.Equal("vWeights", Assert.Throws<ArgumentException>(() => Wasserstein.Distance(ok, [1.0, 1.0], ok, [-1.0, 2.0])).ParamName);
+        Assert.Equal("uWeights", Assert.Throws<ArgumentException>(() => Wasserstein.Distance(ok, [0.0, 0.0], ok, [1.0, 1.0])).ParamName);
+    }
+}
