@@ -58,7 +58,7 @@ internal static class MultipleTesting
         double running = 1.0;
         for (int i = m; i >= 1; i--)
         {
-            running = Math.Min(running, sorted[i - 1] * m / i);
+            running = Math.Min(running, sorted[i - 1] / ((double)i / m)); // statsmodels: p / ecdffactor
             adjusted[order[i - 1]] = running;
             rejected[order[i - 1]] = i <= k;
         }
