@@ -71,6 +71,14 @@ public sealed class KolmogorovSmirnovTests
     }
 
     [Fact]
+    public void TwoSample_AsymptoticWithOneValueEach_UsesExactInsteadOfScipyNaN()
+    {
+        // round(1·1/2) = 0 leaves SciPy's asymptotic formula undefined (it returns NaN); the exact value is 1.
+        TestResult r = KolmogorovSmirnov.TwoSample([0.0], [1.0], KsPValueMethod.Asymptotic);
+        Assert.Equal(new TestResult(1.0, 1.0), r);
+    }
+
+    [Fact]
     public void StatisticSorted_SameAsStatistic()
     {
         var random = new Random(11);
