@@ -126,6 +126,7 @@ public sealed class AlertTracker
             {
                 var cleared = open.Alert with { State = AlertState.Cleared, UpdatedAt = Later(open.Alert.UpdatedAt, now) };
                 _open.Remove(key);
+                ForgetElapsedCooldowns(now);
                 _clearedAt[key] = now;
                 Add(ref transitions, new AlertTransition(cleared, open.Alert.State, AlertState.Cleared));
             }
@@ -219,6 +220,18 @@ public sealed class AlertTracker
             Severity = escalatedSeverity > raised ? escalatedSeverity : raised,
         };
         Add(ref transitions, new AlertTransition(open.Alert, AlertState.Raised, AlertState.Escalated));
+    }
+
+    // Keeps the cooldown table bounded by the keys cleared within the last Cooldown.
+    private void ForgetElapsedCooldowns(DateTimeOffset now)
+    {
+        foreach (var (key, clearedAt) in _clearedAt)
+        {
+            if (now - clearedAt >= _cooldown)
+            {
+                _clearedAt.Remove(key);
+            }
+        }
     }
 
     // A clock that steps backwards must not make an alert invalid (UpdatedAt < RaisedAt).
