@@ -1,0 +1,232 @@
+using System.Runtime.CompilerServices;
+
+namespace EdgeSentinel.Monitor.Detection.Sequential;
+
+/// <summary>
+/// One sequential detector of a single kind per score stream, all sharing one calibrated threshold;
+/// the per-inference path (<see cref="Update"/>) allocates nothing.
+/// </summary>
+/// <remarks>
+/// <para>The detectors' states are kept in flat arrays (one pass per step, no per-stream objects);
+/// each step uses the same recursion as <see cref="TwoSidedCusum"/>, <see cref="PageHinkley"/> and
+/// <see cref="ShiryaevRoberts"/>. <see cref="Statistics"/> holds each stream's statistic on the
+/// statistic scale (h for CUSUM, λ for Page–Hinkley, ln(1 + R) for Shiryaev–Roberts), compared with
+/// <see cref="StatisticThreshold"/>.</para>
+/// <para>An alarm does not reset anything: the caller decides (e.g. <see cref="Reset(int)"/> the
+/// alarming stream after raising an alert). Not thread-safe. Scores must be finite.</para>
+/// </remarks>
+internal sealed class SequentialDetectorBank
+{
+    private readonly double[] _upper;
+    private readonly double[] _lower;
+    private readonly double[] _count;
+    private readonly double[] _mean;
+    private readonly double[] _statistics;
+    private readonly double _halfShiftSquared;
+
+    /// <summary>Creates a bank with a threshold in the kind's natural units (h, λ, or A on R).</summary>
+    public SequentialDetectorBank(SequentialDetectorKind kind, int streamCount, double shiftParameter, double threshold)
+        : this(kind, streamCount, shiftParameter, ToStatisticThreshold(kind, threshold, nameof(threshold)), validateShift: true)
+    {
+        Threshold = threshold;
+    }
+
+    /// <summary>Creates the bank a calibration describes.</summary>
+    public SequentialDetectorBank(SequentialCalibration calibration)
+        : this(ValidateNotNull(calibration).Kind, calibration.StreamCount, calibration.ShiftParameter, calibration.Threshold)
+    {
+    }
+
+    /// <summary>Calibration use: a bank with a threshold on the statistic scale (may be +∞: never alarms).</summary>
+    private SequentialDetectorBank(SequentialDetectorKind kind, int streamCount, double shiftParameter, double statisticThreshold, bool validateShift)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(streamCount, 1);
+        if (validateShift)
+        {
+            SequentialParameters.ValidateShift(shiftParameter, nameof(shiftParameter), positive: kind == SequentialDetectorKind.ShiryaevRoberts);
+        }
+
+        Kind = kind;
+        ShiftParameter = shiftParameter;
+        StatisticThreshold = statisticThreshold;
+        Threshold = kind == SequentialDetectorKind.ShiryaevRoberts
+            ? ShiryaevRoberts.ThresholdFromStatistic(statisticThreshold)
+            : statisticThreshold;
+        _halfShiftSquared = 0.5 * shiftParameter * shiftParameter;
+        _upper = new double[streamCount];
+        _lower = new double[streamCount];
+        _statistics = new double[streamCount];
+        var phState = kind == SequentialDetectorKind.PageHinkley ? streamCount : 0;
+        _count = new double[phState];
+        _mean = new double[phState];
+    }
+
+    /// <summary>The detector kind of every stream.</summary>
+    public SequentialDetectorKind Kind { get; }
+
+    /// <summary>CUSUM allowance k, Page–Hinkley tolerance δ, or Shiryaev–Roberts shift δ (σ units).</summary>
+    public double ShiftParameter { get; }
+
+    /// <summary>The common threshold in the kind's natural units: h, λ, or A on R.</summary>
+    public double Threshold { get; }
+
+    /// <summary>The common threshold on the statistic scale of <see cref="Statistics"/>.</summary>
+    public double StatisticThreshold { get; }
+
+    /// <summary>Number of score streams.</summary>
+    public int StreamCount => _statistics.Length;
+
+    /// <summary>Each stream's current statistic (see remarks for its scale).</summary>
+    public ReadOnlySpan<double> Statistics => _statistics;
+
+    /// <summary>
+    /// Adds one finite standardized score per stream; returns the lowest index of a stream at or
+    /// above the threshold after this step, or −1.
+    /// </summary>
+    public int Update(ReadOnlySpan<double> zScores)
+    {
+        var max = UpdateMax(zScores);
+        return max >= StatisticThreshold ? FirstAlarm() : -1;
+    }
+
+    /// <summary>Adds one score per stream and returns the largest statistic (calibration path).</summary>
+    internal double UpdateMax(ReadOnlySpan<double> zScores)
+    {
+        if (zScores.Length != _statistics.Length)
+        {
+            ThrowLengthMismatch(zScores.Length);
+        }
+
+        return Kind switch
+        {
+            SequentialDetectorKind.Cusum => StepCusum(zScores),
+            SequentialDetectorKind.PageHinkley => StepPageHinkley(zScores),
+            _ => StepShiryaevRoberts(zScores),
+        };
+    }
+
+    /// <summary>Restarts every stream.</summary>
+    public void Reset()
+    {
+        Array.Clear(_upper);
+        Array.Clear(_lower);
+        Array.Clear(_count);
+        Array.Clear(_mean);
+        Array.Clear(_statistics);
+    }
+
+    /// <summary>Restarts one stream (e.g. after its alarm was raised).</summary>
+    public void Reset(int stream)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(stream);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(stream, _statistics.Length);
+        _upper[stream] = 0;
+        _lower[stream] = 0;
+        _statistics[stream] = 0;
+        if (_count.Length != 0)
+        {
+            _count[stream] = 0;
+            _mean[stream] = 0;
+        }
+    }
+
+    /// <summary>A bank that never alarms, for simulating run lengths at every threshold at once.</summary>
+    internal static SequentialDetectorBank ForCalibration(SequentialDetectorKind kind, int streamCount, double shiftParameter) =>
+        new(kind, streamCount, shiftParameter, double.PositiveInfinity, validateShift: true);
+
+    /// <summary>Maps a natural-unit threshold to the statistic scale, validating it.</summary>
+    internal static double ToStatisticThreshold(SequentialDetectorKind kind, double threshold, string name)
+    {
+        if (!Enum.IsDefined(kind))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown detector kind");
+        }
+
+        SequentialParameters.ValidateThreshold(threshold, name);
+        return kind == SequentialDetectorKind.ShiryaevRoberts ? ShiryaevRoberts.StatisticFromThreshold(threshold) : threshold;
+    }
+
+    private double StepCusum(ReadOnlySpan<double> z)
+    {
+        var n = _statistics.Length;
+        var upper = _upper.AsSpan(0, n);
+        var lower = _lower.AsSpan(0, n);
+        var stats = _statistics.AsSpan(0, n);
+        z = z[..n];
+        var k = ShiftParameter;
+        var max = 0.0;
+        for (var i = 0; i < stats.Length; i++)
+        {
+            var s = TwoSidedCusum.Step(ref upper[i], ref lower[i], z[i], k);
+            stats[i] = s;
+            max = Math.Max(max, s);
+        }
+
+        return max;
+    }
+
+    private double StepPageHinkley(ReadOnlySpan<double> z)
+    {
+        var n = _statistics.Length;
+        var upper = _upper.AsSpan(0, n);
+        var lower = _lower.AsSpan(0, n);
+        var count = _count.AsSpan(0, n);
+        var mean = _mean.AsSpan(0, n);
+        var stats = _statistics.AsSpan(0, n);
+        z = z[..n];
+        var delta = ShiftParameter;
+        var max = 0.0;
+        for (var i = 0; i < stats.Length; i++)
+        {
+            var s = PageHinkley.Step(ref count[i], ref mean[i], ref upper[i], ref lower[i], z[i], delta);
+            stats[i] = s;
+            max = Math.Max(max, s);
+        }
+
+        return max;
+    }
+
+    private double StepShiryaevRoberts(ReadOnlySpan<double> z)
+    {
+        var n = _statistics.Length;
+        var upper = _upper.AsSpan(0, n);
+        var lower = _lower.AsSpan(0, n);
+        var stats = _statistics.AsSpan(0, n);
+        z = z[..n];
+        var delta = ShiftParameter;
+        var half = _halfShiftSquared;
+        var max = 0.0;
+        for (var i = 0; i < stats.Length; i++)
+        {
+            var s = ShiryaevRoberts.Step(ref upper[i], ref lower[i], z[i], delta, half);
+            stats[i] = s;
+            max = Math.Max(max, s);
+        }
+
+        return max;
+    }
+
+    private int FirstAlarm()
+    {
+        var stats = _statistics;
+        for (var i = 0; i < stats.Length; i++)
+        {
+            if (stats[i] >= StatisticThreshold)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static SequentialCalibration ValidateNotNull(SequentialCalibration calibration)
+    {
+        ArgumentNullException.ThrowIfNull(calibration);
+        return calibration;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowLengthMismatch(int length) =>
+        throw new ArgumentException($"expected {_statistics.Length} scores (one per stream), got {length} (argument zScores)");
+}
