@@ -36,6 +36,7 @@ public sealed record SequentialCalibration
         double fitMinArl,
         double fitMaxArl,
         int fitPointCount,
+        double scoreClip,
         int simulatedRuns,
         long simulatedScores,
         int streamCount,
@@ -55,6 +56,7 @@ public sealed record SequentialCalibration
         FitMinArl = fitMinArl;
         FitMaxArl = fitMaxArl;
         FitPointCount = fitPointCount;
+        ScoreClip = scoreClip;
         SimulatedRuns = simulatedRuns;
         SimulatedScores = simulatedScores;
         StreamCount = streamCount;
@@ -109,6 +111,9 @@ public sealed record SequentialCalibration
     /// <summary>Number of thresholds in the fit (0 for the direct method).</summary>
     public int FitPointCount { get; }
 
+    /// <summary>Scores are clipped to ±this before each update (+∞: not clipped).</summary>
+    public double ScoreClip { get; }
+
     /// <summary>Simulated runs (each until the bank's first alarm).</summary>
     public int SimulatedRuns { get; }
 
@@ -148,6 +153,7 @@ public sealed record SequentialCalibration
         writer.WriteDouble(FitMinArl);
         writer.WriteDouble(FitMaxArl);
         writer.WriteInt32(FitPointCount);
+        writer.WriteDouble(ScoreClip);
         writer.WriteInt32(SimulatedRuns);
         writer.WriteInt64(SimulatedScores);
         writer.WriteInt32(StreamCount);
@@ -186,6 +192,7 @@ public sealed record SequentialCalibration
         var fitMin = reader.ReadFiniteDouble("fit minimum ARL");
         var fitMax = reader.ReadFiniteDouble("fit maximum ARL");
         var fitPoints = reader.ReadCount("fit point count", 1000);
+        var clip = reader.ReadDouble("score clip");
         var runs = reader.ReadCount("simulated runs", int.MaxValue);
         var scores = reader.ReadInt64("simulated scores");
         var streams = reader.ReadCount("stream count", MaxStreams);
@@ -193,18 +200,18 @@ public sealed record SequentialCalibration
         var block = reader.ReadCount("block length", int.MaxValue);
         var seed = reader.ReadUInt64("seed");
 
-        var candidate = new Fields(kind, shift, threshold, target, estimated, standardError, method, slope, intercept, fitMin, fitMax, fitPoints, runs, scores, streams, rows, block);
+        var candidate = new Fields(kind, shift, threshold, target, estimated, standardError, method, slope, intercept, fitMin, fitMax, fitPoints, clip, runs, scores, streams, rows, block);
         var problem = candidate.FindProblem();
         if (problem is not null)
         {
             throw reader.Fail(start, problem);
         }
 
-        return new SequentialCalibration(kind, shift, threshold, target, estimated, standardError, method, slope, intercept, fitMin, fitMax, fitPoints, runs, scores, streams, rows, block, seed);
+        return new SequentialCalibration(kind, shift, threshold, target, estimated, standardError, method, slope, intercept, fitMin, fitMax, fitPoints, clip, runs, scores, streams, rows, block, seed);
     }
 
     private string? FindProblem() =>
-        new Fields(Kind, ShiftParameter, Threshold, TargetArl, EstimatedArl, EstimatedArlStandardError, Method, FitSlope, FitIntercept, FitMinArl, FitMaxArl, FitPointCount, SimulatedRuns, SimulatedScores, StreamCount, HeldOutRows, BlockLength).FindProblem();
+        new Fields(Kind, ShiftParameter, Threshold, TargetArl, EstimatedArl, EstimatedArlStandardError, Method, FitSlope, FitIntercept, FitMinArl, FitMaxArl, FitPointCount, ScoreClip, SimulatedRuns, SimulatedScores, StreamCount, HeldOutRows, BlockLength).FindProblem();
 
     /// <summary>The validated fields, checked in one place for the constructor and the reader.</summary>
     private readonly record struct Fields(
@@ -220,6 +227,7 @@ public sealed record SequentialCalibration
         double FitMin,
         double FitMax,
         int FitPoints,
+        double Clip,
         int Runs,
         long Scores,
         int Streams,
@@ -286,6 +294,11 @@ public sealed record SequentialCalibration
             else
             {
                 return $"unknown calibration method '{Method}'";
+            }
+
+            if (double.IsNaN(Clip) || Clip <= 0)
+            {
+                return $"score clip {Clip} must be positive (+Infinity: no clipping)";
             }
 
             if (Streams < 1 || Streams > MaxStreams)

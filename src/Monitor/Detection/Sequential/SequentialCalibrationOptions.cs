@@ -19,6 +19,14 @@ public sealed class SequentialCalibrationOptions
     /// <value>Default 1.0: tuned to a 1σ shift. Finite, &gt; 0.</value>
     public double ShiryaevRobertsShift { get; set; } = ShiryaevRoberts.DefaultShift;
 
+    /// <summary>Scores are clipped to ±this (σ units) by the calibrated bank, in calibration and in use.</summary>
+    /// <value>
+    /// Default 4: changes nothing for Gaussian-like scores (|z| &gt; 4 has probability 6·10⁻⁵) and barely
+    /// slows the detection of moderate shifts, but keeps the ARL of heavy-tailed scores from hinging
+    /// on a few extreme held-out values. Positive; +∞ disables clipping.
+    /// </value>
+    public double ScoreClip { get; set; } = 4.0;
+
     /// <summary>Rows per bootstrap block; 1 resamples rows i.i.d., larger keeps autocorrelation (moving blocks).</summary>
     /// <value>Default 1. At least 1 and at most the number of held-out rows.</value>
     public int BlockLength { get; set; } = 1;
@@ -78,6 +86,7 @@ public sealed class SequentialCalibrationOptions
         Check(double.IsFinite(CusumAllowance) && CusumAllowance >= 0, nameof(CusumAllowance), CusumAllowance, "must be finite and >= 0");
         Check(double.IsFinite(PageHinkleyTolerance) && PageHinkleyTolerance >= 0, nameof(PageHinkleyTolerance), PageHinkleyTolerance, "must be finite and >= 0");
         Check(double.IsFinite(ShiryaevRobertsShift) && ShiryaevRobertsShift > 0, nameof(ShiryaevRobertsShift), ShiryaevRobertsShift, "must be finite and > 0");
+        Check(ScoreClip > 0, nameof(ScoreClip), ScoreClip, "must be positive (+Infinity: no clipping)");
         Check(BlockLength >= 1, nameof(BlockLength), BlockLength, "must be >= 1");
         Check(RelativeStandardError > 0 && RelativeStandardError < 1, nameof(RelativeStandardError), RelativeStandardError, "must be in (0, 1)");
         Check(MinRuns >= 20, nameof(MinRuns), MinRuns, "must be >= 20");

@@ -81,7 +81,7 @@ internal static class SequentialCalibrator
         }
 
         var shift = options.ShiftParameterFor(kind);
-        var simulation = new Simulation(kind, heldOutScores.ToArray(), rows, streamCount, shift, options.BlockLength, seed, options.MaxSimulatedScores);
+        var simulation = new Simulation(kind, heldOutScores.ToArray(), rows, streamCount, shift, options.ScoreClip, options.BlockLength, seed, options.MaxSimulatedScores);
         var initialRuns = (int)Math.Clamp(Math.Ceiling(1.0 / (options.RelativeStandardError * options.RelativeStandardError)), options.MinRuns, options.MaxRuns);
         var affordableArl = options.MaxSimulatedScores / (initialRuns * (double)streamCount * CostSafety);
         return targetArl <= affordableArl
@@ -97,7 +97,7 @@ internal static class SequentialCalibrator
         return new SequentialCalibration(
             kind, shift, ToNaturalThreshold(kind, threshold), targetArl, mean, sd / Math.Sqrt(simulation.Paths.Count),
             SequentialCalibration.DirectMethod, 0, 0, 0, 0, 0,
-            simulation.Paths.Count, simulation.UsedScores, simulation.Streams, simulation.Rows, simulation.BlockLength, seed);
+            simulation.ScoreClip, simulation.Paths.Count, simulation.UsedScores, simulation.Streams, simulation.Rows, simulation.BlockLength, seed);
     }
 
     private static SequentialCalibration CalibrateExtrapolated(
@@ -135,7 +135,7 @@ internal static class SequentialCalibrator
         return new SequentialCalibration(
             kind, shift, ToNaturalThreshold(kind, statisticThreshold), targetArl, Math.Exp(intercept + (slope * statisticThreshold)), standardError,
             SequentialCalibration.ExtrapolatedMethod, slope, intercept, Math.Exp(logArls[0]), Math.Exp(logArls[^1]), count,
-            simulation.Paths.Count, simulation.UsedScores, simulation.Streams, simulation.Rows, simulation.BlockLength, seed);
+            simulation.ScoreClip, simulation.Paths.Count, simulation.UsedScores, simulation.Streams, simulation.Rows, simulation.BlockLength, seed);
     }
 
     /// <summary>Simulates until the threshold reaching <paramref name="level"/> is known to the requested relative standard error.</summary>
@@ -221,8 +221,9 @@ internal static class SequentialCalibrator
         private readonly double _shift;
         private SplitMix64 _seeds;
 
-        public Simulation(SequentialDetectorKind kind, double[] scores, int rows, int streams, double shift, int blockLength, ulong seed, long budgetScores)
+        public Simulation(SequentialDetectorKind kind, double[] scores, int rows, int streams, double shift, double scoreClip, int blockLength, ulong seed, long budgetScores)
         {
+            ScoreClip = scoreClip;
             _kind = kind;
             _scores = scores;
             Rows = rows;
@@ -234,6 +235,8 @@ internal static class SequentialCalibrator
         }
 
         public int Rows { get; }
+
+        public double ScoreClip { get; }
 
         public int Streams { get; }
 
@@ -249,7 +252,7 @@ internal static class SequentialCalibrator
         {
             for (var i = 0; i < count; i++)
             {
-                Paths.Add(new RunPath(SequentialDetectorBank.ForCalibration(_kind, Streams, _shift), new SplitMix64(_seeds.NextUInt64())));
+                Paths.Add(new RunPath(SequentialDetectorBank.ForCalibration(_kind, Streams, _shift, ScoreClip), new SplitMix64(_seeds.NextUInt64())));
             }
         }
 

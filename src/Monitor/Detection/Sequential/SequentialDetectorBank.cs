@@ -12,6 +12,9 @@ namespace EdgeSentinel.Monitor.Detection.Sequential;
 /// <see cref="ShiryaevRoberts"/>. <see cref="Statistics"/> holds each stream's statistic on the
 /// statistic scale (h for CUSUM, λ for Page–Hinkley, ln(1 + R) for Shiryaev–Roberts), compared with
 /// <see cref="StatisticThreshold"/>.</para>
+/// <para>Scores are clipped to ±<see cref="ScoreClip"/> first (a winsorized, robust CUSUM): with
+/// heavy-tailed scores a single extreme sample otherwise decides most false alarms, and the rate of
+/// such samples cannot be estimated from a held-out set of realistic size, so neither can the ARL.</para>
 /// <para>An alarm does not reset anything: the caller decides (e.g. <see cref="Reset(int)"/> the
 /// alarming stream after raising an alert). Not thread-safe. Scores must be finite.</para>
 /// </remarks>
@@ -25,28 +28,32 @@ internal sealed class SequentialDetectorBank
     private readonly double _halfShiftSquared;
 
     /// <summary>Creates a bank with a threshold in the kind's natural units (h, λ, or A on R).</summary>
-    public SequentialDetectorBank(SequentialDetectorKind kind, int streamCount, double shiftParameter, double threshold)
-        : this(kind, streamCount, shiftParameter, ToStatisticThreshold(kind, threshold, nameof(threshold)), validateShift: true)
+    /// <param name="kind">Detector kind of every stream.</param>
+    /// <param name="streamCount">Number of score streams.</param>
+    /// <param name="shiftParameter">CUSUM allowance k, Page–Hinkley tolerance δ, or Shiryaev–Roberts shift δ.</param>
+    /// <param name="threshold">Common threshold: h, λ, or A on R.</param>
+    /// <param name="scoreClip">Scores are clipped to ±this before the update (+∞: no clipping).</param>
+    public SequentialDetectorBank(SequentialDetectorKind kind, int streamCount, double shiftParameter, double threshold, double scoreClip = double.PositiveInfinity)
+        : this(kind, streamCount, shiftParameter, ToStatisticThreshold(kind, threshold, nameof(threshold)), scoreClip, onStatisticScale: true)
     {
         Threshold = threshold;
     }
 
     /// <summary>Creates the bank a calibration describes.</summary>
     public SequentialDetectorBank(SequentialCalibration calibration)
-        : this(ValidateNotNull(calibration).Kind, calibration.StreamCount, calibration.ShiftParameter, calibration.Threshold)
+        : this(ValidateNotNull(calibration).Kind, calibration.StreamCount, calibration.ShiftParameter, calibration.Threshold, calibration.ScoreClip)
     {
     }
 
     /// <summary>Calibration use: a bank with a threshold on the statistic scale (may be +∞: never alarms).</summary>
-    private SequentialDetectorBank(SequentialDetectorKind kind, int streamCount, double shiftParameter, double statisticThreshold, bool validateShift)
+    private SequentialDetectorBank(SequentialDetectorKind kind, int streamCount, double shiftParameter, double statisticThreshold, double scoreClip, bool onStatisticScale)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(streamCount, 1);
-        if (validateShift)
-        {
-            SequentialParameters.ValidateShift(shiftParameter, nameof(shiftParameter), positive: kind == SequentialDetectorKind.ShiryaevRoberts);
-        }
-
+        SequentialParameters.ValidateShift(shiftParameter, nameof(shiftParameter), positive: kind == SequentialDetectorKind.ShiryaevRoberts);
+        SequentialParameters.ValidateClip(scoreClip, nameof(scoreClip));
+        System.Diagnostics.Debug.Assert(onStatisticScale, "the private constructor takes the threshold on the statistic scale");
         Kind = kind;
+        ScoreClip = scoreClip;
         ShiftParameter = shiftParameter;
         StatisticThreshold = statisticThreshold;
         Threshold = kind == SequentialDetectorKind.ShiryaevRoberts
@@ -69,6 +76,9 @@ internal sealed class SequentialDetectorBank
 
     /// <summary>The common threshold in the kind's natural units: h, λ, or A on R.</summary>
     public double Threshold { get; }
+
+    /// <summary>Scores are clipped to ±<see cref="ScoreClip"/> before each update (+∞: not clipped).</summary>
+    public double ScoreClip { get; }
 
     /// <summary>The common threshold on the statistic scale of <see cref="Statistics"/>.</summary>
     public double StatisticThreshold { get; }
@@ -131,8 +141,8 @@ internal sealed class SequentialDetectorBank
     }
 
     /// <summary>A bank that never alarms, for simulating run lengths at every threshold at once.</summary>
-    internal static SequentialDetectorBank ForCalibration(SequentialDetectorKind kind, int streamCount, double shiftParameter) =>
-        new(kind, streamCount, shiftParameter, double.PositiveInfinity, validateShift: true);
+    internal static SequentialDetectorBank ForCalibration(SequentialDetectorKind kind, int streamCount, double shiftParameter, double scoreClip) =>
+        new(kind, streamCount, shiftParameter, double.PositiveInfinity, scoreClip, onStatisticScale: true);
 
     /// <summary>Maps a natural-unit threshold to the statistic scale, validating it.</summary>
     internal static double ToStatisticThreshold(SequentialDetectorKind kind, double threshold, string name)
@@ -153,11 +163,12 @@ internal sealed class SequentialDetectorBank
         var lower = _lower.AsSpan(0, n);
         var stats = _statistics.AsSpan(0, n);
         z = z[..n];
+        var clip = ScoreClip;
         var k = ShiftParameter;
         var max = 0.0;
         for (var i = 0; i < stats.Length; i++)
         {
-            var s = TwoSidedCusum.Step(ref upper[i], ref lower[i], z[i], k);
+            var s = TwoSidedCusum.Step(ref upper[i], ref lower[i], Math.Min(Math.Max(z[i], -clip), clip), k);
             stats[i] = s;
             max = Math.Max(max, s);
         }
@@ -174,11 +185,12 @@ internal sealed class SequentialDetectorBank
         var mean = _mean.AsSpan(0, n);
         var stats = _statistics.AsSpan(0, n);
         z = z[..n];
+        var clip = ScoreClip;
         var delta = ShiftParameter;
         var max = 0.0;
         for (var i = 0; i < stats.Length; i++)
         {
-            var s = PageHinkley.Step(ref count[i], ref mean[i], ref upper[i], ref lower[i], z[i], delta);
+            var s = PageHinkley.Step(ref count[i], ref mean[i], ref upper[i], ref lower[i], Math.Min(Math.Max(z[i], -clip), clip), delta);
             stats[i] = s;
             max = Math.Max(max, s);
         }
@@ -193,12 +205,13 @@ internal sealed class SequentialDetectorBank
         var lower = _lower.AsSpan(0, n);
         var stats = _statistics.AsSpan(0, n);
         z = z[..n];
+        var clip = ScoreClip;
         var delta = ShiftParameter;
         var half = _halfShiftSquared;
         var max = 0.0;
         for (var i = 0; i < stats.Length; i++)
         {
-            var s = ShiryaevRoberts.Step(ref upper[i], ref lower[i], z[i], delta, half);
+            var s = ShiryaevRoberts.Step(ref upper[i], ref lower[i], Math.Min(Math.Max(z[i], -clip), clip), delta, half);
             stats[i] = s;
             max = Math.Max(max, s);
         }

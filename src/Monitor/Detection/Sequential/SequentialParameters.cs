@@ -20,4 +20,13 @@ internal static class SequentialParameters
             throw new ArgumentOutOfRangeException(name, shift, positive ? "must be finite and positive" : "must be finite and non-negative");
         }
     }
+
+    /// <summary>Score clips must be positive; +∞ means no clipping.</summary>
+    public static void ValidateClip(double clip, string name)
+    {
+        if (double.IsNaN(clip) || clip <= 0)
+        {
+            throw new ArgumentOutOfRangeException(name, clip, "must be positive (+Infinity: no clipping)");
+        }
+    }
 }

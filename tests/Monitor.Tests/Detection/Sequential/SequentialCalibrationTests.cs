@@ -7,7 +7,7 @@ namespace EdgeSentinel.Monitor.Tests.Detection.Sequential;
 public sealed class SequentialCalibrationTests
 {
     // Byte layout (format 1): version(1) kind(1) shift(8) threshold(8) target(8) estimated(8) se(8)
-    // method(4 + UTF-8) slope(8) intercept(8) fitMin(8) fitMax(8) fitPoints(4) runs(4) scores(8)
+    // method(4 + UTF-8) slope(8) intercept(8) fitMin(8) fitMax(8) fitPoints(4) clip(8) runs(4) scores(8)
     // streams(4) rows(4) block(4) seed(8).
     private const int ShiftOffset = 2;
     private const int ThresholdOffset = 10;
@@ -16,11 +16,11 @@ public sealed class SequentialCalibrationTests
 
     private static SequentialCalibration Extrapolated() => new(
         SequentialDetectorKind.ShiryaevRoberts, 1.0, 2.5e6, 1e6, 1e6, 8e4, SequentialCalibration.ExtrapolatedMethod,
-        0.98, 0.7, 320, 30_000, 8, 400, 123_456_789, 25, 10_000, 1, 0xDEADBEEFCAFEUL);
+        0.98, 0.7, 320, 30_000, 8, double.PositiveInfinity, 400, 123_456_789, 25, 10_000, 1, 0xDEADBEEFCAFEUL);
 
     private static SequentialCalibration Direct() => new(
         SequentialDetectorKind.Cusum, 0.5, 7.1, 1e4, 1.02e4, 480, SequentialCalibration.DirectMethod,
-        0, 0, 0, 0, 0, 410, 5_000_000, 5, 20_000, 4, 42);
+        0, 0, 0, 0, 0, 4.0, 410, 5_000_000, 5, 20_000, 4, 42);
 
     private static byte[] Bytes(SequentialCalibration calibration)
     {
@@ -128,6 +128,20 @@ public sealed class SequentialCalibrationTests
         Assert.Throws<MonitorFormatException>(() => Read(bytes));
     }
 
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(0.0)]
+    [InlineData(-4.0)]
+    [InlineData(double.NegativeInfinity)]
+    public void ReadFrom_InvalidScoreClip_ThrowsFormatException(double clip)
+    {
+        var bytes = Bytes(Direct());
+        var clipOffset = bytes.Length - 8 - 4 - 4 - 4 - 8 - 4 - 8;
+        Assert.Equal(4.0, BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(clipOffset)));
+        BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(clipOffset), clip);
+        Assert.Contains("clip", Assert.Throws<MonitorFormatException>(() => Read(bytes)).Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ReadFrom_DirectMethodWithFit_ThrowsFormatException()
     {
@@ -169,10 +183,10 @@ public sealed class SequentialCalibrationTests
     public void Constructor_InvalidValues_Throws()
     {
         Assert.Throws<ArgumentException>(() => new SequentialCalibration(
-            SequentialDetectorKind.Cusum, 0.5, -1, 1e4, 1e4, 1, SequentialCalibration.DirectMethod, 0, 0, 0, 0, 0, 10, 100, 1, 10, 1, 0));
+            SequentialDetectorKind.Cusum, 0.5, -1, 1e4, 1e4, 1, SequentialCalibration.DirectMethod, 0, 0, 0, 0, 0, 4.0, 10, 100, 1, 10, 1, 0));
         Assert.Throws<ArgumentException>(() => new SequentialCalibration(
-            SequentialDetectorKind.Cusum, 0.5, 5, 1e4, 1e4, 1, "guess", 0, 0, 0, 0, 0, 10, 100, 1, 10, 1, 0));
+            SequentialDetectorKind.Cusum, 0.5, 5, 1e4, 1e4, 1, "guess", 0, 0, 0, 0, 0, 4.0, 10, 100, 1, 10, 1, 0));
         Assert.Throws<ArgumentException>(() => new SequentialCalibration(
-            SequentialDetectorKind.Cusum, 0.5, 5, 1e4, 1e4, 1, SequentialCalibration.ExtrapolatedMethod, -1, 0, 300, 3e4, 8, 10, 100, 1, 10, 1, 0));
+            SequentialDetectorKind.Cusum, 0.5, 5, 1e4, 1e4, 1, SequentialCalibration.ExtrapolatedMethod, -1, 0, 300, 3e4, 8, 4.0, 10, 100, 1, 10, 1, 0));
     }
 }

@@ -95,6 +95,17 @@ public sealed class SequentialDetectorBankTests
     }
 
     [Fact]
+    public void Update_ScoreBeyondClip_IsClipped()
+    {
+        var bank = new SequentialDetectorBank(SequentialDetectorKind.Cusum, 2, 0.5, 5.0, scoreClip: 2.0);
+        Assert.Equal(-1, bank.Update([10.0, -1e300]));
+        Assert.Equal(1.5, bank.Statistics[0], 12);
+        Assert.Equal(1.5, bank.Statistics[1], 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SequentialDetectorBank(SequentialDetectorKind.Cusum, 2, 0.5, 5.0, scoreClip: double.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SequentialDetectorBank(SequentialDetectorKind.Cusum, 2, 0.5, 5.0, scoreClip: 0));
+    }
+
+    [Fact]
     public void Update_WrongLength_Throws()
     {
         var bank = new SequentialDetectorBank(SequentialDetectorKind.Cusum, 3, 0.5, 5.0);
