@@ -142,7 +142,7 @@ internal static class SequentialCalibrator
     private static (double Threshold, double Cap) RunToLevel(Simulation simulation, double level, int initialRuns, SequentialCalibrationOptions options)
     {
         simulation.AddPaths(initialRuns);
-        var cap = 1.0;
+        var cap = 0.5;
         while (true)
         {
             cap = simulation.EnsureCap(level, cap);
@@ -269,12 +269,21 @@ internal static class SequentialCalibrator
                     return cap;
                 }
 
-                // ln ARL is concave in the threshold at low thresholds, so the secant slope over
-                // [cap/2, cap] overestimates the slope ahead: the step undershoots rather than overshoots.
-                var lower = 0.5 * cap;
+                if (arl < 8)
+                {
+                    // Run lengths this short cost nothing: walk up in small fixed steps.
+                    cap += 0.5;
+                    continue;
+                }
+
+                // Local slope of ln ARL over the last factor of 4 in ARL. ln ARL is concave in the
+                // threshold (exponential at most), so this slope overestimates the slope ahead and the
+                // step undershoots rather than overshoots; each step at most multiplies the ARL by 8.
+                var lower = Solve(arl / 4, cap);
                 var slope = (Math.Log(arl) - Math.Log(MeanRunLength(lower, 0, n))) / (cap - lower);
-                var step = slope > 1e-9 ? (Math.Log(level * CapMargin) - Math.Log(arl)) / slope : cap;
-                cap += Math.Clamp(step, 0.02 * cap, cap);
+                var wanted = Math.Min(Math.Log(level * CapMargin / arl), Math.Log(8.0));
+                var step = slope > 0 && double.IsFinite(slope) ? wanted / slope : 0.5;
+                cap += Math.Max(step, 1e-6 * (1 + cap));
             }
         }
 

@@ -27,9 +27,9 @@ public sealed class SequentialDetectorBankTests
     [InlineData(SequentialDetectorKind.Cusum, 0.5, 6.0)]
     [InlineData(SequentialDetectorKind.PageHinkley, 0.5, 6.0)]
     [InlineData(SequentialDetectorKind.ShiryaevRoberts, 1.0, 500.0)]
-    public void Update_ThreeStreams_MatchesIndependentDetectorsAndReportsFirstAlarm(SequentialDetectorKind kind, double shift, double threshold)
+    public void Update_SevenStreams_MatchesIndependentDetectorsAndReportsFirstAlarm(SequentialDetectorKind kind, double shift, double threshold)
     {
-        const int streams = 3;
+        const int streams = 7;  // one SIMD block of 4 (AVX2) plus a scalar remainder of 3
         var bank = new SequentialDetectorBank(kind, streams, shift, threshold);
         var updates = new Func<double, bool>[streams];
         var statistics = new Func<double>[streams];
@@ -46,6 +46,8 @@ public sealed class SequentialDetectorBankTests
             generator.FillRow(row, 0.3, false);
             row[1] += t % 700 > 600 ? 1.5 : 0;  // stream 1 drifts now and then
             row[2] -= t % 900 > 800 ? 1.5 : 0;
+            row[5] += t % 500 > 420 ? 2.0 : 0;
+            row[6] = t % 1000 == 999 ? 50.0 : row[6];  // an outlier
             var expected = -1;
             for (var i = 0; i < streams; i++)
             {
@@ -59,7 +61,7 @@ public sealed class SequentialDetectorBankTests
             Assert.Equal(expected, actual);
             for (var i = 0; i < streams; i++)
             {
-                Assert.Equal(statistics[i](), bank.Statistics[i], 12);
+                Assert.Equal(statistics[i](), bank.Statistics[i], 1e-9);
             }
 
             if (actual >= 0)
