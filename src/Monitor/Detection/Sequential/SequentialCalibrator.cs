@@ -332,6 +332,12 @@ internal static class SequentialCalibrator
             {
                 var remainingRows = (BudgetScores - UsedScores) / Streams;
                 UsedScores += path.ExtendTo(cap, _scores, Rows, Streams, BlockLength, remainingRows) * Streams;
+                if (path.Max < cap)
+                {
+                    throw new InvalidOperationException(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"sequential calibration spent its compute budget ({BudgetScores} scores, MaxSimulatedScores) before a run reached the statistic {cap:G4}; raise the budget, lower the target ARL, or check that the held-out scores vary (constant or tiny scores never move the detectors)"));
+                }
             }
         }
     }
@@ -354,7 +360,10 @@ internal static class SequentialCalibrator
             _random = random;
         }
 
-        /// <summary>Continues the run until its running maximum reaches <paramref name="cap"/>; returns the rows simulated.</summary>
+        /// <summary>The largest bank statistic seen so far.</summary>
+        public double Max => _max;
+
+        /// <summary>Continues the run until its running maximum reaches <paramref name="cap"/> or <paramref name="rowLimit"/> rows were simulated; returns the rows simulated.</summary>
         public long ExtendTo(double cap, double[] scores, int rows, int streams, int blockLength, long rowLimit)
         {
             long steps = 0;
@@ -362,7 +371,7 @@ internal static class SequentialCalibrator
             {
                 if (steps >= rowLimit)
                 {
-                    throw new InvalidOperationException("sequential calibration ran out of its compute budget (MaxSimulatedScores); raise it or lower the target ARL");
+                    break;
                 }
 
                 int row;

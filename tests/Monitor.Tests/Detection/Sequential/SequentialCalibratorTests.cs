@@ -215,6 +215,15 @@ public sealed class SequentialCalibratorTests
     }
 
     [Fact]
+    public void Calibrate_ConstantScores_StopsAtBudgetWithExplanation()
+    {
+        var heldOut = new double[1_000];
+        var options = new SequentialCalibrationOptions { MaxSimulatedScores = 1_000_000 };
+        var error = Assert.Throws<InvalidOperationException>(() => SequentialCalibrator.Calibrate(SequentialDetectorKind.Cusum, heldOut, 1, 100, 1, options));
+        Assert.Contains("held-out scores vary", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_SeveralBadOptions_ListsThemAll()
     {
         var options = new SequentialCalibrationOptions { BlockLength = 0, RelativeStandardError = 2, ShiryaevRobertsShift = 0, ExtrapolationPoints = 1 };
