@@ -8,6 +8,11 @@ namespace EdgeSentinel.Monitor.Sketches;
 /// enter the statistics.
 /// </summary>
 /// <remarks>
+/// The moments are kept for the shifted data x − s, with s the first value added ("shifted data"
+/// algorithm): when the values share a large common offset, x − s is exact and the mean's rounding
+/// happens at the scale of the spread, not of the offset.
+/// </remarks>
+/// <remarks>
 /// Finite values beyond about ±1e154 can overflow the sum of squares to +∞ (then Variance is +∞).
 /// Not thread-safe.
 /// </remarks>
@@ -16,7 +21,8 @@ internal sealed class MomentsSketch
     private const byte FormatVersion = 1;
 
     private long _count;
-    private double _mean;
+    private double _shift;
+    private double _mean; // mean of (x − _shift)
     private double _m2;
     private double _min;
     private double _max;
@@ -37,7 +43,7 @@ internal sealed class MomentsSketch
     public long TotalCount => _count + NaNCount + PositiveInfinityCount + NegativeInfinityCount;
 
     /// <summary>Mean of the finite values; NaN when there are none.</summary>
-    public double Mean => _count == 0 ? double.NaN : _mean;
+    public double Mean => _count == 0 ? double.NaN : _shift + _mean;
 
     /// <summary>Unbiased (n − 1) sample variance of the finite values; NaN when Count &lt; 2.</summary>
     public double Variance => _count < 2 ? double.NaN : _m2 / (_count - 1);
@@ -66,16 +72,18 @@ internal sealed class MomentsSketch
         var n = ++_count;
         if (n == 1)
         {
-            _mean = value;
+            _shift = value;
+            _mean = 0.0;
             _m2 = 0.0;
             _min = value;
             _max = value;
             return;
         }
 
-        var delta = value - _mean;
+        var shifted = value - _shift;
+        var delta = shifted - _mean;
         _mean += delta / n;
-        _m2 += delta * (value - _mean);
+        _m2 += delta * (shifted - _mean);
         if (value < _min)
         {
             _min = value;
@@ -102,6 +110,7 @@ internal sealed class MomentsSketch
         if (_count == 0)
         {
             _count = other._count;
+            _shift = other._shift;
             _mean = other._mean;
             _m2 = other._m2;
             _min = other._min;
@@ -112,7 +121,7 @@ internal sealed class MomentsSketch
         var na = (double)_count;
         var nb = (double)other._count;
         var n = checked(_count + other._count);
-        var delta = other._mean - _mean;
+        var delta = (other._shift - _shift) + other._mean - _mean;
         _mean += delta * (nb / n);
         _m2 += other._m2 + (delta * delta * (na * nb / n));
         _count = n;
@@ -127,6 +136,7 @@ internal sealed class MomentsSketch
     public void Reset()
     {
         _count = 0;
+        _shift = 0;
         _mean = 0;
         _m2 = 0;
         _min = 0;
@@ -138,7 +148,7 @@ internal sealed class MomentsSketch
 
     /// <summary>
     /// Writes: Byte version (1), Int64 count, NaN, +∞, −∞ counts, then when count &gt; 0
-    /// Double mean, sum of squared deviations, min, max.
+    /// Double shift (first value), mean of the shifted values, sum of squared deviations, min, max.
     /// </summary>
     public void WriteTo(BinaryBufferWriter writer)
     {
@@ -150,6 +160,7 @@ internal sealed class MomentsSketch
         writer.WriteInt64(NegativeInfinityCount);
         if (_count > 0)
         {
+            writer.WriteDouble(_shift);
             writer.WriteDouble(_mean);
             writer.WriteDouble(_m2);
             writer.WriteDouble(_min);
@@ -174,11 +185,12 @@ internal sealed class MomentsSketch
             return sketch;
         }
 
+        sketch._shift = reader.ReadFiniteDouble("moments.shift");
         var start = reader.Position;
-        sketch._mean = reader.ReadDouble("moments.mean");
-        if (double.IsNaN(sketch._mean))
+        sketch._mean = reader.ReadDouble("moments.shiftedMean");
+        if (double.IsNaN(sketch._mean) || (sketch._count == 1 && sketch._mean != 0.0))
         {
-            throw reader.Fail(start, "field 'moments.mean' must not be NaN");
+            throw reader.Fail(start, "field 'moments.shiftedMean' must not be NaN (and must be 0 for a single value)");
         }
 
         start = reader.Position;
