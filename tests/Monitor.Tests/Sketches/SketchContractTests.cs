@@ -121,7 +121,6 @@ public abstract class SketchContractTests
     {
         var sketch = Filled(5, SampleCount);
         AddNonFinite(sketch);
-        var probe = Filled(6, 200);
         var rejected = SerializationAssert.CorruptionsFailOnlyWithFormatException(Bytes(sketch), ReadFrom, accepted =>
         {
             var random = new SplitMix64(8);
@@ -130,7 +129,7 @@ public abstract class SketchContractTests
                 AddSample(accepted, random);
             }
 
-            Merge(accepted, Clone(probe));
+            Merge(accepted, Clone(accepted)); // a corrupted header may change k, edges or dimension: merge with a compatible copy
             _ = Bytes(accepted);
         });
         Assert.True(rejected > 0, "no corruption was detected at all");
