@@ -108,9 +108,9 @@ internal sealed class CategoryCounts
         long total = 0;
         foreach (var c in counts)
         {
-            if (c < 0 || c > long.MaxValue - total)
+            if (c < 0 || c > SketchFormat.MaxCount - total)
             {
-                throw reader.Fail(start, "field 'categories.counts' holds a negative count or its sum overflows Int64");
+                throw reader.Fail(start, $"field 'categories.counts' holds a negative count or its sum exceeds {SketchFormat.MaxCount}");
             }
 
             total += c;

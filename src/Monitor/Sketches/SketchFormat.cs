@@ -5,6 +5,12 @@ namespace EdgeSentinel.Monitor.Sketches;
 /// <summary>Validating reads shared by the sketch serializers (version byte, counts, sums of counts).</summary>
 internal static class SketchFormat
 {
+    /// <summary>
+    /// Largest count (and sum of counts) a serialized sketch may hold: 2^53, beyond any real stream,
+    /// so that merging even a thousand accepted sketches cannot overflow Int64.
+    /// </summary>
+    public const long MaxCount = 1L << 53;
+
     /// <summary>Reads the version byte and fails unless it equals <paramref name="expected"/>.</summary>
     public static void ReadVersion(ref BinaryBufferReader reader, string field, byte expected)
     {
@@ -16,14 +22,14 @@ internal static class SketchFormat
         }
     }
 
-    /// <summary>Reads an Int64 that must be &gt;= 0.</summary>
+    /// <summary>Reads a count: an Int64 in [0, <see cref="MaxCount"/>].</summary>
     public static long ReadNonNegativeInt64(ref BinaryBufferReader reader, string field)
     {
         var start = reader.Position;
         var value = reader.ReadInt64(field);
-        if (value < 0)
+        if (value < 0 || value > MaxCount)
         {
-            throw reader.Fail(start, $"field '{field}' = {value} must not be negative");
+            throw reader.Fail(start, $"field '{field}' = {value} is outside the allowed range 0..{MaxCount}");
         }
 
         return value;
@@ -42,15 +48,15 @@ internal static class SketchFormat
         return value;
     }
 
-    /// <summary>Fails when the sum of non-negative counts overflows Int64.</summary>
+    /// <summary>Fails when the sum of non-negative counts exceeds <see cref="MaxCount"/>.</summary>
     public static long EnsureSumFits(ref BinaryBufferReader reader, string what, params ReadOnlySpan<long> counts)
     {
         long sum = 0;
         foreach (var c in counts)
         {
-            if (c > long.MaxValue - sum)
+            if (c > MaxCount - sum)
             {
-                throw reader.Fail($"{what} overflows Int64");
+                throw reader.Fail($"{what} exceeds {MaxCount}");
             }
 
             sum += c;
@@ -72,9 +78,9 @@ internal static class SketchFormat
         sum = 0;
         foreach (var c in counts)
         {
-            if (c < 0 || c > long.MaxValue - sum)
+            if (c < 0 || c > MaxCount - sum)
             {
-                throw reader.Fail(start, $"field '{field}' holds a negative count or its sum overflows Int64");
+                throw reader.Fail(start, $"field '{field}' holds a negative count or its sum exceeds {MaxCount}");
             }
 
             sum += c;

@@ -46,7 +46,7 @@ internal static class SerializationAssert
     /// </summary>
     public static int CorruptionsFailOnlyWithFormatException<T>(byte[] bytes, ReadFunction<T> read, Action<T> use, ulong seed = 7)
     {
-        var random = new Randomness.SplitMix64(seed);
+        var random = new EdgeSentinel.Monitor.Randomness.SplitMix64(seed);
         var rejected = 0;
         var patterns = new byte[] { 0x00, 0xFF, 0x80, 0x7F, 0x01 };
         var step = Math.Max(1, bytes.Length / 300);
