@@ -12,8 +12,9 @@ namespace EdgeSentinel.Monitor.Sketches;
 /// 1/√outputDimension and rounded to float — the same bits on every IEEE-754 machine.
 /// </summary>
 /// <remarks>
-/// Immutable and thread-safe. <see cref="Project"/> uses <see cref="Vector{T}"/> SIMD and allocates
-/// nothing; its float sums may differ in the last bits between CPUs with different vector widths.
+/// Immutable and thread-safe. <see cref="Project"/> uses <see cref="Vector{T}"/> SIMD (the matrix is
+/// stored transposed) and allocates nothing; outputs are summed in float in a fixed order, but the
+/// result is not promised bit-identical across CPUs (the JIT may fuse multiply-adds).
 /// </remarks>
 internal sealed class RandomProjection
 {
@@ -28,8 +29,13 @@ internal sealed class RandomProjection
 
     private const byte FormatVersion = 1;
 
-    private readonly float[] _matrix; // row-major, rows padded to _stride (a multiple of Vector<float>.Count) with zeros
-    private readonly int _stride;
+    private const ulong FnvOffset = 0xCBF29CE484222325UL;
+    private const ulong FnvPrime = 0x100000001B3UL;
+
+    // Stored transposed: column i (the weights of input i for every output) at [i·_columnStride, …),
+    // padded with zeros to _columnStride, a multiple of Vector<float>.Count.
+    private readonly float[] _columns;
+    private readonly int _columnStride;
 
     private RandomProjection(int inputDimension, int outputDimension, ulong seed)
     {
@@ -37,8 +43,8 @@ internal sealed class RandomProjection
         OutputDimension = outputDimension;
         Seed = seed;
         var width = Vector<float>.Count;
-        _stride = (inputDimension + width - 1) / width * width;
-        _matrix = new float[_stride * outputDimension];
+        _columnStride = (outputDimension + width - 1) / width * width;
+        _columns = new float[_columnStride * inputDimension];
         var random = new SplitMix64(seed);
         var scale = 1.0 / Math.Sqrt(outputDimension);
         var hash = FnvOffset;
@@ -48,7 +54,7 @@ internal sealed class RandomProjection
             for (var i = 0; i < inputDimension; i++)
             {
                 var value = (float)(random.NextGaussian() * scale);
-                _matrix[(o * _stride) + i] = value;
+                _columns[(i * _columnStride) + o] = value;
                 System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes, value);
                 foreach (var b in bytes)
                 {
@@ -59,9 +65,6 @@ internal sealed class RandomProjection
 
         Checksum = hash;
     }
-
-    private const ulong FnvOffset = 0xCBF29CE484222325UL;
-    private const ulong FnvPrime = 0x100000001B3UL;
 
     /// <summary>Input dimension.</summary>
     public int InputDimension { get; }
@@ -97,7 +100,7 @@ internal sealed class RandomProjection
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(output, OutputDimension);
         ArgumentOutOfRangeException.ThrowIfNegative(input);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(input, InputDimension);
-        return _matrix[(output * _stride) + input];
+        return _columns[(input * _columnStride) + output];
     }
 
     /// <summary>Writes W·input into <paramref name="output"/> (lengths must equal the dimensions). No allocation.</summary>
@@ -108,28 +111,84 @@ internal sealed class RandomProjection
             ThrowDimensions(input.Length, output.Length);
         }
 
-        var inputVectors = MemoryMarshal.Cast<float, Vector<float>>(input);
-        var tailStart = inputVectors.Length * Vector<float>.Count;
-        var stride = _stride;
-        var matrix = _matrix.AsSpan();
-        for (var o = 0; o < output.Length; o++)
+        // y = Σᵢ xᵢ·W[:, i]: broadcast each input over the vectors of its column; each output lane
+        // sums its products in input order, so no horizontal reduction is needed.
+        var columns = MemoryMarshal.Cast<float, Vector<float>>(_columns.AsSpan());
+        var vectorsPerColumn = _columnStride / Vector<float>.Count;
+        if (vectorsPerColumn <= 2)
         {
-            var row = matrix.Slice(o * stride, stride);
-            var rowVectors = MemoryMarshal.Cast<float, Vector<float>>(row);
-            var accumulator = Vector<float>.Zero;
-            for (var v = 0; v < inputVectors.Length; v++)
-            {
-                accumulator += rowVectors[v] * inputVectors[v];
-            }
-
-            var sum = Vector.Sum(accumulator);
-            for (var i = tailStart; i < input.Length; i++)
-            {
-                sum += row[i] * input[i];
-            }
-
-            output[o] = sum;
+            ProjectNarrow(input, output, columns, vectorsPerColumn);
+            return;
         }
+
+        Span<Vector<float>> accumulators = stackalloc Vector<float>[vectorsPerColumn];
+        accumulators.Clear();
+        for (var i = 0; i < input.Length; i++)
+        {
+            var x = new Vector<float>(input[i]);
+            var column = columns.Slice(i * vectorsPerColumn, vectorsPerColumn);
+            for (var v = 0; v < column.Length; v++)
+            {
+                accumulators[v] += x * column[v];
+            }
+        }
+
+        MemoryMarshal.Cast<Vector<float>, float>(accumulators)[..output.Length].CopyTo(output);
+    }
+
+    /// <summary>At most two vectors per column (e.g. 16 outputs with 8 lanes): accumulators in registers, four independent chains each.</summary>
+    private static void ProjectNarrow(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<Vector<float>> columns, int vectorsPerColumn)
+    {
+        Vector<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector<float> b0 = default, b1 = default, b2 = default, b3 = default;
+        var i = 0;
+        if (vectorsPerColumn == 2)
+        {
+            for (; i + 4 <= input.Length; i += 4)
+            {
+                var block = columns.Slice(2 * i, 8);
+                var x0 = new Vector<float>(input[i]);
+                var x1 = new Vector<float>(input[i + 1]);
+                var x2 = new Vector<float>(input[i + 2]);
+                var x3 = new Vector<float>(input[i + 3]);
+                a0 += x0 * block[0];
+                b0 += x0 * block[1];
+                a1 += x1 * block[2];
+                b1 += x1 * block[3];
+                a2 += x2 * block[4];
+                b2 += x2 * block[5];
+                a3 += x3 * block[6];
+                b3 += x3 * block[7];
+            }
+
+            for (; i < input.Length; i++)
+            {
+                var x = new Vector<float>(input[i]);
+                a0 += x * columns[2 * i];
+                b0 += x * columns[(2 * i) + 1];
+            }
+        }
+        else
+        {
+            for (; i + 4 <= input.Length; i += 4)
+            {
+                var block = columns.Slice(i, 4);
+                a0 += new Vector<float>(input[i]) * block[0];
+                a1 += new Vector<float>(input[i + 1]) * block[1];
+                a2 += new Vector<float>(input[i + 2]) * block[2];
+                a3 += new Vector<float>(input[i + 3]) * block[3];
+            }
+
+            for (; i < input.Length; i++)
+            {
+                a0 += new Vector<float>(input[i]) * columns[i];
+            }
+        }
+
+        Span<Vector<float>> both = stackalloc Vector<float>[2];
+        both[0] = (a0 + a1) + (a2 + a3);
+        both[1] = (b0 + b1) + (b2 + b3);
+        MemoryMarshal.Cast<Vector<float>, float>(both)[..output.Length].CopyTo(output);
     }
 
     /// <summary>Writes: Byte version (1), Int32 input dimension, Int32 output dimension, UInt64 seed, UInt64 checksum.</summary>

@@ -14,6 +14,9 @@ public sealed class QuantileSketchAccuracyTests
     private const int N = 1_000_000;
     private const int GridSize = 2000;
 
+    // Sorted data per distribution, shared by the order cases (read-only).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Distribution, double[]> SortedData = new();
+
     private readonly ITestOutputHelper _output;
 
     public QuantileSketchAccuracyTests(ITestOutputHelper output)
@@ -56,9 +59,13 @@ public sealed class QuantileSketchAccuracyTests
     [MemberData(nameof(Cases))]
     public void RankError_MillionValues_WithinBound(Distribution distribution, Order order)
     {
-        var sorted = Generate(distribution, N, 1000 + (ulong)distribution);
+        var sorted = SortedData.GetOrAdd(distribution, d =>
+        {
+            var values = Generate(d, N, 1000 + (ulong)d);
+            Array.Sort(values);
+            return values;
+        });
         var stream = Arrange(sorted, order, 77);
-        Array.Sort(sorted);
         var sketch = new QuantileSketch();
         foreach (var v in stream)
         {
