@@ -9,7 +9,10 @@ namespace EdgeSentinel.Monitor.Sketches;
 /// of parts equals the summary of the whole up to rounding. Rows holding any NaN or ±∞ are
 /// counted in <see cref="RejectedCount"/> and skipped.
 /// </summary>
-/// <remarks>Add is O(d²) and allocates nothing (scratch buffers are preallocated). Not thread-safe.</remarks>
+/// <remarks>
+/// Add is O(d²) and allocates nothing (scratch buffers are preallocated). Not thread-safe.
+/// Deviations beyond about 1e77 overflow Σ‖y‖⁴ to +∞; such a summary cannot be serialized back.
+/// </remarks>
 internal sealed class CovarianceSummary
 {
     /// <summary>Largest dimension accepted.</summary>

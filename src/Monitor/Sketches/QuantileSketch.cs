@@ -149,6 +149,7 @@ internal sealed class QuantileSketch
             return;
         }
 
+        var wasEmpty = _n == 0;
         var finalN = checked(_n + other._n);
         for (var i = other._levels[0]; i < other._levels[1]; i++)
         {
@@ -161,8 +162,8 @@ internal sealed class QuantileSketch
         }
 
         _n = finalN;
-        _min = Math.Min(_min, other._min);
-        _max = Math.Max(_max, other._max);
+        _min = wasEmpty ? other._min : Math.Min(_min, other._min);
+        _max = wasEmpty ? other._max : Math.Max(_max, other._max);
         InvalidateView();
     }
 

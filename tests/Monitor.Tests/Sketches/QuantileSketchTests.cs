@@ -153,6 +153,30 @@ public sealed class QuantileSketchTests : SketchContractTests
     }
 
     [Fact]
+    public void Merge_IntoEmpty_KeepsExactMinAndMaxForEveryLevelLayout()
+    {
+        // Merges (general compression) can leave level 0 empty, so min/max must come from the source.
+        for (var n = 1; n <= 300; n++)
+        {
+            var source = new QuantileSketch(QuantileSketch.MinK);
+            var part = new QuantileSketch(QuantileSketch.MinK);
+            for (var i = 0; i < n; i++)
+            {
+                source.Add(100 + ((i * 37) % n));
+                part.Add(200 + i);
+            }
+
+            source.Merge(part);
+
+            var target = new QuantileSketch(QuantileSketch.MinK);
+            target.Merge(source);
+            Assert.Equal(source.Min, target.Min);
+            Assert.Equal(source.Max, target.Max);
+            Assert.Equal(2 * n, target.Count);
+        }
+    }
+
+    [Fact]
     public void Merge_DifferentK_Throws()
     {
         var a = new QuantileSketch(100);
