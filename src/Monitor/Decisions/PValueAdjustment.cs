@@ -31,56 +31,46 @@ internal static class PValueAdjustment
     }
 
     /// <summary>Writes Holm step-down adjusted p-values of <paramref name="pValues"/> into <paramref name="adjusted"/>, in input order.</summary>
-    public static void Holm(ReadOnlySpan<double> pValues, Span<double> adjusted)
-    {
-        var (sorted, order) = SortChecked(pValues, adjusted.Length);
-        var m = sorted.Length;
-        var running = 0.0;
-        for (var i = 0; i < m; i++)
-        {
-            running = Math.Max(running, Math.Min(1.0, (m - i) * sorted[i]));
-            adjusted[order[i]] = running;
-        }
-    }
+    public static void Holm(ReadOnlySpan<double> pValues, Span<double> adjusted) => Run(pValues, adjusted, holm: true);
 
     /// <summary>Writes Benjamini–Hochberg step-up adjusted p-values of <paramref name="pValues"/> into <paramref name="adjusted"/>, in input order.</summary>
-    public static void BenjaminiHochberg(ReadOnlySpan<double> pValues, Span<double> adjusted)
-    {
-        var (sorted, order) = SortChecked(pValues, adjusted.Length);
-        var m = sorted.Length;
-        var running = 1.0;
-        for (var i = m - 1; i >= 0; i--)
-        {
-            running = Math.Min(running, Math.Min(1.0, (double)m / (i + 1) * sorted[i]));
-            adjusted[order[i]] = running;
-        }
-    }
+    public static void BenjaminiHochberg(ReadOnlySpan<double> pValues, Span<double> adjusted) => Run(pValues, adjusted, holm: false);
 
-    private static (double[] Sorted, int[] Order) SortChecked(ReadOnlySpan<double> pValues, int adjustedLength)
+    /// <summary>Validates, then delegates to <see cref="Statistics.MultipleTesting"/> (the level only decides rejections, which are not used here).</summary>
+    private static void Run(ReadOnlySpan<double> pValues, Span<double> adjusted, bool holm)
     {
-        if (adjustedLength != pValues.Length)
+        if (adjusted.Length != pValues.Length)
         {
             throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture, $"adjusted has length {adjustedLength} but pValues has {pValues.Length}."),
-                nameof(adjustedLength));
+                string.Create(CultureInfo.InvariantCulture, $"adjusted has length {adjusted.Length} but pValues has {pValues.Length}."),
+                nameof(adjusted));
         }
 
-        var sorted = pValues.ToArray();
-        var order = new int[sorted.Length];
-        for (var i = 0; i < sorted.Length; i++)
+        for (var i = 0; i < pValues.Length; i++)
         {
-            if (!(sorted[i] is >= 0 and <= 1))
+            if (!(pValues[i] is >= 0 and <= 1))
             {
                 throw new ArgumentOutOfRangeException(
                     nameof(pValues),
-                    sorted[i],
-                    string.Create(CultureInfo.InvariantCulture, $"pValues[{i}] is {sorted[i]}; a p-value must be in [0, 1] and not NaN."));
+                    pValues[i],
+                    string.Create(CultureInfo.InvariantCulture, $"pValues[{i}] is {pValues[i]}; a p-value must be in [0, 1] and not NaN."));
             }
-
-            order[i] = i;
         }
 
-        Array.Sort(sorted, order);
-        return (sorted, order);
+        if (pValues.IsEmpty)
+        {
+            return;
+        }
+
+        var input = pValues.ToArray(); // adjusted may alias pValues
+        var rejected = new bool[input.Length];
+        if (holm)
+        {
+            Statistics.MultipleTesting.Holm(input, 0.05, rejected, adjusted);
+        }
+        else
+        {
+            Statistics.MultipleTesting.BenjaminiHochberg(input, 0.05, rejected, adjusted);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeSentinel.Monitor.Randomness;
 
 namespace EdgeSentinel.Monitor.Detection.Sequential;
 
@@ -377,13 +378,13 @@ internal static class SequentialCalibrator
                 int row;
                 if (blockLength == 1)
                 {
-                    row = _random.NextInt32(rows);
+                    row = _random.NextInt(rows);
                 }
                 else
                 {
                     if (_blockRemaining == 0)
                     {
-                        _blockRow = _random.NextInt32(rows - blockLength + 1);
+                        _blockRow = _random.NextInt(rows - blockLength + 1);
                         _blockRemaining = blockLength;
                     }
 
