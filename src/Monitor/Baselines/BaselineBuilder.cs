@@ -1,0 +1,251 @@
+using System.Globalization;
+using EdgeSentinel.Monitor.Detection.Sequential;
+using EdgeSentinel.Monitor.Fingerprints;
+using EdgeSentinel.Monitor.Randomness;
+using EdgeSentinel.Monitor.Sketches;
+
+namespace EdgeSentinel.Monitor.Baselines;
+
+/// <summary>
+/// Builds and calibrates a <see cref="Baseline"/> from training observations (the fingerprint)
+/// and held-out observations (threshold calibration), plus canaries.
+/// </summary>
+/// <remarks>
+/// Keeps the projected rows in memory (8 bytes per channel per row). Not thread-safe.
+/// Calibration assumes held-out rows are exchangeable with live rows under no drift; the
+/// sequential thresholds are found by bootstrapping whole held-out rows.
+/// </remarks>
+public sealed class BaselineBuilder
+{
+    private readonly FingerprintSchema _schema;
+    private readonly ModelIdentity _model;
+    private readonly BaselineOptions _options;
+    private readonly ObservationProjector _projector;
+    private readonly List<double> _training = [];
+    private readonly List<double> _heldOut = [];
+    private readonly List<Canary> _canaries = [];
+    private readonly double[] _row;
+
+    /// <summary>Starts a baseline for <paramref name="model"/> with the channels of <paramref name="schema"/>.</summary>
+    /// <exception cref="ArgumentException">The options are invalid (every problem listed).</exception>
+    public BaselineBuilder(FingerprintSchema schema, ModelIdentity model, BaselineOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(model);
+        _options = options ?? new BaselineOptions();
+        var problems = _options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid baseline options:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", problems), nameof(options));
+        }
+
+        _schema = schema;
+        _model = model;
+        _projector = new ObservationProjector(schema);
+        _row = new double[schema.Channels.Count];
+    }
+
+    /// <summary>Training rows added so far.</summary>
+    public int TrainingCount => _training.Count / _row.Length;
+
+    /// <summary>Held-out rows added so far.</summary>
+    public int HeldOutCount => _heldOut.Count / _row.Length;
+
+    /// <summary>Adds one training inference.</summary>
+    public void AddTraining(ReadOnlySpan<float> inputs, ReadOnlySpan<float> outputs, ReadOnlySpan<float> taps, double latencyMs = 0) =>
+        Add(_training, inputs, outputs, taps, latencyMs);
+
+    /// <summary>Adds one held-out inference, used only to calibrate thresholds.</summary>
+    public void AddHeldOut(ReadOnlySpan<float> inputs, ReadOnlySpan<float> outputs, ReadOnlySpan<float> taps, double latencyMs = 0) =>
+        Add(_heldOut, inputs, outputs, taps, latencyMs);
+
+    /// <summary>Adds a canary: an input and the output the model gave for it.</summary>
+    public void AddCanary(ReadOnlySpan<float> inputs, ReadOnlySpan<float> expectedOutputs) => _canaries.Add(new Canary(inputs, expectedOutputs));
+
+    /// <summary>Builds the baseline: fingerprint, reference samples, scoring model and calibrated thresholds.</summary>
+    /// <param name="timeProvider">Source of the creation time; the system clock when null.</param>
+    /// <param name="progress">Receives one line per stage.</param>
+    /// <exception cref="InvalidOperationException">Too few training or held-out rows.</exception>
+    public Baseline Build(TimeProvider? timeProvider = null, IProgress<string>? progress = null)
+    {
+        var width = _row.Length;
+        var trainingRows = TrainingCount;
+        var heldOutRows = HeldOutCount;
+        if (trainingRows < _options.MinTrainingRows || heldOutRows < _options.MinHeldOutRows)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"A baseline needs at least {_options.MinTrainingRows} training rows and {_options.MinHeldOutRows} held-out rows; got {trainingRows} and {heldOutRows}."));
+        }
+
+        var training = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_training);
+        var heldOut = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_heldOut);
+
+        progress?.Report(F($"fingerprint: summarizing {trainingRows} training rows"));
+        var first = new FingerprintAccumulator(_schema);
+        for (var r = 0; r < trainingRows; r++)
+        {
+            first.Add(training.Slice(r * width, width));
+        }
+
+        var quantilePass = first.ToFingerprint();
+        var edges = new double[]?[width];
+        for (var c = 0; c < width; c++)
+        {
+            var q = quantilePass.Channels[c].Quantiles;
+            edges[c] = q is null || q.Count == 0 ? null : BinnedHistogram.EdgesFromQuantiles(q, _options.HistogramBins);
+        }
+
+        var second = new FingerprintAccumulator(_schema, edges);
+        for (var r = 0; r < trainingRows; r++)
+        {
+            second.Add(training.Slice(r * width, width));
+        }
+
+        var fingerprint = second.ToFingerprint();
+
+        progress?.Report(F($"reference samples: keeping up to {_options.ReferenceSampleSize} values per channel"));
+        var samples = ReferenceSamples(training, trainingRows, width);
+
+        progress?.Report("scoring model: standardization and tap covariance (Ledoit-Wolf shrinkage)");
+        var scoring = ScoringModel.Create(fingerprint);
+        var streams = scoring.StreamCount;
+        var scores = new double[streams];
+        var tapDistances = new double[_schema.Taps.Count];
+
+        // Standardize the tap distance streams with the training distances.
+        var distanceMoments = new MomentsSketch[tapDistances.Length];
+        for (var t = 0; t < distanceMoments.Length; t++)
+        {
+            distanceMoments[t] = new MomentsSketch();
+        }
+
+        for (var r = 0; r < trainingRows && tapDistances.Length > 0; r++)
+        {
+            scoring.Score(training.Slice(r * width, width), _schema.TapStarts, scores, tapDistances);
+            for (var t = 0; t < tapDistances.Length; t++)
+            {
+                distanceMoments[t].Add(tapDistances[t]);
+            }
+        }
+
+        scoring = scoring.WithTapDistanceStandardization(
+            [.. distanceMoments.Select(m => double.IsFinite(m.Mean) ? m.Mean : 0.0)],
+            [.. distanceMoments.Select(m => ScoringModel.Scale(m.StandardDeviation, m.Mean))]);
+
+        progress?.Report(F($"calibration: scoring {heldOutRows} held-out rows"));
+        var heldOutScores = new List<double>(heldOutRows * streams);
+        var heldOutDistances = new List<double>[tapDistances.Length];
+        for (var t = 0; t < heldOutDistances.Length; t++)
+        {
+            heldOutDistances[t] = new List<double>(heldOutRows);
+        }
+
+        var skipped = 0;
+        for (var r = 0; r < heldOutRows; r++)
+        {
+            scoring.Score(heldOut.Slice(r * width, width), _schema.TapStarts, scores, tapDistances);
+            if (!AllFinite(scores) || !AllFinite(tapDistances))
+            {
+                skipped++;
+                continue;
+            }
+
+            heldOutScores.AddRange(scores);
+            for (var t = 0; t < tapDistances.Length; t++)
+            {
+                heldOutDistances[t].Add(tapDistances[t]);
+            }
+        }
+
+        if (heldOutRows - skipped < _options.MinHeldOutRows)
+        {
+            throw new InvalidOperationException(F($"Only {heldOutRows - skipped} of {heldOutRows} held-out rows have finite values; at least {_options.MinHeldOutRows} are needed."));
+        }
+
+        progress?.Report(F($"calibration: sequential {_options.SequentialDetector} bank of {streams} streams for an average run length of {_options.TargetAverageRunLength:G3}"));
+        var sequential = SequentialCalibrator.Calibrate(
+            _options.SequentialDetector,
+            System.Runtime.InteropServices.CollectionsMarshal.AsSpan(heldOutScores),
+            streams,
+            _options.TargetAverageRunLength,
+            _options.Seed);
+
+        progress?.Report(F($"calibration: activation-anomaly thresholds at {_options.ActivationAnomalyRate:G3} per sample"));
+        var thresholds = new double[tapDistances.Length];
+        var method = "empirical-quantile";
+        for (var t = 0; t < thresholds.Length; t++)
+        {
+            thresholds[t] = TailThreshold.Estimate(heldOutDistances[t], _options.ActivationAnomalyRate, out var usedMethod);
+            method = usedMethod;
+        }
+
+        var calibration = new BaselineCalibration(sequential, _options.ActivationAnomalyRate, thresholds, method,
+            _options.WindowSize, _options.WindowAlpha, _options.MultipleTesting);
+        var canaries = _canaries.Count == 0 ? CanarySet.Empty : new CanarySet(_canaries);
+        var createdAt = (timeProvider ?? TimeProvider.System).GetUtcNow();
+        progress?.Report("baseline built");
+        return new Baseline(_model, fingerprint, samples, scoring, calibration, canaries, createdAt, _options.Description);
+    }
+
+    private float[][] ReferenceSamples(ReadOnlySpan<double> training, int rows, int width)
+    {
+        // One random subset of rows (Floyd's algorithm would do; a partial Fisher-Yates is simpler), shared by all channels.
+        var take = Math.Min(rows, _options.ReferenceSampleSize);
+        var order = new int[rows];
+        for (var i = 0; i < rows; i++)
+        {
+            order[i] = i;
+        }
+
+        var random = new SplitMix64(_options.Seed ^ 0x7EFE_2E4C_E5A3_B1E5UL);
+        for (var i = 0; i < take; i++)
+        {
+            var j = i + random.NextInt(rows - i);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+
+        var samples = new float[width][];
+        var buffer = new List<float>(take);
+        for (var c = 0; c < width; c++)
+        {
+            buffer.Clear();
+            if (_schema.Channels[c].ValueKind == ChannelValueKind.Continuous)
+            {
+                for (var i = 0; i < take; i++)
+                {
+                    var v = training[(order[i] * width) + c];
+                    if (double.IsFinite(v))
+                    {
+                        buffer.Add((float)v);
+                    }
+                }
+            }
+
+            samples[c] = [.. buffer];
+        }
+
+        return samples;
+    }
+
+    private void Add(List<double> target, ReadOnlySpan<float> inputs, ReadOnlySpan<float> outputs, ReadOnlySpan<float> taps, double latencyMs)
+    {
+        _projector.CheckLengths(inputs.Length, outputs.Length, taps.Length);
+        _projector.Project(inputs, outputs, taps, latencyMs, _row);
+        target.AddRange(_row);
+    }
+
+    private static bool AllFinite(ReadOnlySpan<double> values)
+    {
+        foreach (var v in values)
+        {
+            if (!double.IsFinite(v))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

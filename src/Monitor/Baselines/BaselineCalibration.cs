@@ -1,0 +1,103 @@
+using System.Collections.ObjectModel;
+using EdgeSentinel.Monitor.Decisions;
+using EdgeSentinel.Monitor.Detection.Sequential;
+using EdgeSentinel.Monitor.Serialization;
+
+namespace EdgeSentinel.Monitor.Baselines;
+
+/// <summary>Detector thresholds calibrated on held-out baseline data, each with the false-alarm rate it was calibrated for.</summary>
+/// <remarks>Immutable and thread-safe.</remarks>
+public sealed class BaselineCalibration
+{
+    internal BaselineCalibration(
+        SequentialCalibration sequential,
+        double activationAnomalyRate,
+        IReadOnlyList<double> activationAnomalyThresholds,
+        string activationThresholdMethod,
+        int windowSize,
+        double windowAlpha,
+        MultipleTestingMethod multipleTesting)
+    {
+        Sequential = sequential;
+        ActivationAnomalyRate = activationAnomalyRate;
+        ActivationAnomalyThresholds = new ReadOnlyCollection<double>([.. activationAnomalyThresholds]);
+        ActivationThresholdMethod = activationThresholdMethod;
+        WindowSize = windowSize;
+        WindowAlpha = windowAlpha;
+        MultipleTesting = multipleTesting;
+    }
+
+    /// <summary>The sequential detector bank's threshold, calibrated for a target average run length.</summary>
+    public SequentialCalibration Sequential { get; }
+
+    /// <summary>Per-sample false-alarm rate of the activation-anomaly thresholds.</summary>
+    public double ActivationAnomalyRate { get; }
+
+    /// <summary>Per tap, the squared Mahalanobis distance above which one inference is an activation anomaly.</summary>
+    public IReadOnlyList<double> ActivationAnomalyThresholds { get; }
+
+    /// <summary>How the activation thresholds were found (<c>empirical-quantile</c> or <c>exponential-tail</c>).</summary>
+    public string ActivationThresholdMethod { get; }
+
+    /// <summary>Observations per live window for the window tests.</summary>
+    public int WindowSize { get; }
+
+    /// <summary>Family-wise (Holm) or false-discovery (BH) level of the window tests, per window.</summary>
+    public double WindowAlpha { get; }
+
+    /// <summary>Multiple-testing control across channels.</summary>
+    public MultipleTestingMethod MultipleTesting { get; }
+
+    internal void WriteTo(BinaryBufferWriter writer)
+    {
+        Sequential.WriteTo(writer);
+        writer.WriteDouble(ActivationAnomalyRate);
+        writer.WriteDoubleArray([.. ActivationAnomalyThresholds]);
+        writer.WriteString(ActivationThresholdMethod);
+        writer.WriteInt32(WindowSize);
+        writer.WriteDouble(WindowAlpha);
+        writer.WriteByte((byte)MultipleTesting);
+    }
+
+    internal static BaselineCalibration ReadFrom(ref BinaryBufferReader reader, int tapCount)
+    {
+        var sequential = SequentialCalibration.ReadFrom(ref reader);
+        var at = reader.Position;
+        var rate = reader.ReadFiniteDouble("activation anomaly rate");
+        if (rate <= 0 || rate >= 1)
+        {
+            throw reader.Fail(at, $"activation anomaly rate {rate} is outside (0, 1)");
+        }
+
+        at = reader.Position;
+        var thresholds = reader.ReadDoubleArray("activation anomaly thresholds", Fingerprints.FingerprintSchema.MaxTaps);
+        if (thresholds.Length != tapCount || thresholds.Any(t => !double.IsFinite(t) || t <= 0))
+        {
+            throw reader.Fail(at, $"expected {tapCount} finite positive activation thresholds, found [{string.Join(", ", thresholds)}]");
+        }
+
+        var method = reader.ReadString("activation threshold method", 64);
+        at = reader.Position;
+        var windowSize = reader.ReadInt32("window size");
+        if (windowSize < BaselineOptions.MinWindowSize || windowSize > BaselineOptions.MaxWindowSize)
+        {
+            throw reader.Fail(at, $"window size {windowSize} is outside {BaselineOptions.MinWindowSize}..{BaselineOptions.MaxWindowSize}");
+        }
+
+        at = reader.Position;
+        var alpha = reader.ReadFiniteDouble("window alpha");
+        if (alpha <= 0 || alpha >= 1)
+        {
+            throw reader.Fail(at, $"window alpha {alpha} is outside (0, 1)");
+        }
+
+        at = reader.Position;
+        var testing = reader.ReadByte("multiple-testing method");
+        if (!Enum.IsDefined((MultipleTestingMethod)testing))
+        {
+            throw reader.Fail(at, $"unknown multiple-testing method {testing}");
+        }
+
+        return new BaselineCalibration(sequential, rate, thresholds, method, windowSize, alpha, (MultipleTestingMethod)testing);
+    }
+}

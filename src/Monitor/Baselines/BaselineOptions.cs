@@ -1,0 +1,118 @@
+using System.Globalization;
+using EdgeSentinel.Monitor.Decisions;
+using EdgeSentinel.Monitor.Detection.Sequential;
+
+namespace EdgeSentinel.Monitor.Baselines;
+
+/// <summary>How a baseline is built and calibrated. Plain options with documented defaults; <see cref="Validate"/> lists every problem.</summary>
+public sealed class BaselineOptions
+{
+    /// <summary>Smallest live window.</summary>
+    public const int MinWindowSize = 16;
+
+    /// <summary>Largest live window.</summary>
+    public const int MaxWindowSize = 1 << 20;
+
+    /// <summary>Average run length, in samples, between false alarms of the sequential detectors under no drift. Default 10^6.</summary>
+    public double TargetAverageRunLength { get; set; } = 1e6;
+
+    /// <summary>Sequential detector family. Default CUSUM.</summary>
+    public SequentialDetectorKind SequentialDetector { get; set; } = SequentialDetectorKind.Cusum;
+
+    /// <summary>Per-sample false-alarm rate of the activation-anomaly threshold. Default 10^-4.</summary>
+    public double ActivationAnomalyRate { get; set; } = 1e-4;
+
+    /// <summary>Observations per live window. Default 256.</summary>
+    public int WindowSize { get; set; } = 256;
+
+    /// <summary>
+    /// Level of the window tests per window, across all channels. Default 10^-4: at 10 inferences
+    /// per second and 256-observation windows, one false window alarm in about 30 days.
+    /// </summary>
+    public double WindowAlpha { get; set; } = 1e-4;
+
+    /// <summary>Multiple-testing control across channels. Default Holm (family-wise).</summary>
+    public MultipleTestingMethod MultipleTesting { get; set; } = MultipleTestingMethod.Holm;
+
+    /// <summary>Training values kept per channel for exact window tests. Default 2000.</summary>
+    public int ReferenceSampleSize { get; set; } = 2000;
+
+    /// <summary>Histogram bins per continuous channel, at equal-mass edges of the training data. Default 10.</summary>
+    public int HistogramBins { get; set; } = 10;
+
+    /// <summary>Fewest training rows accepted. Default 200.</summary>
+    public int MinTrainingRows { get; set; } = 200;
+
+    /// <summary>Fewest held-out (calibration) rows accepted. Default 1000.</summary>
+    public int MinHeldOutRows { get; set; } = 1000;
+
+    /// <summary>Seed of every random choice (reference sample, bootstrap): the same data and seed give the same baseline.</summary>
+    public ulong Seed { get; set; } = 1;
+
+    /// <summary>Free text stored in the baseline.</summary>
+    public string Description { get; set; } = string.Empty;
+
+    /// <summary>Every problem, each naming the property; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (!(TargetAverageRunLength >= 10) || double.IsInfinity(TargetAverageRunLength))
+        {
+            problems.Add(F($"TargetAverageRunLength: {TargetAverageRunLength} must be finite and at least 10"));
+        }
+
+        if (!Enum.IsDefined(SequentialDetector))
+        {
+            problems.Add(F($"SequentialDetector: unknown value {(int)SequentialDetector}"));
+        }
+
+        if (!(ActivationAnomalyRate > 0 && ActivationAnomalyRate < 0.5))
+        {
+            problems.Add(F($"ActivationAnomalyRate: {ActivationAnomalyRate} must be in (0, 0.5)"));
+        }
+
+        if (WindowSize < MinWindowSize || WindowSize > MaxWindowSize)
+        {
+            problems.Add(F($"WindowSize: {WindowSize} must be in {MinWindowSize}..{MaxWindowSize}"));
+        }
+
+        if (!(WindowAlpha > 0 && WindowAlpha < 0.5))
+        {
+            problems.Add(F($"WindowAlpha: {WindowAlpha} must be in (0, 0.5)"));
+        }
+
+        if (!Enum.IsDefined(MultipleTesting))
+        {
+            problems.Add(F($"MultipleTesting: unknown value {(int)MultipleTesting}"));
+        }
+
+        if (ReferenceSampleSize < 50 || ReferenceSampleSize > 1_000_000)
+        {
+            problems.Add(F($"ReferenceSampleSize: {ReferenceSampleSize} must be in 50..1000000"));
+        }
+
+        if (HistogramBins < 2 || HistogramBins > 1000)
+        {
+            problems.Add(F($"HistogramBins: {HistogramBins} must be in 2..1000"));
+        }
+
+        if (MinTrainingRows < 10)
+        {
+            problems.Add(F($"MinTrainingRows: {MinTrainingRows} must be at least 10"));
+        }
+
+        if (MinHeldOutRows < 100)
+        {
+            problems.Add(F($"MinHeldOutRows: {MinHeldOutRows} must be at least 100"));
+        }
+
+        if (Description is null || Description.Length > 4096)
+        {
+            problems.Add("Description: must be set and at most 4096 characters");
+        }
+
+        return problems;
+
+        static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,156 @@
+using System.Collections.ObjectModel;
+using EdgeSentinel.Monitor.Serialization;
+using EdgeSentinel.Monitor.Sketches;
+
+namespace EdgeSentinel.Monitor.Fingerprints;
+
+/// <summary>
+/// A behavior fingerprint: one <see cref="ChannelSummary"/> per schema channel plus a
+/// mean/covariance summary per activation tap. Fingerprints of the same schema merge
+/// (window into hour, device into fleet); different schemas refuse to.
+/// </summary>
+/// <remarks>Immutable and thread-safe.</remarks>
+public sealed class Fingerprint
+{
+    private static readonly byte[] Magic = "ESFPRT\r\n"u8.ToArray();
+
+    /// <summary>Binary format version written by <see cref="ToBytes"/>.</summary>
+    public const ushort FormatVersion = 1;
+
+    private readonly ChannelSummary[] _channels;
+    private readonly CovarianceSummary[] _taps;
+
+    internal Fingerprint(FingerprintSchema schema, ChannelSummary[] channels, CovarianceSummary[] taps, long observationCount)
+    {
+        Schema = schema;
+        _channels = channels;
+        _taps = taps;
+        ObservationCount = observationCount;
+        Channels = new ReadOnlyCollection<ChannelSummary>(_channels);
+    }
+
+    /// <summary>The schema.</summary>
+    public FingerprintSchema Schema { get; }
+
+    /// <summary>Number of observations summarized.</summary>
+    public long ObservationCount { get; }
+
+    /// <summary>Channel summaries in schema order.</summary>
+    public IReadOnlyList<ChannelSummary> Channels { get; }
+
+    internal IReadOnlyList<CovarianceSummary> TapSummaries => _taps;
+
+    /// <summary>The summary of the named channel.</summary>
+    public ChannelSummary this[string channelName]
+    {
+        get
+        {
+            var i = Schema.IndexOf(channelName);
+            if (i < 0)
+            {
+                throw new KeyNotFoundException($"No channel '{channelName}' in schema {Schema.Id[..12]}.");
+            }
+
+            return _channels[i];
+        }
+    }
+
+    /// <summary>Mean vector of tap <paramref name="tapIndex"/>'s projected activations.</summary>
+    public ReadOnlySpan<double> TapMean(int tapIndex) => _taps[tapIndex].Mean;
+
+    /// <summary>Merges two fingerprints of the same schema into a new one.</summary>
+    /// <exception cref="SchemaMismatchException">The schemas or histogram bins differ.</exception>
+    public static Fingerprint Merge(Fingerprint a, Fingerprint b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        a.Schema.EnsureSameAs(b.Schema, "cannot merge fingerprints");
+        var channels = new ChannelSummary[a._channels.Length];
+        for (var i = 0; i < channels.Length; i++)
+        {
+            channels[i] = ChannelSummary.Merge(a._channels[i], b._channels[i]);
+        }
+
+        var taps = new CovarianceSummary[a._taps.Length];
+        for (var t = 0; t < taps.Length; t++)
+        {
+            taps[t] = a._taps[t].Clone();
+            taps[t].Merge(b._taps[t]);
+        }
+
+        return new Fingerprint(a.Schema, channels, taps, a.ObservationCount + b.ObservationCount);
+    }
+
+    /// <summary>Merges this fingerprint with another of the same schema.</summary>
+    public Fingerprint Merge(Fingerprint other) => Merge(this, other);
+
+    /// <summary>Serializes to the compact, checksummed binary form.</summary>
+    public byte[] ToBytes()
+    {
+        var writer = new BinaryBufferWriter(4096);
+        WriteTo(writer);
+        return ChecksummedContainer.Wrap(Magic, FormatVersion, writer.WrittenSpan);
+    }
+
+    /// <summary>Reads the binary form; throws <see cref="MonitorFormatException"/> naming what is wrong.</summary>
+    public static Fingerprint FromBytes(ReadOnlySpan<byte> bytes)
+    {
+        var payload = ChecksummedContainer.Unwrap(bytes, Magic, FormatVersion, "fingerprint", FingerprintLimitsMaxBytes);
+        var reader = new BinaryBufferReader(payload, "fingerprint");
+        var fingerprint = ReadFrom(ref reader);
+        reader.EnsureEnd();
+        return fingerprint;
+    }
+
+    private const long FingerprintLimitsMaxBytes = 1L << 28;
+
+    internal void WriteTo(BinaryBufferWriter writer)
+    {
+        Schema.WriteTo(writer);
+        writer.WriteInt64(ObservationCount);
+        foreach (var c in _channels)
+        {
+            c.WriteTo(writer);
+        }
+
+        foreach (var t in _taps)
+        {
+            t.WriteTo(writer);
+        }
+    }
+
+    internal static Fingerprint ReadFrom(ref BinaryBufferReader reader)
+    {
+        var section = reader.Section;
+        reader.Section = section + " schema";
+        var schema = FingerprintSchema.ReadFrom(ref reader);
+        reader.Section = section;
+        var countOffset = reader.Position;
+        var count = reader.ReadInt64("observation count");
+        if (count < 0)
+        {
+            throw reader.Fail(countOffset, $"observation count {count} is negative");
+        }
+
+        var channels = new ChannelSummary[schema.Channels.Count];
+        for (var i = 0; i < channels.Length; i++)
+        {
+            channels[i] = ChannelSummary.ReadFrom(ref reader, schema.Channels[i]);
+        }
+
+        var taps = new CovarianceSummary[schema.Taps.Count];
+        for (var t = 0; t < taps.Length; t++)
+        {
+            reader.Section = $"{section}, tap '{schema.Taps[t].Name}' covariance";
+            var at = reader.Position;
+            taps[t] = CovarianceSummary.ReadFrom(ref reader);
+            if (taps[t].Dimension != schema.Taps[t].ProjectedDimension)
+            {
+                throw reader.Fail(at, $"covariance dimension {taps[t].Dimension} differs from the tap's projected dimension {schema.Taps[t].ProjectedDimension}");
+            }
+        }
+
+        reader.Section = section;
+        return new Fingerprint(schema, channels, taps, count);
+    }
+}

@@ -1,0 +1,143 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using EdgeSentinel.Monitor.Baselines;
+using EdgeSentinel.Monitor.Serialization;
+using EdgeSentinel.Monitor.Tests.Support;
+
+namespace EdgeSentinel.Monitor.Tests.Baselines;
+
+public sealed class BaselineFileTests(SyntheticBaselineFixture fixture) : IClassFixture<SyntheticBaselineFixture>
+{
+    [Fact]
+    public void FromBytes_RoundTrip_IsExactAndKeepsEveryPart()
+    {
+        var back = Baseline.FromBytes(fixture.Bytes, SyntheticModel.Identity);
+
+        Assert.Equal(fixture.Bytes, back.ToBytes());
+        Assert.Equal(fixture.Baseline.Schema, back.Schema);
+        Assert.Equal(fixture.Baseline.Calibration.Sequential.Threshold, back.Calibration.Sequential.Threshold);
+        Assert.Equal(1e6, back.Calibration.Sequential.TargetArl);
+        Assert.Equal(5, back.Canaries.Canaries.Count);
+        Assert.Equal("synthetic test baseline", back.Description);
+        Assert.Equal(3000, back.Fingerprint.ObservationCount);
+        Assert.Equal(1000, back.ReferenceSample(0).Length);
+    }
+
+    [Fact]
+    public void FromBytes_EverySingleByteTruncation_FailsAsTruncated()
+    {
+        var bytes = fixture.Bytes;
+        for (var length = 0; length < bytes.Length; length++)
+        {
+            var error = Assert.Throws<MonitorFormatException>(() => Baseline.FromBytes(bytes.AsSpan(0, length)));
+            Assert.Contains("truncated", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void FromBytes_RandomBitFlips_AlwaysRefusedWithSpecificError()
+    {
+        var random = new Random(20261124);
+        var bytes = fixture.Bytes;
+        for (var trial = 0; trial < 3000; trial++)
+        {
+            var corrupted = (byte[])bytes.Clone();
+            var flips = 1 + random.Next(3);
+            for (var f = 0; f < flips; f++)
+            {
+                corrupted[random.Next(corrupted.Length)] ^= (byte)(1 << random.Next(8));
+            }
+
+            var error = Assert.Throws<MonitorFormatException>(() => Baseline.FromBytes(corrupted));
+            Assert.Matches("checksum mismatch|not a baseline file|unsupported format version|unknown flags|declared payload length|truncated|unexpected bytes", error.Message);
+        }
+    }
+
+    [Fact]
+    public void FromBytes_WrongVersion_SaysWhichVersions()
+    {
+        var bytes = (byte[])fixture.Bytes.Clone();
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), 7);
+
+        var error = Assert.Throws<MonitorFormatException>(() => Baseline.FromBytes(bytes));
+
+        Assert.Contains("unsupported format version 7 (this build reads version 1)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromBytes_NotABaseline_SaysSo()
+    {
+        var bytes = "{\"this\": \"is json, not a baseline\"}"u8.ToArray();
+
+        var error = Assert.Throws<MonitorFormatException>(() => Baseline.FromBytes(bytes));
+
+        Assert.Contains("not a baseline file", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromBytes_FingerprintFile_IsNotABaseline()
+    {
+        var bytes = fixture.Baseline.Fingerprint.ToBytes();
+
+        var error = Assert.Throws<MonitorFormatException>(() => Baseline.FromBytes(bytes));
+
+        Assert.Contains("not a baseline file", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromBytes_OtherModel_RefusedWithModelIdentityError()
+    {
+        var other = ModelIdentity.FromModelBytes("another model"u8, SyntheticModel.Identity.Inputs,
+            [new TensorSignature("p", "float32", [1, 4])]);
+
+        var error = Assert.Throws<ModelIdentityMismatchException>(() => Baseline.FromBytes(fixture.Bytes, other));
+
+        Assert.Contains("model-identity", error.Message, StringComparison.Ordinal);
+        Assert.Contains(error.Differences, d => d.StartsWith("model hash", StringComparison.Ordinal));
+        Assert.Contains(error.Differences, d => d.Contains("output 0 is p: float32[1,4], the baseline expects p: float32[1,3]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ToJson_IsValidJsonWithIdentityCalibrationAndChannels()
+    {
+        using var json = JsonDocument.Parse(fixture.Baseline.ToJson());
+        var root = json.RootElement;
+
+        Assert.Equal(SyntheticModel.Identity.Sha256, root.GetProperty("model").GetProperty("sha256").GetString());
+        Assert.Equal(1_000_000, root.GetProperty("calibration").GetProperty("sequential").GetProperty("targetAverageRunLength").GetDouble());
+        Assert.Equal(1e-6, root.GetProperty("calibration").GetProperty("sequential").GetProperty("falseAlarmRatePerSample").GetDouble(), 12);
+        var channels = root.GetProperty("channels").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToList();
+        Assert.Equal(SyntheticModel.Schema.Channels.Select(c => c.Name), channels);
+    }
+
+    [Fact]
+    public void Build_TooFewRows_ExplainsWhatIsNeeded()
+    {
+        var builder = new BaselineBuilder(SyntheticModel.Schema, SyntheticModel.Identity);
+        builder.AddTraining(new float[4], new float[] { 0.2f, 0.3f, 0.5f }, new float[8], 1);
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.Build());
+
+        Assert.Contains("at least 200 training rows and 1000 held-out rows; got 1 and 0", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Builder_InvalidOptions_ListsEveryProblem()
+    {
+        var options = new BaselineOptions { WindowSize = 3, WindowAlpha = 2, TargetAverageRunLength = double.NaN };
+
+        var error = Assert.Throws<ArgumentException>(() => new BaselineBuilder(SyntheticModel.Schema, SyntheticModel.Identity, options));
+
+        Assert.Contains("WindowSize: 3", error.Message, StringComparison.Ordinal);
+        Assert.Contains("WindowAlpha: 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("TargetAverageRunLength: NaN", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_SameDataAndSeed_GivesTheSameBytes()
+    {
+        var again = SyntheticModel.BuildBaseline();
+
+        Assert.Equal(fixture.Bytes, again.ToBytes());
+    }
+}

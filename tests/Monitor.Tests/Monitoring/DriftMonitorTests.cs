@@ -1,0 +1,207 @@
+using EdgeSentinel.Monitor.Alerts;
+using EdgeSentinel.Monitor.Monitoring;
+using EdgeSentinel.Monitor.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeSentinel.Monitor.Tests.Monitoring;
+
+public sealed class DriftMonitorTests(SyntheticBaselineFixture fixture) : IClassFixture<SyntheticBaselineFixture>
+{
+    private readonly float[] _x = new float[SyntheticModel.Inputs];
+    private readonly float[] _p = new float[SyntheticModel.Outputs];
+    private readonly float[] _h = new float[SyntheticModel.Hidden];
+
+    /// <summary>Runs <paramref name="count"/> inferences; analyzes each completed window; returns alerts raised.</summary>
+    private List<AlertTransition> Run(DriftMonitor monitor, AlertTracker tracker, SyntheticModel model, int count, List<WindowReport>? reports = null)
+    {
+        var transitions = new List<AlertTransition>();
+        for (var i = 0; i < count; i++)
+        {
+            model.Next(_x, _p, _h, out var latency);
+            var result = monitor.Observe(_x, _p, _h, latency);
+            if ((result & ObserveResult.SequentialAlarm) != 0 && monitor.TryTakeSequentialAlarm(out var alarm))
+            {
+                transitions.AddRange(tracker.Process(monitor.ToSignal(alarm)));
+            }
+
+            while (monitor.TryTakeActivationAnomaly(out var anomaly))
+            {
+                transitions.AddRange(tracker.Process(monitor.ToSignal(anomaly)));
+            }
+
+            while (monitor.TryTakeWindow(out var window))
+            {
+                var report = monitor.AnalyzeWindow(window);
+                monitor.ReturnWindow(window);
+                reports?.Add(report);
+                foreach (var signal in report.Signals)
+                {
+                    transitions.AddRange(tracker.Process(signal));
+                }
+            }
+        }
+
+        return transitions;
+    }
+
+    private static AlertTracker Tracker() =>
+        new("robot-1", SyntheticModel.Identity.Sha256, new AlertPolicy(), new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 0, 0, 0, TimeSpan.Zero)));
+
+    [Fact]
+    public void Observe_InputShift_RaisesInputDriftAndNotBehaviorDivergence()
+    {
+        var monitor = new DriftMonitor(fixture.Baseline);
+        var tracker = Tracker();
+        var model = new SyntheticModel(101);
+        Run(monitor, tracker, model, 1024);
+        model.InputShift = 1.0;
+
+        var raised = Run(monitor, tracker, model, 1024).Where(t => t.Current == AlertState.Raised).ToList();
+
+        Assert.Contains(raised, t => t.Alert.Kind == AlertKind.InputDrift);
+        Assert.DoesNotContain(raised, t => t.Alert.Kind == AlertKind.BehaviorDivergence);
+        var drift = raised.First(t => t.Alert.Kind == AlertKind.InputDrift).Alert;
+        Assert.True(drift.FirstSample >= 1024, "no input drift is raised before the change");
+        Assert.Equal(1, raised.Count(t => t.Alert.Kind == AlertKind.InputDrift));
+    }
+
+    [Fact]
+    public void Observe_SameInputsSleeperBehavior_RaisesBehaviorDivergence()
+    {
+        var monitor = new DriftMonitor(fixture.Baseline);
+        var tracker = Tracker();
+        var model = new SyntheticModel(202);
+        Run(monitor, tracker, model, 1024);
+        model.Sleeper = true;
+
+        var raised = Run(monitor, tracker, model, 1024).Where(t => t.Current == AlertState.Raised).ToList();
+
+        Assert.Contains(raised, t => t.Alert.Kind == AlertKind.BehaviorDivergence);
+        Assert.DoesNotContain(raised, t => t.Alert.Kind == AlertKind.InputDrift);
+    }
+
+    [Fact]
+    public void Observe_InternalsChangeOutputsDoNot_SeenInsideTheModel()
+    {
+        var monitor = new DriftMonitor(fixture.Baseline);
+        var tracker = Tracker();
+        var model = new SyntheticModel(303);
+        Run(monitor, tracker, model, 1024);
+        model.HiddenGain = 3f;
+
+        var raised = Run(monitor, tracker, model, 512).Where(t => t.Current == AlertState.Raised).ToList();
+
+        Assert.Contains(raised, t => t.Alert.Kind is AlertKind.ActivationAnomaly or AlertKind.BehaviorDivergence);
+        Assert.DoesNotContain(raised, t => t.Alert.Kind == AlertKind.InputDrift);
+    }
+
+    [Fact]
+    public void Observe_CleanStream_WindowSignalsStayBelowThresholdMostly()
+    {
+        var monitor = new DriftMonitor(fixture.Baseline);
+        var reports = new List<WindowReport>();
+        Run(monitor, Tracker(), new SyntheticModel(404), 128 * 40, reports);
+
+        Assert.Equal(40, reports.Count);
+        var driftWindows = reports.Count(r => r.Signals.Any(s => s.Kind is AlertKind.InputDrift or AlertKind.BehaviorDivergence && s.Score >= s.Threshold));
+        // Holm at alpha 1e-4 per window: 40 clean windows expect 0.004 false alarms.
+        Assert.Equal(0, driftWindows);
+    }
+
+    [Fact]
+    public void Observe_NonFiniteValues_CountedFlaggedAndReportedNotCrashing()
+    {
+        var monitor = new DriftMonitor(fixture.Baseline);
+        var model = new SyntheticModel(505);
+        var flagged = 0;
+        for (var i = 0; i < 256; i++)
+        {
+            model.Next(_x, _p, _h, out var latency);
+            if (i % 4 == 0)
+            {
+                _x[2] = i % 8 == 0 ? float.NaN : float.PositiveInfinity;
+            }
+
+            if ((monitor.Observe(_x, _p, _h, latency) & ObserveResult.NonFiniteValues) != 0)
+            {
+                flagged++;
+            }
+        }
+
+        Assert.Equal(64, flagged);
+        Assert.Equal(64, monitor.Counters.NonFiniteObservations);
+        Assert.True(monitor.TryTakeWindow(out var window));
+        var report = monitor.AnalyzeWindow(window);
+        var health = Assert.Single(report.Signals, s => s.Kind == AlertKind.RuntimeHealth && s.Subject == "non-finite");
+        Assert.True(health.Score >= health.Threshold);
+        Assert.Equal("input.c", health.Evidence.TopChannels[0].Channel);
+        Assert.Equal(32, report.Channels.Single(c => c.Channel == "input.c").NonFinite); // first window of 128
+    }
+
+    [Fact]
+    public void Observe_WrongLengths_ThrowsNamingExpectedShape()
+    {
+        var monitor = new DriftMonitor(fixture.Baseline);
+
+        var error = Assert.Throws<ArgumentException>(() => monitor.Observe(new float[5], _p, _h, 1));
+
+        Assert.Contains("got 5 inputs, 3 outputs, 8 tap values; expected 4, 3, 8", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, monitor.Counters.Observations);
+    }
+
+    [Fact]
+    public void Observe_AnalysisFallsBehind_DropsWindowsAndCountsThem()
+    {
+        var monitor = new DriftMonitor(fixture.Baseline, new DriftMonitorOptions { WindowBuffers = 2 });
+        var model = new SyntheticModel(606);
+        for (var i = 0; i < 128 * 5; i++)
+        {
+            model.Next(_x, _p, _h, out var latency);
+            monitor.Observe(_x, _p, _h, latency);
+        }
+
+        var counters = monitor.Counters;
+        Assert.Equal(5, counters.CompletedWindows);
+        Assert.Equal(4, counters.DroppedWindows);
+        Assert.True(monitor.TryTakeWindow(out var kept));
+        Assert.Equal(0, kept.FirstSample);
+        Assert.False(monitor.TryTakeWindow(out _));
+    }
+
+    [Fact]
+    public void Observe_SteadyState_AllocatesNothing()
+    {
+        var monitor = new DriftMonitor(fixture.Baseline);
+        var model = new SyntheticModel(707);
+        var inputs = new float[20_000 * SyntheticModel.Inputs];
+        var outputs = new float[20_000 * SyntheticModel.Outputs];
+        var taps = new float[20_000 * SyntheticModel.Hidden];
+        for (var i = 0; i < 20_000; i++)
+        {
+            model.Next(inputs.AsSpan(i * 4, 4), outputs.AsSpan(i * 3, 3), taps.AsSpan(i * 8, 8), out _);
+        }
+
+        void Feed(int from, int to)
+        {
+            for (var i = from; i < to; i++)
+            {
+                monitor.Observe(inputs.AsSpan(i * 4, 4), outputs.AsSpan(i * 3, 3), taps.AsSpan(i * 8, 8), 2.0);
+                while (monitor.TryTakeWindow(out var w))
+                {
+                    monitor.ReturnWindow(w);
+                }
+
+                while (monitor.TryTakeSequentialAlarm(out _) || monitor.TryTakeActivationAnomaly(out _))
+                {
+                }
+            }
+        }
+
+        Feed(0, 1000);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Feed(1000, 20_000);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+    }
+}
