@@ -78,6 +78,34 @@ public sealed class ChannelSummary
         return Quantiles is null ? double.NaN : Quantiles.Quantile(q);
     }
 
+    /// <summary>
+    /// Compares two continuous channel summaries through their quantile sketches (for fingerprints
+    /// whose raw values are gone: hours, devices, fleets).
+    /// </summary>
+    /// <exception cref="ArgumentException">A summary is categorical or holds no finite value.</exception>
+    public static SketchComparison KolmogorovSmirnov(ChannelSummary a, ChannelSummary b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Quantiles is null || b.Quantiles is null)
+        {
+            throw new ArgumentException($"Channels '{a.Channel.Name}' and '{b.Channel.Name}': a sketch comparison needs two continuous channels.");
+        }
+
+        if (a.Quantiles.Count == 0 || b.Quantiles.Count == 0)
+        {
+            throw new ArgumentException($"Channels '{a.Channel.Name}' and '{b.Channel.Name}': both summaries need at least one finite value ({a.Quantiles.Count} and {b.Quantiles.Count}).");
+        }
+
+        a.Quantiles.GetSortedView(out var valuesA, out var weightsA);
+        b.Quantiles.GetSortedView(out var valuesB, out var weightsB);
+        var d = Statistics.KolmogorovSmirnov.WeightedStatistic(valuesA, weightsA, valuesB, weightsB);
+        var bound = a.Quantiles.RankErrorBound + b.Quantiles.RankErrorBound;
+        var p = Statistics.KolmogorovSmirnov.AsymptoticPValue(d, a.Quantiles.Count, b.Quantiles.Count);
+        var conservative = Statistics.KolmogorovSmirnov.AsymptoticPValue(Math.Max(0, d - bound), a.Quantiles.Count, b.Quantiles.Count);
+        return new SketchComparison(d, bound, p, conservative);
+    }
+
     internal ChannelSummary Clone() =>
         new(Channel, Moments.Clone(), Quantiles?.Clone(), Histogram?.Clone(), Categories?.Clone());
 

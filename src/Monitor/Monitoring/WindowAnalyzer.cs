@@ -93,6 +93,21 @@ internal sealed class WindowAnalyzer
                 }
             }
 
+            if (channel.ValueKind == ChannelValueKind.Categorical)
+            {
+                // An undefined category (argmax of NaN outputs is stored as -1) counts as missing.
+                var kept = 0;
+                for (var i = 0; i < count; i++)
+                {
+                    if (values[i] >= 0 && values[i] < channel.CategoryCount)
+                    {
+                        values[kept++] = values[i];
+                    }
+                }
+
+                count = kept;
+            }
+
             var nonFinite = column.Length - count;
             nonFiniteTotal += nonFinite;
             expectedNonFinite += _baselineNonFiniteRate[channel.Index] * column.Length;
@@ -114,11 +129,7 @@ internal sealed class WindowAnalyzer
                 var counts = new long[channel.CategoryCount];
                 foreach (var v in live)
                 {
-                    var k = (int)v;
-                    if (k >= 0 && k < counts.Length)
-                    {
-                        counts[k]++;
-                    }
+                    counts[(int)v]++;
                 }
 
                 var baselineCounts = summary.CategoryCounts.ToArray();

@@ -204,4 +204,30 @@ public sealed class DriftMonitorTests(SyntheticBaselineFixture fixture) : IClass
 
         Assert.Equal(0, allocated);
     }
+
+    [Fact]
+    public void AnalyzeWindow_EveryValueNaN_SkipsTestsReportsHealthAndKeepsCounts()
+    {
+        var monitor = new DriftMonitor(fixture.Baseline);
+        var nan = new float[SyntheticModel.Inputs];
+        var nanOutputs = new float[SyntheticModel.Outputs];
+        var nanTaps = new float[SyntheticModel.Hidden];
+        Array.Fill(nan, float.NaN);
+        Array.Fill(nanOutputs, float.NaN);
+        Array.Fill(nanTaps, float.NaN);
+        for (var i = 0; i < monitor.WindowSize; i++)
+        {
+            Assert.True((monitor.Observe(nan, nanOutputs, nanTaps, double.NaN) & ObserveResult.NonFiniteValues) != 0);
+        }
+
+        Assert.True(monitor.TryTakeWindow(out var window));
+        var report = monitor.AnalyzeWindow(window);
+
+        Assert.Empty(report.Outcomes);
+        Assert.Contains(report.Signals, s => s.Kind == AlertKind.RuntimeHealth && s.Subject == "non-finite" && s.Score >= s.Threshold);
+        Assert.DoesNotContain(report.Signals, s => s.Kind is AlertKind.InputDrift or AlertKind.BehaviorDivergence && s.Score >= s.Threshold);
+        Assert.Equal(monitor.WindowSize, report.Fingerprint["input.a"].NaNCount);
+        Assert.Equal(0, report.Fingerprint["input.a"].Count);
+        Assert.Equal(0, monitor.Counters.SequentialAlarms);
+    }
 }
