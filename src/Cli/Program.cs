@@ -1,3 +1,3 @@
 using EdgeSentinel.Cli;
 
-return await CommandLine.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
+return await EdgeSentinelCommand.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
