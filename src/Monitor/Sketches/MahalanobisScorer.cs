@@ -117,25 +117,13 @@ internal sealed class MahalanobisScorer
     public double DistanceSquared(ReadOnlySpan<float> x)
     {
         CheckLength(x.Length);
-        var d = _mean.Length;
-        Span<double> z = stackalloc double[d];
-        var factor = _cholesky;
-        double total = 0;
-        for (var i = 0; i < d; i++)
+        Span<double> widened = stackalloc double[x.Length];
+        for (var i = 0; i < x.Length; i++)
         {
-            var rowOffset = i * d;
-            var sum = x[i] - _mean[i];
-            for (var j = 0; j < i; j++)
-            {
-                sum -= factor[rowOffset + j] * z[j];
-            }
-
-            var zi = sum / factor[rowOffset + i];
-            z[i] = zi;
-            total += zi * zi;
+            widened[i] = x[i];
         }
 
-        return total;
+        return DistanceSquared(widened);
     }
 
     /// <summary>The precision matrix Σ⁻¹ = L⁻ᵀ·L⁻¹ (row-major d×d, symmetric).</summary>
