@@ -13,6 +13,8 @@ internal sealed class FakeGpioDriver : GpioDriver
 
     public HashSet<int> FailingReads { get; } = [];
 
+    public HashSet<int> FailingWrites { get; } = [];
+
     public HashSet<int> OpenPins { get; } = [];
 
     protected override int PinCount => 64;
@@ -65,6 +67,11 @@ internal sealed class FakeGpioDriver : GpioDriver
 
     protected override void Write(int pinNumber, PinValue value)
     {
+        if (FailingWrites.Contains(pinNumber))
+        {
+            throw new IOException($"fake: pin {pinNumber} write failed");
+        }
+
         Writes.Add((pinNumber, value));
         _values[pinNumber] = value;
     }
