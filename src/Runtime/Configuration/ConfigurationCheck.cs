@@ -85,6 +85,8 @@ public static class ConfigurationCheck
             return null;
         }
 
+        // "$schema" lets editors find the schema; the loader ignores it.
+        o.String("$schema", required: false);
         var c = new DeviceConfiguration
         {
             DeviceId = o.String("deviceId", required: true, CheckIdentifier) ?? string.Empty,
