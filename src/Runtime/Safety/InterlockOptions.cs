@@ -187,7 +187,7 @@ public sealed record InterlockRule
 /// <summary>What the actuators receive while the interlock is tripped.</summary>
 public enum FallbackMode
 {
-    /// <summary>The last output delivered before the trip, held.</summary>
+    /// <summary>The last output delivered before the trip, held (zeros if the interlock tripped before any frame).</summary>
     HoldLastAction = 0,
 
     /// <summary>All zeros (stop).</summary>

@@ -12,12 +12,14 @@ namespace EdgeSentinel.Runtime.Sensors;
 public sealed class Mpu6050FrameSource : IFrameSource
 {
     private readonly Mpu6050 _sensor;
+    private readonly IDisposable? _ownedDevice;
 
-    /// <summary>Wraps a driver (not owned).</summary>
-    public Mpu6050FrameSource(Mpu6050 sensor)
+    /// <summary>Wraps a driver (not owned); <paramref name="ownedDevice"/>, if given (the driver's I2C device), is disposed with the source.</summary>
+    public Mpu6050FrameSource(Mpu6050 sensor, IDisposable? ownedDevice = null)
     {
         ArgumentNullException.ThrowIfNull(sensor);
         _sensor = sensor;
+        _ownedDevice = ownedDevice;
     }
 
     /// <inheritdoc />
@@ -56,5 +58,9 @@ public sealed class Mpu6050FrameSource : IFrameSource
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        _ownedDevice?.Dispose();
+        return ValueTask.CompletedTask;
+    }
 }
