@@ -8,7 +8,7 @@ namespace EdgeSentinel.Runtime.Sensors;
 /// <summary>MPU-6050 6-axis IMU driver over an <see cref="I2cDevice"/>: identity check, wake, ranges, SI-scaled burst reads.</summary>
 /// <remarks>
 /// Faults never throw: an I2C <see cref="IOException"/>, a wrong WHO_AM_I value or a stuck sensor is
-/// reported once per episode to the <see cref="IRuntimeHealthSink"/> and the call returns false (stuck
+/// reported once per episode (repeats of the same fault until a good read are counted, not re-reported) to the <see cref="IRuntimeHealthSink"/> and the call returns false (stuck
 /// readings are still returned, flagged by <see cref="IsStuck"/>). A successful read allocates nothing.
 /// Not thread-safe: one caller at a time (the inference loop). The driver owns neither the device nor the sink.
 /// </remarks>
@@ -33,6 +33,7 @@ public sealed class Mpu6050
     private long _lastRaw1;
     private int _identicalRun;
     private bool _faulted;
+    private RuntimeHealthFault _lastFault;
 
     /// <summary>Creates the driver; it does not touch the bus until <see cref="TryInitialize"/>.</summary>
     /// <exception cref="ArgumentException">The options are invalid (every problem listed).</exception>
@@ -74,6 +75,9 @@ public sealed class Mpu6050
 
     /// <summary>The number of failed transfers since creation.</summary>
     public long I2cErrors { get; private set; }
+
+    /// <summary>Fault reports not sent because the same fault was already reported and has not recovered (one event per episode).</summary>
+    public long SuppressedFaultReports { get; private set; }
 
     /// <summary>Accelerometer sensitivity in LSB per g for a range (datasheet PS-MPU-6000A table 6.2).</summary>
     public static double AccelerometerLsbPerG(AccelerometerRange range) => range switch
@@ -219,7 +223,14 @@ public sealed class Mpu6050
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ReportFault(RuntimeHealthFault fault, string message)
     {
+        if (_faulted && _lastFault == fault)
+        {
+            SuppressedFaultReports++;
+            return;
+        }
+
         _faulted = true;
+        _lastFault = fault;
         _health.Report(new RuntimeHealthEvent(_component, fault, message, _timeProvider.GetUtcNow()));
     }
 

@@ -67,7 +67,7 @@ public sealed class ReplaySource : IFrameSource
 
             string[] names = CsvRowParser.SplitHeader(header);
             CheckNames(names, "CSV header (line 1)");
-            CheckWidth(names, options, "CSV header (line 1)");
+            CheckWidth(names, options, "CSV header (line 1)", compareConfiguredNames: true);
             return new ReplaySource(reader, new CsvRowParser(names), options, names, lineNumber: 1, headerLines: 1, pendingLine: null);
         }
         catch
@@ -105,7 +105,7 @@ public sealed class ReplaySource : IFrameSource
                 CheckNames(names, "NDJSON line 1 keys");
             }
 
-            CheckWidth(names, options, pending is null ? "configured feature names" : "NDJSON line 1 keys");
+            CheckWidth(names, options, pending is null ? "configured feature names" : "NDJSON line 1 keys", compareConfiguredNames: false);
             return new ReplaySource(reader, new NdjsonRowParser(names), options, names, lineNumber: 0, headerLines: 0, pendingLine: pending);
         }
         catch
@@ -248,7 +248,7 @@ public sealed class ReplaySource : IFrameSource
         }
     }
 
-    private static void CheckWidth(string[] names, ReplayOptions options, string where)
+    private static void CheckWidth(string[] names, ReplayOptions options, string where, bool compareConfiguredNames)
     {
         if (options.ExpectedWidth is { } expected && expected != names.Length)
         {
@@ -256,7 +256,7 @@ public sealed class ReplaySource : IFrameSource
                 $"{where} has {names.Length} features but the model expects an input width of {expected}.");
         }
 
-        if (options.FeatureNames is { } given && !ReferenceEquals(given, names) && where.StartsWith("CSV", StringComparison.Ordinal))
+        if (compareConfiguredNames && options.FeatureNames is { } given)
         {
             if (given.Count != names.Length)
             {

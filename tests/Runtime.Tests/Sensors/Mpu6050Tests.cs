@@ -137,6 +137,13 @@ public sealed class Mpu6050Tests : IDisposable
         Assert.Contains("0x68", e.Message, StringComparison.Ordinal);
         Assert.Equal(_time.GetUtcNow(), e.At);
         Assert.False(sensor.TryRead(out _));
+        Assert.Empty(Events());
+        Assert.Equal(1, sensor.SuppressedFaultReports);
+
+        _chip.SetRegister(0x75, 0x68); // the right chip is plugged in
+        Assert.True(sensor.TryRead(out _));
+        Assert.Equal(RuntimeHealthFault.Recovered, Assert.Single(Events()).Fault);
+        Assert.Equal(0x01, _chip.GetRegister(0x6B));
     }
 
     [Fact]
@@ -163,10 +170,15 @@ public sealed class Mpu6050Tests : IDisposable
         _chip.FailNextTransfers(100);
         Mpu6050 sensor = Create();
         Assert.False(sensor.TryInitialize());
-        Assert.False(sensor.TryRead(out _));
-        List<RuntimeHealthEvent> events = Events();
-        Assert.Equal(2, events.Count);
-        Assert.All(events, e => Assert.Equal(RuntimeHealthFault.I2cError, e.Fault));
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.False(sensor.TryRead(out _));
+        }
+
+        // One event for the episode; the ten retries are counted, not re-reported.
+        Assert.Equal(RuntimeHealthFault.I2cError, Assert.Single(Events()).Fault);
+        Assert.Equal(10, sensor.SuppressedFaultReports);
+        Assert.Equal(11, sensor.I2cErrors);
     }
 
     [Fact]
