@@ -7,7 +7,18 @@ namespace EdgeSentinel.Runtime.Safety;
 /// <param name="IssuedAt">When it was issued; older than <see cref="InterlockOptions.CommandMaxAge"/> is rejected.</param>
 /// <param name="Signature">The signature over the other fields, checked by an <see cref="IClearCommandVerifier"/> (e.g. HMAC from the Protocol library).</param>
 /// <remarks>Immutable and thread-safe.</remarks>
-public sealed record InterlockClearCommand(string DeviceId, string IssuedBy, long Sequence, DateTimeOffset IssuedAt, string Signature);
+public sealed record InterlockClearCommand(string DeviceId, string IssuedBy, long Sequence, DateTimeOffset IssuedAt, string Signature)
+{
+    /// <summary>The canonical bytes a signature covers: UTF-8 of "edgesentinel/interlock-clear/v1", device id, issuer, sequence and issue time (UTC, round-trip "O" format), joined by line feeds.</summary>
+    public byte[] GetSignedContent() =>
+        System.Text.Encoding.UTF8.GetBytes(string.Join(
+            '\n',
+            "edgesentinel/interlock-clear/v1",
+            DeviceId,
+            IssuedBy,
+            Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            IssuedAt.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture)));
+}
 
 /// <summary>Decides whether a clear command is authentic (its signature is valid for its fields).</summary>
 /// <remarks>Implementations must be thread-safe: commands and the reset button may arrive on different threads.</remarks>

@@ -195,6 +195,27 @@ public sealed class SafetyInterlockTests : IDisposable
     }
 
     [Fact]
+    public void HmacSignedCommand_ClearsTheLatch_ForgedOrUnsignedDoesNothing()
+    {
+        byte[] key = System.Text.Encoding.ASCII.GetBytes("device-key-robot-7-000000000000");
+        var options = new InterlockOptions { OutputWidth = 2, Fallback = FallbackMode.ZeroAction };
+        options.Outputs.Add(new InterlockOutputLine(Relay));
+        options.Rules.Add(new InterlockRule(AlertSeverity.Critical));
+        using var interlock = new SafetyInterlock(_controller, options, Device, new HmacClearCommandVerifier(key), _time);
+        interlock.ProcessAlert(MakeAlert(AlertKind.InputDrift, AlertSeverity.Critical));
+
+        InterlockClearCommand unsigned = Command(1, signature: string.Empty);
+        Assert.Equal(ClearOutcome.NotAuthentic, interlock.TryClear(unsigned));
+        string forged = HmacClearCommandVerifier.Sign(unsigned, System.Text.Encoding.ASCII.GetBytes("attacker-guessed-key-0000000000"));
+        Assert.Equal(ClearOutcome.NotAuthentic, interlock.TryClear(unsigned with { Signature = forged }));
+        Assert.Equal(InterlockState.Tripped, interlock.State);
+        Assert.Equal(PinValue.High, _driver.ValueOf(Relay));
+
+        Assert.Equal(ClearOutcome.Cleared, interlock.TryClear(unsigned with { Signature = HmacClearCommandVerifier.Sign(unsigned, key) }));
+        Assert.Equal(PinValue.Low, _driver.ValueOf(Relay));
+    }
+
+    [Fact]
     public void ResetInputEdge_ClearsTheLatch_OtherEdgeDoesNot()
     {
         using SafetyInterlock interlock = Create();
