@@ -101,6 +101,7 @@ public static class ConfigurationCheck
 
         c.Taps = ReadTaps(context, o);
         c.CueFeatures = ReadCues(context, o);
+        CheckCuesAgainstSource(context, c);
         if (o.Object("interlock", required: false) is { } interlock)
         {
             c.Interlock = ReadInterlock(context, interlock);
@@ -338,6 +339,33 @@ public static class ConfigurationCheck
         }
 
         return cues;
+    }
+
+    /// <summary>When the source's feature names are known from the configuration alone, each cue must name one of them.</summary>
+    private static void CheckCuesAgainstSource(ConfigurationReadContext context, DeviceConfiguration c)
+    {
+        List<string>? features = c.Source.Kind switch
+        {
+            "mpu6050" => [.. Sensors.Mpu6050.FeatureNames, .. c.Source.GpioInputs.Select(g => g.Name)],
+            "gpio" => [.. c.Source.GpioInputs.Select(g => g.Name)],
+            "csv" or "ndjson" when c.Source.Features is { } names => [.. names],
+            _ => null,
+        };
+        if (features is null)
+        {
+            return;
+        }
+
+        for (int i = 0; i < c.CueFeatures.Count; i++)
+        {
+            string feature = c.CueFeatures[i].Feature;
+            if (!features.Contains(feature, StringComparer.Ordinal))
+            {
+                context.Add(
+                    string.Create(CultureInfo.InvariantCulture, $"$.cueFeatures[{i}].feature"),
+                    $"'{feature}' is not an input feature of the {c.Source.Kind} source (features: {string.Join(", ", features)})");
+            }
+        }
     }
 
     private static InterlockConfiguration ReadInterlock(ConfigurationReadContext context, JsonObjectReader o)

@@ -252,6 +252,22 @@ public sealed class ConfigurationCheckTests
     }
 
     [Fact]
+    public void CueFeature_NotAnInputOfTheSource_IsAProblem()
+    {
+        const string json = """
+            { "deviceId": "d", "fleet": "f", "modelPath": "m", "baselinePath": "b",
+              "source": { "kind": "mpu6050", "gpioInputs": [ { "pin": 4, "name": "door" } ] },
+              "cueFeatures": [ { "feature": "door", "trainingValue": 1 }, { "feature": "gyro_x", "trainingValue": 0 }, { "feature": "clock", "trainingValue": 9 } ],
+              "mqtt": { "host": "h" } }
+            """;
+        ConfigurationProblem p = Assert.Single(Problems(json));
+        Assert.Equal("$.cueFeatures[2].feature", p.Path);
+        Assert.StartsWith("'clock' is not an input feature of the mpu6050 source (features: accel_x, accel_y, accel_z, gyro_x", p.Message, StringComparison.Ordinal);
+        // With a simulator the features are only known at run time: no check here.
+        Assert.Empty(Problems(Minimal(", \"cueFeatures\": [ { \"feature\": \"clock\", \"trainingValue\": 9 } ]")));
+    }
+
+    [Fact]
     public void OddPropertyNames_AreQuotedInThePath()
     {
         Assert.Equal("$['my key']", Assert.Single(Problems(Minimal(", \"my key\": 1"))).Path);
