@@ -64,15 +64,30 @@ public sealed class SafetyInterlock : IDisposable
         _timeProvider = timeProvider;
         _lastAction = new float[options.OutputWidth];
 
-        foreach (InterlockOutputLine line in _outputs)
+        var opened = new List<int>();
+        try
         {
-            controller.OpenPin(line.Pin, PinMode.Output, Level(line, asserted: false));
-        }
+            foreach (InterlockOutputLine line in _outputs)
+            {
+                controller.OpenPin(line.Pin, PinMode.Output, Level(line, asserted: false));
+                opened.Add(line.Pin);
+            }
 
-        if (_reset is { } reset)
+            if (_reset is { } reset)
+            {
+                controller.OpenPin(reset.Pin, reset.Mode);
+                opened.Add(reset.Pin);
+                controller.RegisterCallbackForPinValueChangedEvent(reset.Pin, reset.Edge, OnResetEdge);
+            }
+        }
+        catch
         {
-            controller.OpenPin(reset.Pin, reset.Mode);
-            controller.RegisterCallbackForPinValueChangedEvent(reset.Pin, reset.Edge, OnResetEdge);
+            foreach (int pin in opened)
+            {
+                controller.ClosePin(pin);
+            }
+
+            throw;
         }
     }
 

@@ -62,7 +62,19 @@ public sealed class GpioInputSource : IFrameSource
         for (int i = 0; i < _inputs.Length; i++)
         {
             _names[i] = _inputs[i].Name;
-            controller.OpenPin(_inputs[i].Pin, _inputs[i].Mode);
+            try
+            {
+                controller.OpenPin(_inputs[i].Pin, _inputs[i].Mode);
+            }
+            catch
+            {
+                for (int j = 0; j < i; j++)
+                {
+                    controller.ClosePin(_inputs[j].Pin);
+                }
+
+                throw;
+            }
         }
     }
 

@@ -342,6 +342,24 @@ public sealed class SafetyInterlockTests : IDisposable
     }
 
     [Fact]
+    public void Create_PinAlreadyInUse_ThrowsAndReleasesThePinsItOpened()
+    {
+        _driver.FailingOpens.Add(ResetButton); // e.g. taken by another process
+        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => Create());
+        Assert.Contains("busy", e.Message, StringComparison.Ordinal);
+        Assert.Empty(_driver.OpenPins); // relay and beacon were opened, then released
+    }
+
+    [Fact]
+    public void Dispose_ClosesPinsAndUnregistersTheResetCallback()
+    {
+        SafetyInterlock interlock = Create();
+        interlock.Dispose();
+        Assert.Empty(_driver.OpenPins);
+        Assert.Equal(0, _driver.CallbackCount(ResetButton));
+    }
+
+    [Fact]
     public void Options_Invalid_ListsEveryProblem()
     {
         var options = new InterlockOptions { OutputWidth = 0, Fallback = FallbackMode.Policy, CommandMaxAge = TimeSpan.Zero };

@@ -15,6 +15,8 @@ internal sealed class FakeGpioDriver : GpioDriver
 
     public HashSet<int> FailingWrites { get; } = [];
 
+    public HashSet<int> FailingOpens { get; } = [];
+
     public HashSet<int> OpenPins { get; } = [];
 
     protected override int PinCount => 64;
@@ -45,7 +47,15 @@ internal sealed class FakeGpioDriver : GpioDriver
         }
     }
 
-    protected override void OpenPin(int pinNumber) => OpenPins.Add(pinNumber);
+    protected override void OpenPin(int pinNumber)
+    {
+        if (FailingOpens.Contains(pinNumber))
+        {
+            throw new InvalidOperationException($"fake: pin {pinNumber} is busy");
+        }
+
+        OpenPins.Add(pinNumber);
+    }
 
     protected override void ClosePin(int pinNumber) => OpenPins.Remove(pinNumber);
 
