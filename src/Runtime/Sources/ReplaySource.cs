@@ -159,6 +159,7 @@ public sealed class ReplaySource : IFrameSource
 
         while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             string? line;
             if (_pendingLine is not null)
             {

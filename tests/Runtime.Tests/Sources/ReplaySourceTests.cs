@@ -238,6 +238,18 @@ public sealed class ReplaySourceTests
     }
 
     [Fact]
+    public async Task ReadFrame_Cancelled_ThrowsAndKeepsThePosition()
+    {
+        await using ReplaySource source = await ReplaySource.OpenCsvAsync(Text("a\n1\n2\n"));
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        float[] frame = new float[1];
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await source.ReadFrameAsync(frame, cts.Token));
+        Assert.True(await source.ReadFrameAsync(frame));
+        Assert.Equal(1f, frame[0]);
+    }
+
+    [Fact]
     public async Task ReadFrame_DestinationTooShort_Throws()
     {
         await using ReplaySource source = await ReplaySource.OpenCsvAsync(Text("a,b\n1,2\n"));
