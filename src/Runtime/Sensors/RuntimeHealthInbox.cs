@@ -4,7 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace EdgeSentinel.Runtime.Sensors;
 
 /// <summary>A bounded, thread-safe queue of health events: drivers report, the runtime's alert thread takes them.</summary>
-/// <remarks>When full, new events are dropped and counted in <see cref="Dropped"/>; faults are rare, so the bound only guards against a storm.</remarks>
+/// <remarks>When full, new events are dropped and counted in <see cref="Dropped"/>; faults are rare, so the bound only guards against a storm (under concurrent reporters it may be exceeded by a few events).</remarks>
 public sealed class RuntimeHealthInbox : IRuntimeHealthSink
 {
     private readonly ConcurrentQueue<RuntimeHealthEvent> _queue = new();
