@@ -36,6 +36,9 @@ public interface IAggregatorStore : IAsyncDisposable
     /// <summary>Number of stored messages, optionally of one fleet or device.</summary>
     Task<long> CountMessagesAsync(string? fleet = null, string? device = null, CancellationToken cancellationToken = default);
 
+    /// <summary>The highest stored sequence number per device (to seed a replay guard at start).</summary>
+    Task<IReadOnlyList<KeyValuePair<(string Fleet, string Device), long>>> GetHighestSequencesAsync(CancellationToken cancellationToken = default);
+
     /// <summary>All devices, optionally of one fleet, ordered by fleet and device.</summary>
     Task<IReadOnlyList<DeviceRecord>> GetDevicesAsync(string? fleet = null, CancellationToken cancellationToken = default);
 

@@ -113,7 +113,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
             throw new ArgumentException($"Alert '{alert.Id}' belongs to {alert.Fleet}/{alert.Device} but its message came from {key.Fleet}/{key.Device}.", nameof(alert));
         }
 
-        return StoreMessageAsync(key, "alert", receivedAt, async (connection, transaction, ct) =>
+        return StoreMessageAsync(key, "alert", receivedAt, alert.ModelHash, async (connection, transaction, ct) =>
         {
             var owner = await QueryAsync(
                 connection,
@@ -179,7 +179,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
             throw new ArgumentException($"Fingerprint of {fingerprint.Fleet}/{fingerprint.Device}#{fingerprint.Sequence} does not match its message key {key.Fleet}/{key.Device}#{key.Sequence}.", nameof(fingerprint));
         }
 
-        return StoreMessageAsync(key, "fingerprint", receivedAt, (connection, transaction, ct) => ExecuteAsync(
+        return StoreMessageAsync(key, "fingerprint", receivedAt, fingerprint.ModelHash, (connection, transaction, ct) => ExecuteAsync(
             connection,
             transaction,
             """
@@ -205,7 +205,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
 
         // Status reports apply in arrival order: the retained topic's latest value wins (a last will
         // is signed when the device connects, so its sequence is older than what follows it).
-        return StoreMessageAsync(key, "status", receivedAt, (connection, transaction, ct) => ExecuteAsync(
+        return StoreMessageAsync(key, "status", receivedAt, status.ModelHash, (connection, transaction, ct) => ExecuteAsync(
             connection,
             transaction,
             """
@@ -272,6 +272,21 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
         await using (connection.ConfigureAwait(false))
         {
             return await ScalarInt64Async(connection, null, "SELECT COUNT(*) FROM messages" + where.Sql, cancellationToken, where.Parameters).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<KeyValuePair<(string Fleet, string Device), long>>> GetHighestSequencesAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await QueryAsync(
+                connection,
+                null,
+                "SELECT fleet, device, MAX(sequence) FROM messages GROUP BY fleet, device ORDER BY fleet, device",
+                r => new KeyValuePair<(string, string), long>((r.GetString(0), r.GetString(1)), r.GetInt64(2)),
+                cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -449,6 +464,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
         MessageKey key,
         string kind,
         DateTimeOffset receivedAt,
+        string? modelHash,
         Func<DbConnection, DbTransaction, CancellationToken, Task> apply,
         CancellationToken cancellationToken)
     {
@@ -482,13 +498,15 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
                     transaction,
                     """
                     INSERT INTO devices (fleet, device, model_hash, key_id, last_seen_ms, status, status_sequence, outbox_depth, dropped_fingerprints)
-                    VALUES (@fleet, @device, NULL, NULL, @seen, 'unknown', -1, 0, 0)
-                    ON CONFLICT (fleet, device) DO UPDATE SET last_seen_ms =
-                        CASE WHEN devices.last_seen_ms IS NULL OR devices.last_seen_ms < excluded.last_seen_ms THEN excluded.last_seen_ms ELSE devices.last_seen_ms END
+                    VALUES (@fleet, @device, @model, NULL, @seen, 'unknown', -1, 0, 0)
+                    ON CONFLICT (fleet, device) DO UPDATE SET
+                        last_seen_ms = CASE WHEN devices.last_seen_ms IS NULL OR devices.last_seen_ms < excluded.last_seen_ms THEN excluded.last_seen_ms ELSE devices.last_seen_ms END,
+                        model_hash = COALESCE(excluded.model_hash, devices.model_hash)
                     """,
                     cancellationToken,
                     ("fleet", key.Fleet),
                     ("device", key.Device),
+                    ("model", modelHash),
                     ("seen", receivedAt.ToUnixTimeMilliseconds())).ConfigureAwait(false);
                 await apply(connection, transaction, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
