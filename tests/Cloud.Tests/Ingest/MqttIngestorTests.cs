@@ -210,6 +210,16 @@ public sealed class MqttIngestorTests : IAsyncLifetime
     [Fact]
     public async Task StoreOutage_MessageLeftUnacknowledged_RedeliveredAfterReconnectAndStoredOnce()
     {
+        var connections = 0;
+        _broker.Server.ClientConnectedAsync += e =>
+        {
+            if (e.ClientId == "agg-1")
+            {
+                Interlocked.Increment(ref connections);
+            }
+
+            return Task.CompletedTask;
+        };
         var ingestor = await StartIngestorAsync();
         var device = await DeviceAsync();
         _store.FailNext(1);
@@ -225,10 +235,13 @@ public sealed class MqttIngestorTests : IAsyncLifetime
                 return await _store.CountMessagesAsync() == 1;
             },
             "the redelivered alert stored");
+        Assert.Equal(2, Volatile.Read(ref connections));
+        Assert.NotNull(await _store.GetAlertAsync("d1-a1"));
         await device.PublishAlertAsync(TestDevice.Alert("d1-a2", "d1", T0), 2, T0);
         await WaitStoredAsync(2);
         Assert.True(ingestor.IsConnected);
-        Assert.Equal(1, _metrics.Stored["alert"] - 1);
+        Assert.Equal(2, _metrics.Stored["alert"]);
+        Assert.Equal(3, _metrics.Received["alert"]); // the failed delivery, its redelivery, and d1-a2
         Assert.Empty(await _store.CountRejectionsByReasonAsync());
     }
 

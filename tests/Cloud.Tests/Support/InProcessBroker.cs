@@ -24,6 +24,7 @@ public sealed class InProcessBroker : IAsyncDisposable
             .WithDefaultEndpoint()
             .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
             .WithDefaultEndpointPort(port)
+            .WithPersistentSessions(true)
             .Build();
         var server = new MqttServerFactory().CreateMqttServer(options);
         await server.StartAsync();
