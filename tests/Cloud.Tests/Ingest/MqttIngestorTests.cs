@@ -12,9 +12,9 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeSentinel.Cloud.Tests.Ingest;
 
-/// <summary>The ingest against a real in-process MQTTnet broker on loopback, storing into SQLite.</summary>
+/// <summary>The ingest against a real in-process MQTTnet broker on loopback, run against every store.</summary>
 #pragma warning disable CA1001 // disposed in DisposeAsync (xunit IAsyncLifetime)
-public sealed class MqttIngestorTests : IAsyncLifetime
+public abstract class MqttIngestorTests : IAsyncLifetime
 #pragma warning restore CA1001
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 24, 3, 30, 0, TimeSpan.Zero);
@@ -29,12 +29,19 @@ public sealed class MqttIngestorTests : IAsyncLifetime
     private FlakyStore _store = null!;
     private InProcessBroker _broker = null!;
 
-    public MqttIngestorTests() => _metrics = new IngestMetrics(_time);
+    protected MqttIngestorTests() => _metrics = new IngestMetrics(_time);
+
+    protected FakeTimeProvider Time => _time;
+
+    protected string Folder => _folder;
+
+    /// <summary>Opens a fresh store for the test.</summary>
+    protected abstract Task<IAggregatorStore> OpenStoreAsync();
 
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_folder);
-        _store = new FlakyStore(await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(_folder, "s.db") }, _time));
+        _store = new FlakyStore(await OpenStoreAsync());
         _broker = await InProcessBroker.StartAsync();
         _keys.Register("f1", "d1", Key1);
     }
@@ -261,4 +268,17 @@ public sealed class MqttIngestorTests : IAsyncLifetime
         Assert.Equal("unsupported-version", RejectionCodes.Of(EdgeSentinel.Protocol.RejectionReason.UnsupportedVersion));
         Assert.Equal("replayed", RejectionCodes.Of(EdgeSentinel.Protocol.RejectionReason.Replayed));
     }
+}
+
+public sealed class SqliteMqttIngestorTests : MqttIngestorTests
+{
+    protected override Task<IAggregatorStore> OpenStoreAsync() =>
+        AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(Folder, "s.db") }, Time);
+}
+
+[Collection(PostgresServerGroup.Name)]
+public sealed class PostgresMqttIngestorTests(PostgresServer server) : MqttIngestorTests
+{
+    protected override async Task<IAggregatorStore> OpenStoreAsync() =>
+        await AggregatorStores.OpenPostgresAsync(await server.CreateDatabaseAsync(), Time);
 }

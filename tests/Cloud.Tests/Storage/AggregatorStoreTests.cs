@@ -208,6 +208,22 @@ public abstract class AggregatorStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetHighestSequences_MaxPerDevice_AndMessagesCarryTheModelHashToTheDevice()
+    {
+        var store = await OpenAsync();
+        Assert.Empty(await store.GetHighestSequencesAsync());
+        await store.StoreAlertAsync(new MessageKey("f1", "d1", 9), T0, Alert("a1"));
+        await store.StoreAlertAsync(new MessageKey("f1", "d1", 4), T0, Alert("a2"));
+        await store.StoreStatusAsync(new MessageKey("f1", "d2", 2), T0, new DeviceStatusReport("online", null, 0, 0, T0));
+        var highest = await store.GetHighestSequencesAsync();
+        Assert.Equal([(("f1", "d1"), 9L), (("f1", "d2"), 2L)], highest.Select(p => (p.Key, p.Value)));
+        Assert.Equal("model-a", (await store.GetDeviceAsync("f1", "d1"))!.ModelHash);
+        Assert.Null((await store.GetDeviceAsync("f1", "d2"))!.ModelHash);
+        Assert.Equal(2, await store.CountMessagesAsync("f1", "d1"));
+        Assert.Equal(3, await store.CountMessagesAsync("f1"));
+    }
+
+    [Fact]
     public async Task RecordRejection_CountedByReasonNewestFirst()
     {
         var store = await OpenAsync();
