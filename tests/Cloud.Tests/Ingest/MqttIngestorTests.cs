@@ -253,6 +253,30 @@ public abstract class MqttIngestorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Start_BrokerRefusesCredentials_FailsNamingTheReason()
+    {
+        _broker.Server.ValidatingConnectionAsync += e =>
+        {
+            if (e.ClientId == "agg-secure" && (e.UserName != "aggregator" || e.Password != "right"))
+            {
+                e.ReasonCode = MQTTnet.Protocol.MqttConnectReasonCode.BadUserNameOrPassword;
+            }
+
+            return Task.CompletedTask;
+        };
+        var wrong = new MqttIngestor(new MqttIngestOptions { Port = _broker.Port, ClientId = "agg-secure", Username = "aggregator", Password = "wrong" }, _store, _keys, _metrics, _time);
+        _cleanup.Add(wrong);
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => wrong.StartAsync());
+        Assert.Contains("BadUserNameOrPassword", error.Message, StringComparison.Ordinal);
+        Assert.False(wrong.IsConnected);
+
+        var right = new MqttIngestor(new MqttIngestOptions { Port = _broker.Port, ClientId = "agg-secure", Username = "aggregator", Password = "right" }, _store, _keys, _metrics, _time);
+        _cleanup.Add(right);
+        await right.StartAsync();
+        Assert.True(right.IsConnected);
+    }
+
+    [Fact]
     public void Options_Invalid_EveryProblemListed()
     {
         var options = new MqttIngestOptions { Host = "", Port = 0, ClientId = "", SharedGroup = "a/b", KeepAlive = TimeSpan.Zero, ReconnectInterval = TimeSpan.Zero };
