@@ -138,13 +138,14 @@ public sealed class MqttIngestor : IAsyncDisposable
             builder.WithCredentials(_options.Username, _options.Password);
         }
 
+        // Cleared before connecting: redelivered messages may arrive right after the CONNACK.
+        _halted = false;
         var connected = await _client.ConnectAsync(builder.Build(), cancellationToken).ConfigureAwait(false);
         if (connected.ResultCode != MqttClientConnectResultCode.Success)
         {
             throw new InvalidOperationException($"The broker at {_options.Host}:{_options.Port} refused the connection: {connected.ResultCode} {connected.ReasonString}");
         }
 
-        _halted = false;
         var filter = EdgeTopics.AllDevicesFilter();
         if (_options.SharedGroup is { } group)
         {

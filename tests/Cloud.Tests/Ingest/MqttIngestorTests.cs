@@ -215,6 +215,26 @@ public abstract class MqttIngestorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LastWill_SignedAtConnectWithAnOlderSequence_MarksTheDeviceOffline()
+    {
+        await StartIngestorAsync();
+        var device = await DeviceAsync();
+        var will = device.Seal(TopicKind.Status, 1, T0, StatusCodec.Encode(new StatusReport(DeviceState.Offline, 1, 0, 0, 0, 0)));
+        await device.PublishStatusAsync(new StatusReport(DeviceState.Online, 1, 0, 0, 0, 0), 2, T0);
+        await device.PublishAlertAsync(TestDevice.Alert("d1-a3", "d1", T0), 3, T0);
+        await WaitStoredAsync(2);
+        Assert.Equal("online", (await _store.GetDeviceAsync("f1", "d1"))!.Status);
+
+        await device.PublishAsync(TopicKind.Status, will); // as the broker would publish the will
+        await WaitStoredAsync(3);
+        Assert.Equal("offline", (await _store.GetDeviceAsync("f1", "d1"))!.Status);
+        Assert.Empty(await _store.CountRejectionsByReasonAsync());
+
+        await device.PublishAsync(TopicKind.Status, will); // the will only passes once
+        await Eventually.TrueAsync(() => Task.FromResult(_metrics.Duplicates.GetValueOrDefault("status") == 1), "the repeated will counted as a duplicate");
+    }
+
+    [Fact]
     public async Task StoreOutage_MessageLeftUnacknowledged_RedeliveredAfterReconnectAndStoredOnce()
     {
         var connections = 0;
