@@ -172,7 +172,7 @@ public static class AggregatorApi
         }
 
         var alerts = await store.QueryAlertsAsync(new AlertQuery { Fleet = fleet, Device = device, Limit = 100 }, cancellationToken).ConfigureAwait(false);
-        return Results.Ok(new { device = found, recentAlerts = alerts });
+        return Results.Ok(new { device = found, recentAlerts = alerts.Select(View) });
     }
 
     private static async Task<IResult> AlertsAsync(HttpRequest request, IAggregatorStore store, CancellationToken cancellationToken)
@@ -192,7 +192,8 @@ public static class AggregatorApi
             return BadRequest(problems);
         }
 
-        return Results.Ok(await store.QueryAlertsAsync(query, cancellationToken).ConfigureAwait(false));
+        var alerts = await store.QueryAlertsAsync(query, cancellationToken).ConfigureAwait(false);
+        return Results.Ok(alerts.Select(View));
     }
 
     private static async Task<IResult> AlertAsync(string id, IAggregatorStore store, CancellationToken cancellationToken)
@@ -211,7 +212,7 @@ public static class AggregatorApi
         }
 
         var history = await store.GetAlertHistoryAsync(id, cancellationToken).ConfigureAwait(false);
-        return Results.Ok(new { alert, history });
+        return Results.Ok(new { alert = View(alert), history });
     }
 
     private static async Task<IResult> AcknowledgeAsync(string id, HttpRequest request, IAggregatorStore store, TimeProvider time, CancellationToken cancellationToken)
@@ -251,7 +252,7 @@ public static class AggregatorApi
                 title: "already acknowledged",
                 detail: string.Create(CultureInfo.InvariantCulture, $"alert '{id}' was acknowledged by {alert!.AcknowledgedBy} at {alert.AcknowledgedAt:O}; the first acknowledgement stands"),
                 statusCode: StatusCodes.Status409Conflict),
-            _ => Results.Ok(alert),
+            _ => Results.Ok(View(alert!)),
         };
     }
 
@@ -300,6 +301,40 @@ public static class AggregatorApi
         }
 
         return Results.Ok(await view.GetSummaryAsync(fleet, from, to, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>An alert as JSON, its evidence embedded as an object rather than a string.</summary>
+    private static object View(StoredAlert a) => new
+    {
+        a.Id,
+        a.Fleet,
+        a.Device,
+        a.ModelHash,
+        a.Kind,
+        a.Subject,
+        a.Severity,
+        a.State,
+        a.IsOpen,
+        a.FirstSample,
+        a.LastSample,
+        Evidence = ParseEvidence(a.EvidenceJson),
+        a.RaisedAt,
+        a.UpdatedAt,
+        a.AcknowledgedBy,
+        a.AcknowledgedAt,
+    };
+
+    private static object ParseEvidence(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return json; // stored before validation existed: shown as text rather than failing the request
+        }
     }
 
     private static (DateTimeOffset From, DateTimeOffset To) TimeRange(HttpRequest request, TimeProvider time, List<string> problems)

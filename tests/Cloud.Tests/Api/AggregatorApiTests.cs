@@ -110,6 +110,8 @@ public sealed partial class AggregatorApiTests : IAsyncLifetime
 
         var one = await GetJsonAsync("/api/alerts/a1");
         Assert.Equal("raised", one.GetProperty("alert").GetProperty("state").GetString());
+        Assert.Equal("ks", one.GetProperty("alert").GetProperty("evidence").GetProperty("statistic").GetString());
+        Assert.True(one.GetProperty("alert").GetProperty("isOpen").GetBoolean());
         Assert.Equal(1, one.GetProperty("history").GetArrayLength());
     }
 
