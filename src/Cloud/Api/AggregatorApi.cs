@@ -41,6 +41,7 @@ public static class AggregatorApi
         endpoints.MapGet("/api/alerts/{id}", AlertAsync);
         endpoints.MapPost("/api/alerts/{id}/acknowledge", AcknowledgeAsync);
         endpoints.MapGet("/api/fleets/{fleet}/summary", SummaryAsync);
+        endpoints.MapGet("/api/fleets/{fleet}/fingerprints", FleetFingerprintsAsync);
         return endpoints;
     }
 
@@ -283,6 +284,40 @@ public static class AggregatorApi
         {
             var points = await view.GetTimelineAsync(fleet, device, channel, from, to, bucketSeconds > 0 ? TimeSpan.FromSeconds(bucketSeconds) : null, cancellationToken).ConfigureAwait(false);
             return Results.Ok(new { fleet, device, channel, from, to, points });
+        }
+        catch (KeyNotFoundException e)
+        {
+            return BadRequest([$"channel: {e.Message}"]);
+        }
+    }
+
+    private static async Task<IResult> FleetFingerprintsAsync(string fleet, HttpRequest request, FleetView view, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        CheckName(fleet, "fleet", problems);
+        var channel = request.Query["channel"].ToString();
+        if (string.IsNullOrWhiteSpace(channel))
+        {
+            problems.Add("channel: required, the channel name, e.g. channel=input.x");
+        }
+
+        var model = request.Query["model"].ToString();
+        if (string.IsNullOrWhiteSpace(model))
+        {
+            problems.Add("model: required, the model hash whose devices are merged");
+        }
+
+        var (from, to) = TimeRange(request, time, problems);
+        var bucketSeconds = OptionalInt(request, "bucketSeconds", 1, 31 * 24 * 3600, 3600, problems);
+        if (problems.Count > 0)
+        {
+            return BadRequest(problems);
+        }
+
+        try
+        {
+            var points = await view.GetFleetTimelineAsync(fleet, model, channel, from, to, TimeSpan.FromSeconds(bucketSeconds), cancellationToken).ConfigureAwait(false);
+            return Results.Ok(new { fleet, model, channel, from, to, bucketSeconds, points });
         }
         catch (KeyNotFoundException e)
         {

@@ -124,6 +124,34 @@ public sealed class FleetView
         return points.OrderBy(p => p.From).ToList();
     }
 
+    /// <summary>
+    /// A channel's timeline for all devices of a fleet running one model: the windows of every device
+    /// whose start falls in the same bucket are merged into one point.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The channel is not in the model's fingerprint schema.</exception>
+    public async Task<IReadOnlyList<TimelinePoint>> GetFleetTimelineAsync(string fleet, string modelHash, string channel, DateTimeOffset from, DateTimeOffset to, TimeSpan bucket, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(modelHash);
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(bucket, TimeSpan.Zero);
+        var stored = await _store.GetFingerprintsAsync(fleet, null, from, to, cancellationToken).ConfigureAwait(false);
+        var points = new List<TimelinePoint>();
+        foreach (var group in stored.Where(f => f.ModelHash == modelHash).GroupBy(f => (f.WindowStart - from).Ticks / bucket.Ticks).OrderBy(g => g.Key))
+        {
+            var windows = group.ToList();
+            var merged = MergeAll(windows);
+            var index = merged.Schema.IndexOf(channel);
+            if (index < 0)
+            {
+                throw new KeyNotFoundException($"channel '{channel}' is not in the fingerprint schema of model {modelHash} in fleet {fleet}");
+            }
+
+            points.Add(ToPoint(merged.Channels[index], windows.Min(f => f.WindowStart), windows.Max(f => f.WindowEnd), windows.Count));
+        }
+
+        return points;
+    }
+
     /// <summary>The fleet at a glance over fingerprints whose window starts in [from, to).</summary>
     public async Task<FleetSummary> GetSummaryAsync(string fleet, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
     {

@@ -157,6 +157,11 @@ public sealed partial class AggregatorApiTests : IAsyncLifetime
         var bucketed = await GetJsonAsync("/api/devices/f1/d1/fingerprints?channel=input.y&from=2026-11-24T03:00:00Z&to=2026-11-24T04:00:00Z&bucketSeconds=3600");
         Assert.Equal(192, Assert.Single(bucketed.GetProperty("points").EnumerateArray()).GetProperty("count").GetInt64());
 
+        var fleetTimeline = await GetJsonAsync("/api/fleets/f1/fingerprints?model=model-a&channel=input.y&from=2026-11-24T03:00:00Z&to=2026-11-24T04:00:00Z&bucketSeconds=120");
+        Assert.Equal([128L, 64L], fleetTimeline.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("count").GetInt64()));
+        using var noModel = await _http.GetAsync("/api/fleets/f1/fingerprints?channel=input.y");
+        Assert.Contains("model: required", await ProblemAsync(noModel, HttpStatusCode.BadRequest), StringComparison.Ordinal);
+
         using var noChannel = await _http.GetAsync("/api/devices/f1/d1/fingerprints");
         Assert.Contains("channel: required", await ProblemAsync(noChannel, HttpStatusCode.BadRequest), StringComparison.Ordinal);
         using var badTime = await _http.GetAsync("/api/devices/f1/d1/fingerprints?channel=input.y&from=yesterday");

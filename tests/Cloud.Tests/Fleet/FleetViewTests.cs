@@ -124,6 +124,23 @@ public sealed class FleetViewTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetFleetTimeline_MergesEveryDevicesWindowsPerBucketOfOneModel()
+    {
+        var view = new FleetView(_store, timeProvider: _time);
+        var a = TestFingerprints.Windows(seed: 11, windows: 2);
+        var b = TestFingerprints.Windows(seed: 12, windows: 2);
+        await StoreWindowsAsync("d1", a);
+        await StoreWindowsAsync("d2", b);
+        await StoreWindowsAsync("d3", TestFingerprints.Windows(seed: 13, windows: 2), model: "model-b");
+
+        var points = await view.GetFleetTimelineAsync("f1", "model-a", "input.x", T0, T0.AddHours(1), TimeSpan.FromMinutes(1));
+        Assert.Equal(2, points.Count);
+        Assert.All(points, p => Assert.Equal(2, p.Windows));
+        Assert.Equal(a[1].Merge(b[1])["input.x"].Quantile(0.75), points[1].P75);
+        Assert.Equal(2 * TestFingerprints.WindowSize, points[0].Count);
+    }
+
+    [Fact]
     public void HolmAdjustment_MatchesHandComputation()
     {
         // Sorted: 0.005·4 = 0.02, 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 = 0.04 → running max 0.06.
