@@ -74,6 +74,13 @@ public sealed class ReplayGuard
                 return true;
             }
 
+            var highest = state?.Highest ?? 0;
+            if (envelope.Sequence <= highest)
+            {
+                rejection = new(RejectionReason.Replayed, $"sequence {envelope.Sequence} of {envelope.Fleet}/{envelope.Device} is not above the highest accepted, {highest}");
+                return false;
+            }
+
             var now = _time.GetUtcNow();
             var timestamp = envelope.Timestamp;
             if (timestamp > now + _options.MaxClockSkew)
@@ -85,13 +92,6 @@ public sealed class ReplayGuard
             if (timestamp < now - _options.MaxAge)
             {
                 rejection = new(RejectionReason.Stale, $"timestamp {timestamp:O} is {(now - timestamp).TotalHours:F1} h old (at most {_options.MaxAge.TotalHours:F1} h)");
-                return false;
-            }
-
-            var highest = state?.Highest ?? 0;
-            if (envelope.Sequence <= highest)
-            {
-                rejection = new(RejectionReason.Replayed, $"sequence {envelope.Sequence} of {envelope.Fleet}/{envelope.Device} is not above the highest accepted, {highest}");
                 return false;
             }
 
