@@ -111,6 +111,10 @@ public sealed class InboundVerifierTests
         Assert.True(Accept(TopicKind.Status, will, out var rejection), rejection.Message);
         Assert.False(Verify(TopicKind.Status, will, out _, out var again));
         Assert.Equal(RejectionReason.Replayed, again.Reason);
+
+        // The will does not raise the highest sequence: an alert sent before the link died but not delivered still passes.
+        Assert.True(Accept(TopicKind.Alert, AlertMessage(14, Wire.Now.AddDays(3)), out var resent), resent.Message);
+        Assert.Equal(14, _verifier.Guard.HighestSequence(Wire.Fleet, Wire.Device));
     }
 
     [Fact]
