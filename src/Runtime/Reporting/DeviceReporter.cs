@@ -135,8 +135,9 @@ public sealed class DeviceReporter : IAsyncDisposable
                 {
                     await RunSessionAsync(session, cancellationToken).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
                 {
+                    // Stopping (whatever the cancelled operation threw): go offline cleanly.
                     await GoOfflineAsync(session).ConfigureAwait(false);
                     return;
                 }
