@@ -38,6 +38,7 @@ public sealed class DeviceReporter : IAsyncDisposable
     private long _sessions;
     private long _acknowledged;
     private long _linkLosses;
+    private long _pingFailures;
     private string? _lastError;
     private volatile bool _connected;
     private int _running;
@@ -90,6 +91,7 @@ public sealed class DeviceReporter : IAsyncDisposable
         Interlocked.Read(ref _sessions),
         Interlocked.Read(ref _acknowledged),
         Interlocked.Read(ref _linkLosses),
+        Interlocked.Read(ref _pingFailures),
         Volatile.Read(ref _lastError));
 
     /// <summary>Writes an alert to the outbox (durable on return) and wakes the sender.</summary>
@@ -301,6 +303,7 @@ public sealed class DeviceReporter : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            Interlocked.Increment(ref _pingFailures);
             Volatile.Write(ref _lastError, $"ping failed: {ex.GetType().Name}: {ex.Message}");
             Cancel(session);
         }
@@ -335,7 +338,7 @@ public sealed class DeviceReporter : IAsyncDisposable
             .WithUserProperty(WireFormat.VersionProperty, Utf8(properties.SchemaVersion!))
             .WithUserProperty(WireFormat.EncodingProperty, Utf8(properties.Encoding!))
             .Build();
-        using var timeout = new CancellationTokenSource(_options.ResponseTimeout, _time);
+        using var timeout = new CancellationTokenSource(_options.PublishTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
         var result = await client.PublishAsync(message, linked.Token).ConfigureAwait(false);
         if (result.ReasonCode is not (MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers))

@@ -43,8 +43,11 @@ public sealed class ReporterOptions
     /// <summary>Interval of the reporter's own ping, which detects a dead link also while publishing. Default 5 s.</summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long a ping or a publish may wait for the broker before the link counts as dead. Default 10 s.</summary>
+    /// <summary>How long a ping (and the connect handshake) may wait for the broker before the link counts as dead. Default 10 s.</summary>
     public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long one publish may wait for its PUBACK; longer than a ping round so that the ping loop finds a dead link first. Default 30 s.</summary>
+    public TimeSpan PublishTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>MQTT keep-alive period announced to the broker (it publishes the last will after 1.5 × this without traffic). Default 15 s.</summary>
     public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(15);
@@ -121,6 +124,7 @@ public sealed class ReporterOptions
 
         Positive(problems, nameof(PingInterval), PingInterval);
         Positive(problems, nameof(ResponseTimeout), ResponseTimeout);
+        Positive(problems, nameof(PublishTimeout), PublishTimeout);
         Positive(problems, nameof(StatusInterval), StatusInterval);
         Positive(problems, nameof(BreakerSamplingDuration), BreakerSamplingDuration);
         Positive(problems, nameof(BreakerBreakDuration), BreakerBreakDuration);

@@ -6,5 +6,6 @@ namespace EdgeSentinel.Runtime.Reporting;
 /// <param name="Sessions">Connections that succeeded.</param>
 /// <param name="Acknowledged">Outbox entries the broker acknowledged and that left the outbox.</param>
 /// <param name="LinkLosses">Sessions that ended because the link died (failed ping, publish or disconnect).</param>
+/// <param name="PingFailures">Sessions the ping loop ended because the broker stopped answering (also in the middle of a publish).</param>
 /// <param name="LastError">The last connection or link error, or null.</param>
-public readonly record struct ReporterStatistics(long ConnectAttempts, long FailedConnects, long Sessions, long Acknowledged, long LinkLosses, string? LastError);
+public readonly record struct ReporterStatistics(long ConnectAttempts, long FailedConnects, long Sessions, long Acknowledged, long LinkLosses, long PingFailures, string? LastError);

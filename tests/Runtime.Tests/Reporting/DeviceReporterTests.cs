@@ -195,6 +195,57 @@ public sealed class DeviceReporterTests : IDisposable
     }
 
     [Fact]
+    public async Task FrozenLink_PingLoopDetectsItDuringAPublish_ReconnectsAndDeliversOnce()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        var collector = NewCollector();
+        broker.OnPublish = collector.Handle;
+        await using var proxy = new FreezingProxy(broker.Port);
+        await using var reporter = new DeviceReporter(Options(proxy.Port), _time);
+        using var cts = new CancellationTokenSource();
+        var run = reporter.RunAsync(cts.Token);
+        for (var i = 0; i < 5; i++)
+        {
+            reporter.EnqueueAlert(TestAlerts.Sample(Device, first: i));
+        }
+
+        await Eventually.HoldsAsync(() => AlertSamples(collector).Count == 5 && reporter.Counts.Depth == 0, "first alerts delivered");
+
+        // The link goes silent: no socket error, no PUBACK, no PINGRESP. The publish of alert 5 hangs (publish timeout 30 s);
+        // the ping loop (every 5 s, 10 s to answer) must end the session first.
+        proxy.FreezeAll();
+        reporter.EnqueueAlert(TestAlerts.Sample(Device, first: 5));
+        await Eventually.HoldsAsync(() => reporter.Statistics.LinkLosses >= 1, "dead link detected", _time, TimeSpan.FromSeconds(1), advanceWhile: () => reporter.Statistics.LinkLosses == 0);
+        Assert.Equal(1, reporter.Statistics.PingFailures);
+        Assert.True(_time.GetUtcNow() - new DateTimeOffset(2026, 11, 24, 4, 0, 0, TimeSpan.Zero) < TimeSpan.FromSeconds(30), "detected before the publish timeout");
+
+        reporter.EnqueueAlert(TestAlerts.Sample(Device, first: 6));
+        await Eventually.HoldsAsync(
+            () => AlertSamples(collector).Count == 7 && reporter.Counts.Depth == 0,
+            "delivered after reconnecting",
+            _time,
+            TimeSpan.FromSeconds(1),
+            advanceWhile: () => !reporter.IsConnected);
+
+        Assert.Equal([0L, 1, 2, 3, 4, 5, 6], AlertSamples(collector));
+        Assert.DoesNotContain(collector.Rejected, r => !r.Message.Contains("/status ", StringComparison.Ordinal));
+        Assert.Equal(2, reporter.Statistics.Sessions);
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public void Options_Validate_ListsEveryProblem()
+    {
+        var problems = new ReporterOptions { Fleet = "a/b", Device = "", BrokerPort = 0, PingInterval = TimeSpan.Zero, MaxPendingFingerprints = 0 }.Validate();
+        Assert.Equal(7, problems.Count);
+        Assert.Contains(problems, p => p.Contains("Fleet 'a/b'", StringComparison.Ordinal) && p.Contains("'/'", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("DeviceKey", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("OutboxPath", StringComparison.Ordinal));
+        Assert.Throws<ArgumentException>(() => new DeviceReporter(new ReporterOptions()));
+    }
+
+    [Fact]
     public async Task WrongCredentials_RefusalCounted_BreakerStopsAttemptsUntilBreakDurationPasses()
     {
         await using var broker = await InProcessBroker.StartAsync(e =>
