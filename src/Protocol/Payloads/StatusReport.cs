@@ -3,8 +3,9 @@ namespace EdgeSentinel.Protocol.Payloads;
 /// <summary>The body of a (retained) status message: connection state and the device outbox's figures.</summary>
 /// <remarks>
 /// Immutable. <see cref="Session"/> is the sequence number of the last will registered for the current
-/// connection: a receiver that accepted the online status of session S accepts that session's last
-/// will (sequence S) although later messages of the session have higher sequence numbers.
+/// connection. The will itself carries Session = its own sequence number, which is how receivers
+/// tell it apart (see <see cref="Receiving.ReplayGuard"/>). Devices resend unacknowledged messages
+/// before publishing a new online status, so that sequence numbers reach receivers in order.
 /// </remarks>
 public sealed record StatusReport
 {

@@ -10,10 +10,13 @@ namespace EdgeSentinel.Protocol.Receiving;
 /// (<see cref="RejectionReason.Replayed"/> otherwise — QoS 1 redeliveries of stored messages land here
 /// too and are harmless) and its timestamp lies within [now − MaxAge, now + MaxClockSkew]
 /// (<see cref="RejectionReason.Stale"/> otherwise).</para>
-/// <para>Last wills: a device signs its offline will when it connects, with a sequence number S reserved
-/// then, and announces S as <see cref="StatusReport.Session"/> in its online status. After that online
-/// status is recorded, one offline status with sequence S passes although later messages of the
-/// session raised the highest sequence and although its timestamp may be old.</para>
+/// <para>Last wills: a device signs its offline will when it connects, with a sequence number W reserved
+/// then, and names W as <see cref="StatusReport.Session"/> in the will and in its online status. A will
+/// (an offline status whose session equals its own sequence number) is checked apart from the
+/// device's other messages: it passes when W is above every will recorded for the device and not
+/// below the session of the latest recorded online status; its timestamp is not checked (it was
+/// signed at connect time), and it does not raise the highest sequence — so messages the device
+/// resends after the will (sequence numbers between W and the last one delivered) still pass.</para>
 /// <para><see cref="TryCheck"/> does not change state; call <see cref="Record"/> once the message is
 /// durably handled, so that a message whose handling failed is still accepted when redelivered.
 /// Thread-safe.</para>
@@ -40,15 +43,15 @@ public sealed class ReplayGuard
         _options = options;
     }
 
-    /// <summary>Sets what is known about a device (e.g. loaded from the store at start): its highest accepted sequence and the session whose last will is still expected (or null).</summary>
-    public void Seed(string fleet, string device, long highestSequence, long? pendingWillSequence)
+    /// <summary>Sets what is known about a device (e.g. loaded from the store at start): its highest accepted sequence, the session of its latest online status and its highest accepted will (0 when none).</summary>
+    public void Seed(string fleet, string device, long highestSequence, long latestSession = 0, long highestWill = 0)
     {
         Identifiers.EnsureValid(fleet, nameof(fleet));
         Identifiers.EnsureValid(device, nameof(device));
         ArgumentOutOfRangeException.ThrowIfNegative(highestSequence);
         lock (_lock)
         {
-            _devices[(fleet, device)] = new DeviceRecord { Highest = highestSequence, PendingWill = pendingWillSequence };
+            _devices[(fleet, device)] = new DeviceRecord { Highest = highestSequence, LatestSession = latestSession, HighestWill = highestWill };
         }
     }
 
@@ -68,10 +71,23 @@ public sealed class ReplayGuard
         lock (_lock)
         {
             _devices.TryGetValue((envelope.Fleet, envelope.Device), out var state);
-            if (IsExpectedWill(envelope, status, state))
+            if (IsWill(envelope, status))
             {
+                if (envelope.Sequence <= (state?.HighestWill ?? 0) || envelope.Sequence < (state?.LatestSession ?? 0))
+                {
+                    rejection = new(RejectionReason.Replayed, $"last will {envelope.Sequence} of {envelope.Fleet}/{envelope.Device} is not newer than will {state?.HighestWill ?? 0} and session {state?.LatestSession ?? 0}");
+                    return false;
+                }
+
                 rejection = default;
                 return true;
+            }
+
+            var highest = state?.Highest ?? 0;
+            if (envelope.Sequence <= highest)
+            {
+                rejection = new(RejectionReason.Replayed, $"sequence {envelope.Sequence} of {envelope.Fleet}/{envelope.Device} is not above the highest accepted, {highest}");
+                return false;
             }
 
             var now = _time.GetUtcNow();
@@ -85,13 +101,6 @@ public sealed class ReplayGuard
             if (timestamp < now - _options.MaxAge)
             {
                 rejection = new(RejectionReason.Stale, $"timestamp {timestamp:O} is {(now - timestamp).TotalHours:F1} h old (at most {_options.MaxAge.TotalHours:F1} h)");
-                return false;
-            }
-
-            var highest = state?.Highest ?? 0;
-            if (envelope.Sequence <= highest)
-            {
-                rejection = new(RejectionReason.Replayed, $"sequence {envelope.Sequence} of {envelope.Fleet}/{envelope.Device} is not above the highest accepted, {highest}");
                 return false;
             }
 
@@ -113,16 +122,16 @@ public sealed class ReplayGuard
                 _devices[key] = state;
             }
 
-            if (IsExpectedWill(envelope, status, state))
+            if (IsWill(envelope, status))
             {
-                state.PendingWill = null;
+                state.HighestWill = Math.Max(state.HighestWill, envelope.Sequence);
                 return;
             }
 
             state.Highest = Math.Max(state.Highest, envelope.Sequence);
-            if (envelope.Kind == TopicKind.Status && status is not null)
+            if (status is { State: DeviceState.Online })
             {
-                state.PendingWill = status.State == DeviceState.Online && status.Session < envelope.Sequence ? status.Session : null;
+                state.LatestSession = Math.Max(state.LatestSession, status.Session);
             }
         }
     }
@@ -142,16 +151,18 @@ public sealed class ReplayGuard
         }
     }
 
-    private static bool IsExpectedWill(Envelope envelope, StatusReport? status, DeviceRecord? state) =>
-        envelope.Kind == TopicKind.Status
+    /// <summary>True for a last will: an offline status whose session is its own sequence number.</summary>
+    public static bool IsWill(Envelope envelope, StatusReport? status) =>
+        envelope is { Kind: TopicKind.Status }
         && status is { State: DeviceState.Offline }
-        && status.Session == envelope.Sequence
-        && state?.PendingWill == envelope.Sequence;
+        && status.Session == envelope.Sequence;
 
     private sealed class DeviceRecord
     {
         public long Highest { get; set; }
 
-        public long? PendingWill { get; set; }
+        public long LatestSession { get; set; }
+
+        public long HighestWill { get; set; }
     }
 }

@@ -57,7 +57,7 @@ internal static class TestFingerprints
             "protocol-test-model"u8,
             [new TensorSignature("x", "float32", [1, 2])],
             [new TensorSignature("y", "float32", [1, 1])]);
-        var builder = new BaselineBuilder(Schema, identity, new BaselineOptions { WindowSize = 64, ReferenceSampleSize = 500 });
+        var builder = new BaselineBuilder(Schema, identity, new BaselineOptions { WindowSize = 64, ReferenceSampleSize = 300, TargetAverageRunLength = 1000, MinTrainingRows = 200, MinHeldOutRows = 300 });
         var random = new Random(7);
         Span<float> x = stackalloc float[2];
         Span<float> y = stackalloc float[1];
@@ -67,7 +67,7 @@ internal static class TestFingerprints
             builder.AddTraining(x, y, [], 1.0);
         }
 
-        for (var i = 0; i < 1200; i++)
+        for (var i = 0; i < 400; i++)
         {
             Row(random, 0, x, y);
             builder.AddHeldOut(x, y, [], 1.0);
