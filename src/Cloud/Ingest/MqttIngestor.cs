@@ -92,7 +92,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         {
             if (Identifiers.IsValid(device.Fleet) && Identifiers.IsValid(device.Device))
             {
-                _verifier.Guard.Seed(device.Fleet, device.Device, highest, null);
+                _verifier.Guard.Seed(device.Fleet, device.Device, highest); // sessions and wills are not stored: the store's (device, sequence) key still keeps a replayed will from changing anything
             }
         }
 
