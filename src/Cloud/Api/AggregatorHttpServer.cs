@@ -1,0 +1,70 @@
+using System.Text.Json.Serialization;
+using EdgeSentinel.Cloud.Fleet;
+using EdgeSentinel.Cloud.Metrics;
+using EdgeSentinel.Cloud.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeSentinel.Cloud.Api;
+
+/// <summary>The aggregator's HTTP server (Kestrel) serving <see cref="AggregatorApi"/>.</summary>
+/// <remarks>Owns the web application, not the store, view or metrics given to it.</remarks>
+public sealed class AggregatorHttpServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private AggregatorHttpServer(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    /// <summary>The address it listens on (with the port chosen when 0 was asked for).</summary>
+    public Uri Address { get; }
+
+    /// <summary>Builds and starts the server on <paramref name="url"/>, e.g. "http://127.0.0.1:0".</summary>
+    public static async Task<AggregatorHttpServer> StartAsync(
+        string url,
+        IAggregatorStore store,
+        FleetView fleetView,
+        IngestMetrics metrics,
+        TimeProvider? timeProvider = null,
+        Action<WebApplication>? configure = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(url);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(fleetView);
+        ArgumentNullException.ThrowIfNull(metrics);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(url);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddProblemDetails();
+        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(fleetView);
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(timeProvider ?? TimeProvider.System);
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapAggregatorApi();
+        configure?.Invoke(app);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>();
+        var address = addresses?.Addresses.FirstOrDefault() ?? url;
+        return new AggregatorHttpServer(app, new Uri(address));
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}

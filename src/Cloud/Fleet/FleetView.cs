@@ -1,0 +1,231 @@
+using EdgeSentinel.Cloud.Storage;
+using EdgeSentinel.Monitor.Fingerprints;
+
+namespace EdgeSentinel.Cloud.Fleet;
+
+/// <summary>
+/// The fleet as read from the store: device liveness, open alerts, fingerprints merged per device
+/// and per fleet over time ranges, channel timelines and the fleet outlier check.
+/// </summary>
+/// <remarks>Thread-safe; keeps no state beyond the store, so any number of aggregator instances agree.</remarks>
+public sealed class FleetView
+{
+    private readonly IAggregatorStore _store;
+    private readonly FleetViewOptions _options;
+    private readonly TimeProvider _timeProvider;
+
+    /// <summary>Creates the view.</summary>
+    /// <exception cref="ArgumentException">The options are invalid (every problem listed).</exception>
+    public FleetView(IAggregatorStore store, FleetViewOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _options = options ?? new FleetViewOptions();
+        var problems = _options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid fleet view options: " + string.Join("; ", problems), nameof(options));
+        }
+
+        _store = store;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The options in use.</summary>
+    public FleetViewOptions Options => _options;
+
+    /// <summary>Judges liveness: offline when reported offline or silent for more than the keep-alive limit.</summary>
+    public DeviceLiveness JudgeLiveness(DeviceRecord device, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (device.LastSeen is null)
+        {
+            return DeviceLiveness.Unknown;
+        }
+
+        if (string.Equals(device.Status, "offline", StringComparison.Ordinal))
+        {
+            return DeviceLiveness.Offline;
+        }
+
+        var limit = _options.KeepAliveInterval * _options.OfflineAfterKeepAlives;
+        return now - device.LastSeen.Value > limit ? DeviceLiveness.Offline : DeviceLiveness.Online;
+    }
+
+    /// <summary>All devices (optionally of one fleet) with liveness and open-alert counts.</summary>
+    public async Task<IReadOnlyList<DeviceView>> GetDevicesAsync(string? fleet = null, CancellationToken cancellationToken = default)
+    {
+        var devices = await _store.GetDevicesAsync(fleet, cancellationToken).ConfigureAwait(false);
+        var open = await _store.QueryAlertsAsync(new AlertQuery { Fleet = fleet, State = "open", Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false);
+        var openByDevice = open.GroupBy(a => (a.Fleet, a.Device)).ToDictionary(g => g.Key, g => g.Count());
+        var now = _timeProvider.GetUtcNow();
+        return devices.Select(d => ToView(d, openByDevice.GetValueOrDefault((d.Fleet, d.Device)), now)).ToList();
+    }
+
+    /// <summary>One device with liveness and open-alert count, or null when unknown.</summary>
+    public async Task<DeviceView?> GetDeviceAsync(string fleet, string device, CancellationToken cancellationToken = default)
+    {
+        var record = await _store.GetDeviceAsync(fleet, device, cancellationToken).ConfigureAwait(false);
+        if (record is null)
+        {
+            return null;
+        }
+
+        var open = await _store.QueryAlertsAsync(new AlertQuery { Fleet = fleet, Device = device, State = "open", Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false);
+        return ToView(record, open.Count, _timeProvider.GetUtcNow());
+    }
+
+    /// <summary>The device's window fingerprints in [from, to) merged per model hash (a model change starts a new group).</summary>
+    public async Task<IReadOnlyDictionary<string, Fingerprint>> MergeDeviceAsync(string fleet, string device, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var stored = await _store.GetFingerprintsAsync(fleet, device, from, to, cancellationToken).ConfigureAwait(false);
+        return stored.GroupBy(f => f.ModelHash, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => MergeAll(g), StringComparer.Ordinal);
+    }
+
+    /// <summary>All devices' window fingerprints of one model in [from, to) merged into one fleet fingerprint (null when none).</summary>
+    public async Task<Fingerprint?> MergeFleetAsync(string fleet, string modelHash, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        var stored = await _store.GetFingerprintsAsync(fleet, null, from, to, cancellationToken).ConfigureAwait(false);
+        var ofModel = stored.Where(f => f.ModelHash == modelHash).ToList();
+        return ofModel.Count == 0 ? null : MergeAll(ofModel);
+    }
+
+    /// <summary>
+    /// A channel's timeline for one device: one point per window, or per bucket of <paramref name="bucket"/>
+    /// (windows merged by the bucket their start falls in).
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The channel is not in the device's fingerprint schema.</exception>
+    public async Task<IReadOnlyList<TimelinePoint>> GetTimelineAsync(string fleet, string device, string channel, DateTimeOffset from, DateTimeOffset to, TimeSpan? bucket = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        if (bucket is { } b && b <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bucket), bucket, "A timeline bucket must be positive.");
+        }
+
+        var stored = await _store.GetFingerprintsAsync(fleet, device, from, to, cancellationToken).ConfigureAwait(false);
+        var groups = bucket is { } size
+            ? stored.GroupBy(f => (f.ModelHash, (f.WindowStart - from).Ticks / size.Ticks)).Select(g => g.ToList())
+            : stored.OrderBy(f => f.WindowStart).Select(f => new List<StoredFingerprint> { f });
+        var points = new List<TimelinePoint>();
+        foreach (var group in groups)
+        {
+            var merged = MergeAll(group);
+            var index = merged.Schema.IndexOf(channel);
+            if (index < 0)
+            {
+                throw new KeyNotFoundException($"channel '{channel}' is not in the fingerprint schema of {fleet}/{device} (model {group[0].ModelHash}); channels: {string.Join(", ", merged.Schema.Channels.Take(20).Select(c => c.Name))}");
+            }
+
+            points.Add(ToPoint(merged.Channels[index], group.Min(f => f.WindowStart), group.Max(f => f.WindowEnd), group.Count));
+        }
+
+        return points.OrderBy(p => p.From).ToList();
+    }
+
+    /// <summary>
+    /// A channel's timeline for all devices of a fleet running one model: the windows of every device
+    /// whose start falls in the same bucket are merged into one point.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The channel is not in the model's fingerprint schema.</exception>
+    public async Task<IReadOnlyList<TimelinePoint>> GetFleetTimelineAsync(string fleet, string modelHash, string channel, DateTimeOffset from, DateTimeOffset to, TimeSpan bucket, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(modelHash);
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(bucket, TimeSpan.Zero);
+        var stored = await _store.GetFingerprintsAsync(fleet, null, from, to, cancellationToken).ConfigureAwait(false);
+        var points = new List<TimelinePoint>();
+        foreach (var group in stored.Where(f => f.ModelHash == modelHash).GroupBy(f => (f.WindowStart - from).Ticks / bucket.Ticks).OrderBy(g => g.Key))
+        {
+            var windows = group.ToList();
+            var merged = MergeAll(windows);
+            var index = merged.Schema.IndexOf(channel);
+            if (index < 0)
+            {
+                throw new KeyNotFoundException($"channel '{channel}' is not in the fingerprint schema of model {modelHash} in fleet {fleet}");
+            }
+
+            points.Add(ToPoint(merged.Channels[index], windows.Min(f => f.WindowStart), windows.Max(f => f.WindowEnd), windows.Count));
+        }
+
+        return points;
+    }
+
+    /// <summary>The fleet at a glance over fingerprints whose window starts in [from, to).</summary>
+    public async Task<FleetSummary> GetSummaryAsync(string fleet, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        var devices = await GetDevicesAsync(fleet, cancellationToken).ConfigureAwait(false);
+        var open = await _store.QueryAlertsAsync(new AlertQuery { Fleet = fleet, State = "open", Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false);
+        var stored = await _store.GetFingerprintsAsync(fleet, null, from, to, cancellationToken).ConfigureAwait(false);
+        var models = new List<ModelGroupSummary>();
+        foreach (var model in stored.GroupBy(f => f.ModelHash, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var perDevice = model.GroupBy(f => f.Device, StringComparer.Ordinal)
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new KeyValuePair<string, Fingerprint>(g.Key, MergeAll(g)))
+                .ToList();
+            var observations = perDevice.Sum(d => d.Value.ObservationCount);
+            var outliers = FleetOutlierCheck.Run(model.Key, perDevice, _options);
+            var groupDevices = perDevice.Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
+            var fleetWide = open.Where(a => a.ModelHash == model.Key && groupDevices.Contains(a.Device))
+                .GroupBy(a => a.Kind, StringComparer.Ordinal)
+                .Where(g => g.Select(a => a.Device).Distinct(StringComparer.Ordinal).Count() >= _options.FleetWideShare * groupDevices.Count)
+                .Select(g => g.Key)
+                .Order(StringComparer.Ordinal)
+                .ToList();
+            models.Add(new ModelGroupSummary(model.Key, perDevice.Select(d => d.Key).ToList(), model.Count(), observations, outliers, fleetWide));
+        }
+
+        return new FleetSummary(
+            fleet,
+            _timeProvider.GetUtcNow(),
+            from,
+            to,
+            devices.Count,
+            devices.Count(d => d.Liveness == DeviceLiveness.Online),
+            devices.Count(d => d.Liveness == DeviceLiveness.Offline),
+            devices.Count(d => d.Liveness == DeviceLiveness.Unknown),
+            open.GroupBy(a => a.Severity, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+            open.GroupBy(a => a.Kind, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+            models);
+    }
+
+    private DeviceView ToView(DeviceRecord record, int openAlerts, DateTimeOffset now) =>
+        new(record, JudgeLiveness(record, now), record.LastSeen is { } seen ? now - seen : null, openAlerts, now);
+
+    private static Fingerprint MergeAll(IEnumerable<StoredFingerprint> stored)
+    {
+        Fingerprint? merged = null;
+        foreach (var f in stored)
+        {
+            var fingerprint = Fingerprint.FromBytes(f.Data.Span);
+            merged = merged is null ? fingerprint : Fingerprint.Merge(merged, fingerprint);
+        }
+
+        return merged ?? throw new InvalidOperationException("nothing to merge");
+    }
+
+    private static TimelinePoint ToPoint(ChannelSummary summary, DateTimeOffset from, DateTimeOffset to, int windows)
+    {
+        static double? Value(double v) => double.IsFinite(v) ? v : null;
+        var continuous = summary.Channel.ValueKind == ChannelValueKind.Continuous && summary.Count > 0;
+        return new TimelinePoint(
+            from,
+            to,
+            windows,
+            summary.Count,
+            summary.NaNCount,
+            Value(summary.Mean),
+            Value(summary.Min),
+            continuous ? Value(summary.Quantile(0.05)) : null,
+            continuous ? Value(summary.Quantile(0.25)) : null,
+            continuous ? Value(summary.Quantile(0.5)) : null,
+            continuous ? Value(summary.Quantile(0.75)) : null,
+            continuous ? Value(summary.Quantile(0.95)) : null,
+            Value(summary.Max),
+            continuous ? Value(summary.QuantileRankError) : null,
+            summary.CategoryCounts.ToArray());
+    }
+}

@@ -1,0 +1,101 @@
+using EdgeSentinel.Protocol;
+using EdgeSentinel.Protocol.Receiving;
+
+namespace EdgeSentinel.Cloud.Ingest;
+
+/// <summary>Where and how the aggregator subscribes.</summary>
+public sealed class MqttIngestOptions
+{
+    /// <summary>Broker host. Default: "127.0.0.1".</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>Broker port. Default: 1883.</summary>
+    public int Port { get; set; } = 1883;
+
+    /// <summary>MQTT client id; unique per aggregator instance. Default: "edgesentinel-aggregator".</summary>
+    public string ClientId { get; set; } = "edgesentinel-aggregator";
+
+    /// <summary>User name (null: none).</summary>
+    public string? Username { get; set; }
+
+    /// <summary>Password (null: none).</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Shared-subscription group that aggregator instances split the load in; null subscribes plainly. Default: "edgesentinel-aggregators".</summary>
+    public string? SharedGroup { get; set; } = "edgesentinel-aggregators";
+
+    /// <summary>How long the broker keeps the session (and unacknowledged messages) after a disconnect. Default: 1 h.</summary>
+    public TimeSpan SessionExpiry { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>MQTT keep-alive. Default: 15 s.</summary>
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often the connection is checked and, when lost, re-established. Default: 2 s.</summary>
+    public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Limits of the wire codecs. Default: <see cref="ProtocolLimits.Default"/>.</summary>
+    public ProtocolLimits Limits { get; set; } = ProtocolLimits.Default;
+
+    /// <summary>Accepted clock skew and message age. Default: the Protocol defaults.</summary>
+    public ReplayGuardOptions Replay { get; set; } = new();
+
+    /// <summary>Every problem, each naming the property; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(Host))
+        {
+            problems.Add("Host: must name the broker");
+        }
+
+        if (Port is < 1 or > 65535)
+        {
+            problems.Add($"Port: {Port} must be in 1..65535");
+        }
+
+        if (string.IsNullOrWhiteSpace(ClientId) || ClientId.Length > 128)
+        {
+            problems.Add("ClientId: must be 1..128 characters");
+        }
+
+        if (SharedGroup is not null && (SharedGroup.Length == 0 || SharedGroup.AsSpan().ContainsAny("/+#")))
+        {
+            problems.Add($"SharedGroup: '{SharedGroup}' must be non-empty without '/', '+' or '#'");
+        }
+
+        if (SessionExpiry < TimeSpan.Zero || SessionExpiry.TotalSeconds > uint.MaxValue)
+        {
+            problems.Add($"SessionExpiry: {SessionExpiry} must be in 0..{uint.MaxValue} s");
+        }
+
+        if (KeepAlive <= TimeSpan.Zero || KeepAlive.TotalSeconds > ushort.MaxValue)
+        {
+            problems.Add($"KeepAlive: {KeepAlive} must be in (0, {ushort.MaxValue}] s");
+        }
+
+        if (ReconnectInterval <= TimeSpan.Zero)
+        {
+            problems.Add($"ReconnectInterval: {ReconnectInterval} must be positive");
+        }
+
+        if (Limits is null)
+        {
+            problems.Add("Limits: required");
+        }
+        else
+        {
+            problems.AddRange(Limits.Validate().Select(p => "Limits." + p));
+        }
+
+        if (Replay is null)
+        {
+            problems.Add("Replay: required");
+        }
+        else
+        {
+            problems.AddRange(Replay.Validate().Select(p => "Replay." + p));
+        }
+
+        return problems;
+    }
+}

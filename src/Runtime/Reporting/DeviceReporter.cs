@@ -1,0 +1,402 @@
+using EdgeSentinel.Monitor.Alerts;
+using EdgeSentinel.Protocol.Envelopes;
+using EdgeSentinel.Protocol.Payloads;
+using EdgeSentinel.Protocol.Topics;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+
+namespace EdgeSentinel.Runtime.Reporting;
+
+/// <summary>The device side of reporting: a durable SQLite outbox drained to an MQTT 5 broker over a self-healing connection.</summary>
+/// <remarks>
+/// <para><see cref="EnqueueAlert"/> and <see cref="EnqueueFingerprint"/> return once the entry is in
+/// the outbox file (WAL, synchronous=FULL); an entry leaves only after the broker's PUBACK (QoS 1).</para>
+/// <para><see cref="RunAsync"/> is the connection loop: connect (MQTT 5, clean start, retained offline
+/// status as last will, result code checked), then in one session: resend entries that were sent but
+/// not acknowledged, publish the retained online status, drain the outbox in order one publish at a
+/// time, publish status updates; a ping loop runs beside it and ends the session when the broker stops
+/// answering, also in the middle of a publish. Reconnects use exponential backoff with jitter and a
+/// circuit breaker (Polly), on the given <see cref="TimeProvider"/>. On cancellation it publishes an
+/// offline status and disconnects cleanly (no last will).</para>
+/// <para>Enqueue methods and the read-only properties are thread-safe; call <see cref="RunAsync"/> once.</para>
+/// </remarks>
+public sealed class DeviceReporter : IAsyncDisposable
+{
+    private readonly ReporterOptions _options;
+    private readonly TimeProvider _time;
+    private readonly SigningKey _key;
+    private readonly SqliteOutbox _outbox;
+    private readonly ResiliencePipeline _connectPipeline;
+    private readonly MqttClientFactory _factory = new();
+    private readonly AsyncSignal _wake = new();
+    private long _connectAttempts;
+    private long _failedConnects;
+    private long _sessions;
+    private long _acknowledged;
+    private long _linkLosses;
+    private long _pingFailures;
+    private string? _lastError;
+    private volatile bool _connected;
+    private int _running;
+
+    /// <summary>Opens (or creates) the outbox; throws <see cref="ArgumentException"/> listing every problem of <paramref name="options"/>.</summary>
+    public DeviceReporter(ReporterOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid reporter options: " + string.Join("; ", problems), nameof(options));
+        }
+
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _key = options.DeviceKey!;
+        _outbox = new SqliteOutbox(options.OutboxPath, options.MaxPendingFingerprints, options.MaxWindowsPerSummary);
+        _connectPipeline = new ResiliencePipelineBuilder { TimeProvider = _time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.InitialReconnectDelay,
+                MaxDelay = options.MaxReconnectDelay,
+            })
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
+                FailureRatio = 1.0,
+                MinimumThroughput = options.BreakerFailureThreshold,
+                SamplingDuration = options.BreakerSamplingDuration,
+                BreakDuration = options.BreakerBreakDuration,
+            })
+            .Build();
+    }
+
+    /// <summary>True while a session is up.</summary>
+    public bool IsConnected => _connected;
+
+    /// <summary>The outbox's current counts.</summary>
+    public OutboxCounts Counts => _outbox.Counts();
+
+    /// <summary>The connection loop's counters.</summary>
+    public ReporterStatistics Statistics => new(
+        Interlocked.Read(ref _connectAttempts),
+        Interlocked.Read(ref _failedConnects),
+        Interlocked.Read(ref _sessions),
+        Interlocked.Read(ref _acknowledged),
+        Interlocked.Read(ref _linkLosses),
+        Interlocked.Read(ref _pingFailures),
+        Volatile.Read(ref _lastError));
+
+    /// <summary>Writes an alert to the outbox (durable on return) and wakes the sender.</summary>
+    public void EnqueueAlert(Alert alert)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        _outbox.Append(TopicKind.Alert, AlertCodec.Encode(alert), _time.GetUtcNow().ToUnixTimeMilliseconds());
+        _wake.Set();
+    }
+
+    /// <summary>Writes a fingerprint summary to the outbox (durable on return; may coalesce or drop older summaries per the bound) and wakes the sender.</summary>
+    public void EnqueueFingerprint(FingerprintReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        _outbox.Append(TopicKind.Fingerprint, FingerprintReportCodec.Encode(report), _time.GetUtcNow().ToUnixTimeMilliseconds());
+        _wake.Set();
+    }
+
+    /// <summary>Runs the connection loop until <paramref name="cancellationToken"/> is cancelled; then goes offline cleanly and returns.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _running, 1) == 1)
+        {
+            throw new InvalidOperationException("RunAsync is already running.");
+        }
+
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                Session session;
+                try
+                {
+                    session = await _connectPipeline.ExecuteAsync(ConnectOnceAsync, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                var progressBefore = Interlocked.Read(ref _acknowledged);
+                try
+                {
+                    await RunSessionAsync(session, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
+                {
+                    // Stopping (whatever the cancelled operation threw): go offline cleanly.
+                    await GoOfflineAsync(session).ConfigureAwait(false);
+                    return;
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    Interlocked.Increment(ref _linkLosses);
+                    Volatile.Write(ref _lastError, $"link lost: {ex.GetType().Name}: {ex.Message}");
+                }
+                finally
+                {
+                    _connected = false;
+                    session.Dispose();
+                }
+
+                // A session that made no progress (e.g. the broker refuses every publish) must not spin: wait the first backoff step.
+                if (Interlocked.Read(ref _acknowledged) == progressBefore)
+                {
+                    try
+                    {
+                        await Task.Delay(_options.InitialReconnectDelay, _time, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
+    }
+
+    /// <summary>Closes the outbox file. Call after <see cref="RunAsync"/> returned.</summary>
+    public ValueTask DisposeAsync()
+    {
+        _outbox.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask<Session> ConnectOnceAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _connectAttempts);
+        var willSequence = _outbox.ReserveSequence();
+        var will = SealStatus(DeviceState.Offline, willSequence, willSequence, "last will");
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(_options.BrokerHost, _options.BrokerPort)
+            .WithClientId(_options.EffectiveClientId)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithCleanStart(true)
+            .WithKeepAlivePeriod(_options.KeepAlive)
+            .WithTimeout(_options.ResponseTimeout)
+            .WithWillTopic(StatusTopic)
+            .WithWillPayload(will)
+            .WithWillRetain(true)
+            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithWillContentType(WireFormat.ContentTypeJson)
+            .WithWillUserProperty(WireFormat.VersionProperty, Utf8("1"))
+            .WithWillUserProperty(WireFormat.EncodingProperty, Utf8(WireFormat.EncodingJson));
+        if (_options.Username is not null)
+        {
+            builder = builder.WithCredentials(_options.Username, _options.Password ?? string.Empty);
+        }
+
+        var client = _factory.CreateMqttClient();
+        try
+        {
+            var result = await client.ConnectAsync(builder.Build(), cancellationToken).ConfigureAwait(false);
+            if (result.ResultCode != MqttClientConnectResultCode.Success)
+            {
+                throw new BrokerRefusedException($"broker refused the connection: {result.ResultCode} {result.ReasonString}".TrimEnd());
+            }
+        }
+        catch (Exception ex)
+        {
+            client.Dispose();
+            if (ex is not OperationCanceledException)
+            {
+                Interlocked.Increment(ref _failedConnects);
+                Volatile.Write(ref _lastError, $"connect failed: {ex.GetType().Name}: {ex.Message}");
+            }
+
+            throw;
+        }
+
+        Interlocked.Increment(ref _sessions);
+        return new Session(client, willSequence);
+    }
+
+    private async Task RunSessionAsync(Session session, CancellationToken cancellationToken)
+    {
+        using var sessionCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var token = sessionCancellation.Token;
+        session.Client.DisconnectedAsync += _ =>
+        {
+            Cancel(sessionCancellation);
+            return Task.CompletedTask;
+        };
+        if (!session.Client.IsConnected)
+        {
+            throw new InvalidOperationException("The connection closed right after it was made.");
+        }
+
+        _connected = true;
+        var ping = PingLoopAsync(session.Client, sessionCancellation);
+        try
+        {
+            var onlineSent = false;
+            var lastStatusAt = _time.GetUtcNow();
+            OutboxCounts? lastStatusCounts = null;
+            while (true)
+            {
+                token.ThrowIfCancellationRequested();
+                var entry = _outbox.PeekOldest();
+                var statusDue = onlineSent && _time.GetUtcNow() - lastStatusAt >= _options.StatusInterval;
+
+                // Entries already sent once keep their (lower) sequence numbers and go before the online status.
+                if (entry is not null && (entry.Sequence is not null || (onlineSent && !statusDue)))
+                {
+                    await PublishEntryAsync(session.Client, entry, token).ConfigureAwait(false);
+                    continue;
+                }
+
+                var counts = _outbox.Counts();
+                if (!onlineSent || statusDue || (entry is null && counts != lastStatusCounts))
+                {
+                    await PublishStatusAsync(session.Client, DeviceState.Online, session.WillSequence, onlineSent ? "update" : "connected", token).ConfigureAwait(false);
+                    onlineSent = true;
+                    lastStatusAt = _time.GetUtcNow();
+                    lastStatusCounts = counts;
+                    continue;
+                }
+
+                await _wake.WaitAsync(_options.StatusInterval, _time, token).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Cancel(sessionCancellation);
+            await ping.ConfigureAwait(false);
+        }
+    }
+
+    private async Task PingLoopAsync(IMqttClient client, CancellationTokenSource session)
+    {
+        var token = session.Token;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                await Task.Delay(_options.PingInterval, _time, token).ConfigureAwait(false);
+                using var timeout = new CancellationTokenSource(_options.ResponseTimeout, _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
+                await client.PingAsync(linked.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The session ended for another reason.
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Interlocked.Increment(ref _pingFailures);
+            Volatile.Write(ref _lastError, $"ping failed: {ex.GetType().Name}: {ex.Message}");
+            Cancel(session);
+        }
+    }
+
+    private async Task PublishEntryAsync(IMqttClient client, OutboxEntry entry, CancellationToken token)
+    {
+        var address = EdgeTopics.Address(_options.Fleet, _options.Device, entry.Kind);
+        var (sequence, wire) = _outbox.Seal(entry, seq =>
+            EnvelopeCodec.Encode(Envelope.Seal(_key, address, seq, DateTimeOffset.FromUnixTimeMilliseconds(entry.CreatedMilliseconds), entry.Body)));
+        await PublishAsync(client, address.Topic, entry.Kind, wire, retain: false, $"#{sequence}", token).ConfigureAwait(false);
+        _outbox.Remove(entry.Id);
+        Interlocked.Increment(ref _acknowledged);
+    }
+
+    private async Task PublishStatusAsync(IMqttClient client, DeviceState state, long session, string detail, CancellationToken token)
+    {
+        var sequence = _outbox.ReserveSequence();
+        var wire = SealStatus(state, session, sequence, detail);
+        await PublishAsync(client, StatusTopic, TopicKind.Status, wire, retain: true, $"#{sequence}", token).ConfigureAwait(false);
+    }
+
+    private async Task PublishAsync(IMqttClient client, string topic, TopicKind kind, byte[] wire, bool retain, string what, CancellationToken token)
+    {
+        var properties = WireFormat.PropertiesFor(kind);
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(wire)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithRetainFlag(retain)
+            .WithContentType(properties.ContentType)
+            .WithUserProperty(WireFormat.VersionProperty, Utf8(properties.SchemaVersion!))
+            .WithUserProperty(WireFormat.EncodingProperty, Utf8(properties.Encoding!))
+            .Build();
+        using var timeout = new CancellationTokenSource(_options.PublishTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
+        var result = await client.PublishAsync(message, linked.Token).ConfigureAwait(false);
+        if (result.ReasonCode is not (MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers))
+        {
+            throw new BrokerRefusedException($"broker refused {topic} {what}: {result.ReasonCode} {result.ReasonString}".TrimEnd());
+        }
+    }
+
+    private async Task GoOfflineAsync(Session session)
+    {
+        if (!session.Client.IsConnected)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(_options.ResponseTimeout, _time);
+        try
+        {
+            await PublishStatusAsync(session.Client, DeviceState.Offline, session.WillSequence, "shutdown", timeout.Token).ConfigureAwait(false);
+            await session.Client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Best effort: the broker publishes the last will instead.
+            Volatile.Write(ref _lastError, $"clean shutdown failed: {ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    private byte[] SealStatus(DeviceState state, long session, long sequence, string detail)
+    {
+        var counts = _outbox.Counts();
+        var status = new StatusReport(state, session, counts.PendingAlerts, counts.PendingFingerprints, counts.DroppedFingerprints, counts.CoalescedFingerprints, detail);
+        var address = EdgeTopics.Address(_options.Fleet, _options.Device, TopicKind.Status);
+        return EnvelopeCodec.Encode(Envelope.Seal(_key, address, sequence, _time.GetUtcNow(), StatusCodec.Encode(status)));
+    }
+
+    private string StatusTopic => EdgeTopics.Build(_options.Fleet, _options.Device, TopicKind.Status);
+
+    private static ReadOnlyMemory<byte> Utf8(string value) => System.Text.Encoding.UTF8.GetBytes(value);
+
+    private static void Cancel(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session is already over.
+        }
+    }
+
+    private sealed class Session(IMqttClient client, long willSequence) : IDisposable
+    {
+        public IMqttClient Client { get; } = client;
+
+        public long WillSequence { get; } = willSequence;
+
+        public void Dispose() => Client.Dispose();
+    }
+}

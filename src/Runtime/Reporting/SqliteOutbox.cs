@@ -1,0 +1,346 @@
+using System.Globalization;
+using EdgeSentinel.Monitor.Fingerprints;
+using EdgeSentinel.Protocol;
+using EdgeSentinel.Protocol.Payloads;
+using EdgeSentinel.Protocol.Topics;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeSentinel.Runtime.Reporting;
+
+/// <summary>The durable device outbox: a SQLite file in WAL mode holding every alert and fingerprint summary until the broker acknowledged it, and the persisted sequence counter.</summary>
+/// <remarks>
+/// <para>Entries leave in insertion order. An entry gets its sequence number and signed envelope the
+/// first time it is sent (in the same transaction that advances the counter), and keeps both for
+/// every resend, so receivers de-duplicate redeliveries by (device, sequence). The counter only grows.</para>
+/// <para>Bound policy, applied when a fingerprint summary is appended: while more than
+/// <c>maxPendingFingerprints</c> unsent summaries wait, the oldest adjacent pair that can merge
+/// (same model and schema, at most <c>maxWindowsPerSummary</c> windows together) is coalesced into
+/// the older row; when no pair can, the oldest unsent summary is dropped. Both are counted. Alerts are
+/// never dropped or merged. Thread-safe (one lock around one connection).</para>
+/// </remarks>
+internal sealed class SqliteOutbox : IDisposable
+{
+    private const string NextSequenceKey = "next_sequence";
+    private const string DroppedKey = "dropped_fingerprints";
+    private const string CoalescedKey = "coalesced_fingerprints";
+
+    private readonly SqliteConnection _connection;
+    private readonly Lock _lock = new();
+    private readonly int _maxPendingFingerprints;
+    private readonly int _maxWindowsPerSummary;
+
+    public SqliteOutbox(string path, int maxPendingFingerprints, int maxWindowsPerSummary)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPendingFingerprints, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxWindowsPerSummary, 1);
+        _maxPendingFingerprints = maxPendingFingerprints;
+        _maxWindowsPerSummary = maxWindowsPerSummary;
+        Path = path;
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+        _connection.Open();
+        Execute("PRAGMA journal_mode=WAL;");
+        Execute("PRAGMA synchronous=FULL;");
+        Execute("""
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS outbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind INTEGER NOT NULL,
+                created_ms INTEGER NOT NULL,
+                body BLOB NOT NULL,
+                sequence INTEGER NULL,
+                wire BLOB NULL);
+            INSERT OR IGNORE INTO meta (key, value) VALUES ('next_sequence', 1), ('dropped_fingerprints', 0), ('coalesced_fingerprints', 0);
+            """);
+    }
+
+    /// <summary>The SQLite file.</summary>
+    public string Path { get; }
+
+    /// <summary>The journal mode SQLite reports ("wal").</summary>
+    public string JournalMode
+    {
+        get
+        {
+            lock (_lock)
+            {
+                using var command = _connection.CreateCommand();
+                command.CommandText = "PRAGMA journal_mode;";
+                return Convert.ToString(command.ExecuteScalar(), CultureInfo.InvariantCulture) ?? string.Empty;
+            }
+        }
+    }
+
+    /// <summary>Appends an alert or fingerprint body durably and applies the bound policy; returns the row id.</summary>
+    public long Append(TopicKind kind, byte[] body, long createdMilliseconds)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (kind is not (TopicKind.Alert or TopicKind.Fingerprint))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Only alerts and fingerprint summaries go through the outbox.");
+        }
+
+        lock (_lock)
+        {
+            using var transaction = _connection.BeginTransaction();
+            long id;
+            using (var insert = Command(transaction, "INSERT INTO outbox (kind, created_ms, body) VALUES ($kind, $created, $body); SELECT last_insert_rowid();"))
+            {
+                insert.Parameters.AddWithValue("$kind", (int)kind);
+                insert.Parameters.AddWithValue("$created", createdMilliseconds);
+                insert.Parameters.AddWithValue("$body", body);
+                id = (long)insert.ExecuteScalar()!;
+            }
+
+            if (kind == TopicKind.Fingerprint)
+            {
+                EnforceFingerprintBound(transaction);
+            }
+
+            transaction.Commit();
+            return id;
+        }
+    }
+
+    /// <summary>The oldest entry, if any.</summary>
+    public OutboxEntry? PeekOldest()
+    {
+        lock (_lock)
+        {
+            using var command = Command(null, "SELECT id, kind, created_ms, body, sequence, wire FROM outbox ORDER BY id LIMIT 1;");
+            using var reader = command.ExecuteReader();
+            return reader.Read() ? ReadEntry(reader) : null;
+        }
+    }
+
+    /// <summary>All entries in order (for tests and diagnostics).</summary>
+    public IReadOnlyList<OutboxEntry> ReadAll()
+    {
+        lock (_lock)
+        {
+            using var command = Command(null, "SELECT id, kind, created_ms, body, sequence, wire FROM outbox ORDER BY id;");
+            using var reader = command.ExecuteReader();
+            var entries = new List<OutboxEntry>();
+            while (reader.Read())
+            {
+                entries.Add(ReadEntry(reader));
+            }
+
+            return entries;
+        }
+    }
+
+    /// <summary>Returns the entry's encoded envelope; on its first send assigns the next sequence number and stores the envelope <paramref name="seal"/> makes for it, in one transaction.</summary>
+    public (long Sequence, byte[] Wire) Seal(OutboxEntry entry, Func<long, byte[]> seal)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(seal);
+        if (entry is { Sequence: { } existing, Wire: { } wire })
+        {
+            return (existing, wire);
+        }
+
+        lock (_lock)
+        {
+            using var transaction = _connection.BeginTransaction();
+            using (var current = Command(transaction, "SELECT sequence, wire FROM outbox WHERE id = $id;"))
+            {
+                current.Parameters.AddWithValue("$id", entry.Id);
+                using var reader = current.ExecuteReader();
+                if (!reader.Read())
+                {
+                    throw new InvalidOperationException($"Outbox entry {entry.Id} no longer exists.");
+                }
+
+                if (!reader.IsDBNull(0))
+                {
+                    return (reader.GetInt64(0), (byte[])reader.GetValue(1));
+                }
+            }
+
+            var sequence = TakeSequence(transaction);
+            var bytes = seal(sequence);
+            using (var update = Command(transaction, "UPDATE outbox SET sequence = $seq, wire = $wire WHERE id = $id;"))
+            {
+                update.Parameters.AddWithValue("$seq", sequence);
+                update.Parameters.AddWithValue("$wire", bytes);
+                update.Parameters.AddWithValue("$id", entry.Id);
+                update.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return (sequence, bytes);
+        }
+    }
+
+    /// <summary>Takes the next sequence number for a message that does not go through the outbox (status, last will); persisted before it returns.</summary>
+    public long ReserveSequence()
+    {
+        lock (_lock)
+        {
+            using var transaction = _connection.BeginTransaction();
+            var sequence = TakeSequence(transaction);
+            transaction.Commit();
+            return sequence;
+        }
+    }
+
+    /// <summary>Removes an acknowledged entry.</summary>
+    public void Remove(long id)
+    {
+        lock (_lock)
+        {
+            using var command = Command(null, "DELETE FROM outbox WHERE id = $id;");
+            command.Parameters.AddWithValue("$id", id);
+            command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Current counts.</summary>
+    public OutboxCounts Counts()
+    {
+        lock (_lock)
+        {
+            using var command = Command(null, """
+                SELECT
+                  (SELECT COUNT(*) FROM outbox WHERE kind = $alert),
+                  (SELECT COUNT(*) FROM outbox WHERE kind = $fingerprint),
+                  (SELECT value FROM meta WHERE key = 'dropped_fingerprints'),
+                  (SELECT value FROM meta WHERE key = 'coalesced_fingerprints'),
+                  (SELECT value FROM meta WHERE key = 'next_sequence');
+                """);
+            command.Parameters.AddWithValue("$alert", (int)TopicKind.Alert);
+            command.Parameters.AddWithValue("$fingerprint", (int)TopicKind.Fingerprint);
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            return new OutboxCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _connection.Dispose();
+        }
+    }
+
+    private void EnforceFingerprintBound(SqliteTransaction transaction)
+    {
+        while (true)
+        {
+            var unsent = new List<(long Id, byte[] Body)>();
+            using (var select = Command(transaction, "SELECT id, body FROM outbox WHERE kind = $kind AND sequence IS NULL ORDER BY id;"))
+            {
+                select.Parameters.AddWithValue("$kind", (int)TopicKind.Fingerprint);
+                using var reader = select.ExecuteReader();
+                while (reader.Read())
+                {
+                    unsent.Add((reader.GetInt64(0), (byte[])reader.GetValue(1)));
+                }
+            }
+
+            if (unsent.Count <= _maxPendingFingerprints)
+            {
+                return;
+            }
+
+            if (TryCoalesceOldestPair(transaction, unsent))
+            {
+                AddToCounter(transaction, CoalescedKey, 1);
+            }
+            else
+            {
+                Delete(transaction, unsent[0].Id);
+                AddToCounter(transaction, DroppedKey, 1);
+            }
+        }
+    }
+
+    private bool TryCoalesceOldestPair(SqliteTransaction transaction, List<(long Id, byte[] Body)> unsent)
+    {
+        FingerprintReport? previous = null;
+        for (var i = 0; i < unsent.Count; i++)
+        {
+            if (!FingerprintReportCodec.TryDecode(unsent[i].Body, ProtocolLimits.Default, out var current, out _))
+            {
+                previous = null;
+                continue;
+            }
+
+            if (previous is not null
+                && previous.ModelHash == current.ModelHash
+                && previous.Fingerprint.Schema.Equals(current.Fingerprint.Schema)
+                && (long)previous.WindowCount + current.WindowCount <= _maxWindowsPerSummary)
+            {
+                FingerprintReport merged;
+                try
+                {
+                    merged = FingerprintReport.Coalesce(previous, current);
+                }
+                catch (SchemaMismatchException)
+                {
+                    previous = current;
+                    continue;
+                }
+
+                using (var update = Command(transaction, "UPDATE outbox SET body = $body WHERE id = $id;"))
+                {
+                    update.Parameters.AddWithValue("$body", FingerprintReportCodec.Encode(merged));
+                    update.Parameters.AddWithValue("$id", unsent[i - 1].Id);
+                    update.ExecuteNonQuery();
+                }
+
+                Delete(transaction, unsent[i].Id);
+                return true;
+            }
+
+            previous = current;
+        }
+
+        return false;
+    }
+
+    private long TakeSequence(SqliteTransaction transaction)
+    {
+        using var command = Command(transaction, "UPDATE meta SET value = value + 1 WHERE key = 'next_sequence' RETURNING value - 1;");
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private void AddToCounter(SqliteTransaction transaction, string key, long amount)
+    {
+        using var command = Command(transaction, "UPDATE meta SET value = value + $amount WHERE key = $key;");
+        command.Parameters.AddWithValue("$amount", amount);
+        command.Parameters.AddWithValue("$key", key);
+        command.ExecuteNonQuery();
+    }
+
+    private void Delete(SqliteTransaction transaction, long id)
+    {
+        using var command = Command(transaction, "DELETE FROM outbox WHERE id = $id;");
+        command.Parameters.AddWithValue("$id", id);
+        command.ExecuteNonQuery();
+    }
+
+    private static OutboxEntry ReadEntry(SqliteDataReader reader) => new(
+        reader.GetInt64(0),
+        (TopicKind)reader.GetInt32(1),
+        reader.GetInt64(2),
+        (byte[])reader.GetValue(3),
+        reader.IsDBNull(4) ? null : reader.GetInt64(4),
+        reader.IsDBNull(5) ? null : (byte[])reader.GetValue(5));
+
+    private SqliteCommand Command(SqliteTransaction? transaction, string sql)
+    {
+        var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = Command(null, sql);
+        command.ExecuteNonQuery();
+    }
+}

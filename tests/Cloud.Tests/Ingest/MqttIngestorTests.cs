@@ -1,0 +1,328 @@
+using System.Text;
+using EdgeSentinel.Cloud.Ingest;
+using EdgeSentinel.Cloud.Metrics;
+using EdgeSentinel.Cloud.Storage;
+using EdgeSentinel.Cloud.Tests.Support;
+using EdgeSentinel.Monitor.Alerts;
+using EdgeSentinel.Monitor.Fingerprints;
+using EdgeSentinel.Protocol.Envelopes;
+using EdgeSentinel.Protocol.Payloads;
+using EdgeSentinel.Protocol.Topics;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeSentinel.Cloud.Tests.Ingest;
+
+/// <summary>The ingest against a real in-process MQTTnet broker on loopback, run against every store.</summary>
+#pragma warning disable CA1001 // disposed in DisposeAsync (xunit IAsyncLifetime)
+public abstract class MqttIngestorTests : IAsyncLifetime
+#pragma warning restore CA1001
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 24, 3, 30, 0, TimeSpan.Zero);
+    private static readonly SigningKey Key1 = SigningKey.FromBytes(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+    private static readonly SigningKey Forger = SigningKey.FromBytes(Enumerable.Range(50, 32).Select(i => (byte)i).ToArray());
+
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "es-ingest-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly FakeTimeProvider _time = new(T0.AddSeconds(1));
+    private readonly DeviceKeyRegistry _keys = new();
+    private readonly IngestMetrics _metrics;
+    private readonly List<IAsyncDisposable> _cleanup = [];
+    private FlakyStore _store = null!;
+    private InProcessBroker _broker = null!;
+
+    protected MqttIngestorTests() => _metrics = new IngestMetrics(_time);
+
+    protected FakeTimeProvider Time => _time;
+
+    protected string Folder => _folder;
+
+    /// <summary>Opens a fresh store for the test.</summary>
+    protected abstract Task<IAggregatorStore> OpenStoreAsync();
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_folder);
+        _store = new FlakyStore(await OpenStoreAsync());
+        _broker = await InProcessBroker.StartAsync();
+        _keys.Register("f1", "d1", Key1);
+    }
+
+    public async Task DisposeAsync()
+    {
+        for (var i = _cleanup.Count - 1; i >= 0; i--)
+        {
+            await _cleanup[i].DisposeAsync();
+        }
+
+        await _broker.DisposeAsync();
+        await _store.DisposeAsync();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private async Task<MqttIngestor> StartIngestorAsync(string clientId = "agg-1")
+    {
+        var ingestor = new MqttIngestor(new MqttIngestOptions { Port = _broker.Port, ClientId = clientId }, _store, _keys, _metrics, _time);
+        _cleanup.Add(ingestor);
+        await ingestor.StartAsync();
+        return ingestor;
+    }
+
+    private async Task<TestDevice> DeviceAsync(string device = "d1", SigningKey? key = null)
+    {
+        var d = await TestDevice.ConnectAsync(_broker.Port, "f1", device, key ?? Key1);
+        _cleanup.Add(d);
+        return d;
+    }
+
+    private Task WaitStoredAsync(long messages) =>
+        Eventually.TrueAsync(async () => await _store.CountMessagesAsync() >= messages, $"{messages} stored message(s)");
+
+    private Task WaitRejectedAsync(string reason, long count = 1) =>
+        Eventually.TrueAsync(async () => (await _store.CountRejectionsByReasonAsync()).GetValueOrDefault(reason) >= count, $"{count} rejection(s) '{reason}'");
+
+    [Fact]
+    public async Task Start_InProcessBrokerRefusesSharedSubscriptions_FallsBackToPlain()
+    {
+        var ingestor = await StartIngestorAsync();
+        Assert.True(ingestor.IsConnected);
+        Assert.Equal(SubscriptionMode.Plain, ingestor.Mode);
+        Assert.Equal("d1", Assert.Single(await _store.GetDevicesAsync("f1")).Device);
+        Assert.Equal(DeviceKeyRegistry.KeyIdOf(Key1), (await _store.GetDeviceAsync("f1", "d1"))!.KeyId);
+    }
+
+    [Fact]
+    public async Task SignedAlert_DeliveredTwice_StoredExactlyOnce()
+    {
+        await StartIngestorAsync();
+        var device = await DeviceAsync();
+        var message = device.Seal(TopicKind.Alert, 1, T0, AlertCodec.Encode(TestDevice.Alert("d1-a1", "d1", T0)));
+        await device.PublishAsync(TopicKind.Alert, message);
+        await device.PublishAsync(TopicKind.Alert, message);
+
+        await Eventually.TrueAsync(() => Task.FromResult(_metrics.Duplicates.GetValueOrDefault("alert") == 1), "the redelivery counted as a duplicate");
+        Assert.Equal(1, await _store.CountMessagesAsync());
+        Assert.Equal(1, _metrics.Stored["alert"]);
+        Assert.Empty(await _store.CountRejectionsByReasonAsync());
+        var alert = await _store.GetAlertAsync("d1-a1");
+        Assert.NotNull(alert);
+        Assert.Equal(("f1", "d1", "input-drift", "warning", "raised"), (alert.Fleet, alert.Device, alert.Kind, alert.Severity, alert.State));
+        Assert.Contains("\"statistic\":\"min-holm-adjusted-p\"", alert.EvidenceJson, StringComparison.Ordinal);
+        Assert.Contains("\"channel\":\"input.x\"", alert.EvidenceJson, StringComparison.Ordinal);
+        Assert.Single(await _store.GetAlertHistoryAsync("d1-a1"));
+    }
+
+    [Fact]
+    public async Task AggregatorRestart_RedeliveryOfStoredAlert_IsADuplicateNotAReplay()
+    {
+        var first = await StartIngestorAsync("agg-a");
+        var device = await DeviceAsync();
+        var message = device.Seal(TopicKind.Alert, 5, T0, AlertCodec.Encode(TestDevice.Alert("d1-a5", "d1", T0)));
+        await device.PublishAsync(TopicKind.Alert, message);
+        await WaitStoredAsync(1);
+        await first.DisposeAsync();
+        _cleanup.Remove(first);
+
+        await StartIngestorAsync("agg-b"); // a new instance: its replay guard is seeded from the store
+        await device.PublishAsync(TopicKind.Alert, message);
+        await Eventually.TrueAsync(() => Task.FromResult(_metrics.Duplicates.GetValueOrDefault("alert") == 1), "duplicate after restart");
+        Assert.Equal(1, await _store.CountMessagesAsync());
+        Assert.Empty(await _store.CountRejectionsByReasonAsync());
+    }
+
+    [Fact]
+    public async Task ForgedAlert_RejectedWithReason_NextValidOneStored()
+    {
+        await StartIngestorAsync();
+        var device = await DeviceAsync();
+        await device.PublishAlertAsync(TestDevice.Alert("d1-forged", "d1", T0), 1, T0, key: Forger);
+        await WaitRejectedAsync("bad-signature");
+        Assert.Null(await _store.GetAlertAsync("d1-forged"));
+
+        await device.PublishAlertAsync(TestDevice.Alert("d1-real", "d1", T0), 1, T0);
+        await WaitStoredAsync(1);
+        Assert.NotNull(await _store.GetAlertAsync("d1-real"));
+        Assert.Equal(1, _metrics.Rejected["bad-signature"]);
+        var rejection = Assert.Single(await _store.GetRejectionsAsync());
+        Assert.Equal(("f1", "d1", "edgesentinel/v1/f1/d1/alert"), (rejection.Fleet, rejection.Device, rejection.Topic));
+        Assert.Contains("signature", rejection.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BadMessages_EachRejectedWithItsReason_IngestKeepsStoring()
+    {
+        await StartIngestorAsync();
+        var device = await DeviceAsync();
+        var stranger = await DeviceAsync("d9", Forger);
+        var alert = AlertCodec.Encode(TestDevice.Alert("d1-ok", "d1", T0));
+
+        // Truncated JSON.
+        var whole = device.Seal(TopicKind.Alert, 1, T0, alert);
+        await device.PublishAsync(TopicKind.Alert, whole[..(whole.Length / 2)]);
+        await WaitRejectedAsync("malformed");
+
+        // Wrong schema version in the MQTT 5 user property.
+        await device.PublishAsync(TopicKind.Alert, whole, WireFormat.PropertiesFor(TopicKind.Alert) with { SchemaVersion = "9" });
+        await WaitRejectedAsync("unsupported-version");
+
+        // Oversized payload.
+        await device.PublishAsync(TopicKind.Alert, Encoding.UTF8.GetBytes(new string(' ', 70_000)));
+        await WaitRejectedAsync("oversized");
+
+        // A device nobody registered.
+        await stranger.PublishAlertAsync(TestDevice.Alert("d9-a", "d9", T0), 1, T0);
+        await WaitRejectedAsync("unknown-device");
+
+        // Stale: signed a day before the allowed age.
+        await device.PublishAlertAsync(TestDevice.Alert("d1-old", "d1", T0), 2, T0.AddDays(-8));
+        await WaitRejectedAsync("stale");
+
+        // Not an EdgeSentinel topic level.
+        await device.PublishAsync(TopicKind.Alert, whole, topic: "edgesentinel/v1/f1/d1/telemetry");
+        await WaitRejectedAsync("invalid-topic");
+
+        await device.PublishAsync(TopicKind.Alert, whole);
+        await WaitStoredAsync(1);
+        Assert.NotNull(await _store.GetAlertAsync("d1-ok"));
+
+        // A replay of an older sequence that was never stored (sequence 1 is stored; 0 is below the minimum, so use a lower signed one after a higher).
+        await device.PublishAlertAsync(TestDevice.Alert("d1-next", "d1", T0), 10, T0);
+        await WaitStoredAsync(2);
+        await device.PublishAlertAsync(TestDevice.Alert("d1-replayed", "d1", T0), 7, T0);
+        await WaitRejectedAsync("replayed");
+        Assert.Null(await _store.GetAlertAsync("d1-replayed"));
+
+        var counts = await _store.CountRejectionsByReasonAsync();
+        Assert.Equal(7, counts.Values.Sum());
+        Assert.Equal(counts.OrderBy(p => p.Key).ToList(), _metrics.Rejected.OrderBy(p => p.Key).ToList());
+    }
+
+    [Fact]
+    public async Task StatusAndFingerprint_StoredOnTheDevice()
+    {
+        await StartIngestorAsync();
+        var device = await DeviceAsync();
+        await device.PublishStatusAsync(new StatusReport(DeviceState.Online, 1, 3, 4, 2, 5), 2, T0);
+        var window = TestFingerprints.Windows(seed: 5, windows: 1)[0];
+        await device.PublishFingerprintAsync(new FingerprintReport("model-a", T0, T0.AddMinutes(1), 1, window), 3, T0);
+        await WaitStoredAsync(2);
+
+        var record = await _store.GetDeviceAsync("f1", "d1");
+        Assert.Equal(("online", 7L, 2L, "model-a"), (record!.Status, record.OutboxDepth, record.DroppedFingerprints, record.ModelHash));
+        var stored = Assert.Single(await _store.GetFingerprintsAsync("f1", "d1", T0, T0.AddHours(1)));
+        Assert.Equal(window.ToBytes(), Fingerprint.FromBytes(stored.Data.Span).ToBytes());
+        Assert.Equal(TestFingerprints.WindowSize, stored.ObservationCount);
+        Assert.Equal(1, _metrics.Stored["fingerprint"]);
+        Assert.Equal(1, _metrics.Stored["status"]);
+    }
+
+    [Fact]
+    public async Task LastWill_SignedAtConnectWithAnOlderSequence_MarksTheDeviceOffline()
+    {
+        await StartIngestorAsync();
+        var device = await DeviceAsync();
+        var will = device.Seal(TopicKind.Status, 1, T0, StatusCodec.Encode(new StatusReport(DeviceState.Offline, 1, 0, 0, 0, 0)));
+        await device.PublishStatusAsync(new StatusReport(DeviceState.Online, 1, 0, 0, 0, 0), 2, T0);
+        await device.PublishAlertAsync(TestDevice.Alert("d1-a3", "d1", T0), 3, T0);
+        await WaitStoredAsync(2);
+        Assert.Equal("online", (await _store.GetDeviceAsync("f1", "d1"))!.Status);
+
+        await device.PublishAsync(TopicKind.Status, will); // as the broker would publish the will
+        await WaitStoredAsync(3);
+        Assert.Equal("offline", (await _store.GetDeviceAsync("f1", "d1"))!.Status);
+        Assert.Empty(await _store.CountRejectionsByReasonAsync());
+
+        await device.PublishAsync(TopicKind.Status, will); // the will only passes once
+        await Eventually.TrueAsync(() => Task.FromResult(_metrics.Duplicates.GetValueOrDefault("status") == 1), "the repeated will counted as a duplicate");
+    }
+
+    [Fact]
+    public async Task StoreOutage_MessageLeftUnacknowledged_RedeliveredAfterReconnectAndStoredOnce()
+    {
+        var connections = 0;
+        _broker.Server.ClientConnectedAsync += e =>
+        {
+            if (e.ClientId == "agg-1")
+            {
+                Interlocked.Increment(ref connections);
+            }
+
+            return Task.CompletedTask;
+        };
+        var ingestor = await StartIngestorAsync();
+        var device = await DeviceAsync();
+        _store.FailNext(1);
+        await device.PublishAlertAsync(TestDevice.Alert("d1-a1", "d1", T0), 1, T0);
+        await Eventually.TrueAsync(() => Task.FromResult(_metrics.StoreFailures == 1), "the store failure");
+        Assert.Equal(0, await _store.CountMessagesAsync());
+
+        // The supervisor drops the connection and reconnects; the broker redelivers the unacknowledged alert.
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                _time.Advance(TimeSpan.FromSeconds(2));
+                return await _store.CountMessagesAsync() == 1;
+            },
+            "the redelivered alert stored");
+        Assert.Equal(2, Volatile.Read(ref connections));
+        Assert.NotNull(await _store.GetAlertAsync("d1-a1"));
+        await device.PublishAlertAsync(TestDevice.Alert("d1-a2", "d1", T0), 2, T0);
+        await WaitStoredAsync(2);
+        Assert.True(ingestor.IsConnected);
+        Assert.Equal(2, _metrics.Stored["alert"]);
+        Assert.Equal(3, _metrics.Received["alert"]); // the failed delivery, its redelivery, and d1-a2
+        Assert.Empty(await _store.CountRejectionsByReasonAsync());
+    }
+
+    [Fact]
+    public async Task Start_BrokerRefusesCredentials_FailsNamingTheReason()
+    {
+        _broker.Server.ValidatingConnectionAsync += e =>
+        {
+            if (e.ClientId == "agg-secure" && (e.UserName != "aggregator" || e.Password != "right"))
+            {
+                e.ReasonCode = MQTTnet.Protocol.MqttConnectReasonCode.BadUserNameOrPassword;
+            }
+
+            return Task.CompletedTask;
+        };
+        var wrong = new MqttIngestor(new MqttIngestOptions { Port = _broker.Port, ClientId = "agg-secure", Username = "aggregator", Password = "wrong" }, _store, _keys, _metrics, _time);
+        _cleanup.Add(wrong);
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => wrong.StartAsync());
+        Assert.Contains("BadUserNameOrPassword", error.Message, StringComparison.Ordinal);
+        Assert.False(wrong.IsConnected);
+
+        var right = new MqttIngestor(new MqttIngestOptions { Port = _broker.Port, ClientId = "agg-secure", Username = "aggregator", Password = "right" }, _store, _keys, _metrics, _time);
+        _cleanup.Add(right);
+        await right.StartAsync();
+        Assert.True(right.IsConnected);
+    }
+
+    [Fact]
+    public void Options_Invalid_EveryProblemListed()
+    {
+        var options = new MqttIngestOptions { Host = "", Port = 0, ClientId = "", SharedGroup = "a/b", KeepAlive = TimeSpan.Zero, ReconnectInterval = TimeSpan.Zero };
+        Assert.Equal(6, options.Validate().Count);
+        var error = Assert.Throws<ArgumentException>(() => new MqttIngestor(options, _store, _keys, _metrics, _time));
+        Assert.Contains("SharedGroup", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RejectionCodes_AreKebabCaseOfTheReason()
+    {
+        Assert.Equal("bad-signature", RejectionCodes.Of(EdgeSentinel.Protocol.RejectionReason.BadSignature));
+        Assert.Equal("unsupported-version", RejectionCodes.Of(EdgeSentinel.Protocol.RejectionReason.UnsupportedVersion));
+        Assert.Equal("replayed", RejectionCodes.Of(EdgeSentinel.Protocol.RejectionReason.Replayed));
+    }
+}
+
+public sealed class SqliteMqttIngestorTests : MqttIngestorTests
+{
+    protected override Task<IAggregatorStore> OpenStoreAsync() =>
+        AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(Folder, "s.db") }, Time);
+}
+
+[Collection(PostgresServerGroup.Name)]
+public sealed class PostgresMqttIngestorTests(PostgresServer server) : MqttIngestorTests
+{
+    protected override async Task<IAggregatorStore> OpenStoreAsync() =>
+        await AggregatorStores.OpenPostgresAsync(await server.CreateDatabaseAsync(), Time);
+}

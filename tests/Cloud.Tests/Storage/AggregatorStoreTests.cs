@@ -1,0 +1,291 @@
+using EdgeSentinel.Cloud.Storage;
+using EdgeSentinel.Cloud.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeSentinel.Cloud.Tests.Storage;
+
+/// <summary>One behavior suite, run against every store implementation.</summary>
+public abstract class AggregatorStoreTests : IAsyncLifetime
+{
+    protected static readonly DateTimeOffset T0 = new(2026, 11, 24, 3, 0, 0, TimeSpan.Zero);
+
+    private readonly List<IAggregatorStore> _opened = [];
+
+    protected FakeTimeProvider Time { get; } = new(T0);
+
+    /// <summary>Opens the store on the test's own database (the same one on every call).</summary>
+    protected abstract Task<IAggregatorStore> OpenStoreAsync();
+
+    public virtual Task InitializeAsync() => Task.CompletedTask;
+
+    public virtual async Task DisposeAsync()
+    {
+        foreach (var store in _opened)
+        {
+            await store.DisposeAsync();
+        }
+    }
+
+    private async Task<IAggregatorStore> OpenAsync()
+    {
+        var store = await OpenStoreAsync();
+        _opened.Add(store);
+        return store;
+    }
+
+    internal static StoredAlert Alert(string id, string fleet = "f1", string device = "d1", string state = "raised", string severity = "warning", string kind = "input-drift", int minute = 0) =>
+        new(id, fleet, device, "model-a", kind, "inputs", severity, state, 100, 355, """{"statistic":"ks"}""", T0, T0.AddMinutes(minute));
+
+    [Fact]
+    public async Task Open_FreshDatabase_AppliesEveryMigrationOnceAndReopensWithoutChange()
+    {
+        var store = await OpenAsync();
+        Assert.Equal(StoreMigrations.LatestVersion, await store.GetSchemaVersionAsync());
+        Assert.Equal(2, StoreMigrations.LatestVersion);
+        await store.StoreAlertAsync(new MessageKey("f1", "d1", 1), T0, Alert("a1"));
+
+        var again = await OpenAsync();
+        Assert.Equal(StoreMigrations.LatestVersion, await again.GetSchemaVersionAsync());
+        Assert.NotNull(await again.GetAlertAsync("a1"));
+    }
+
+    [Fact]
+    public async Task StoreAlert_SameKeyTwice_StoredOnceThenDuplicate()
+    {
+        var store = await OpenAsync();
+        var key = new MessageKey("f1", "d1", 7);
+        Assert.Equal(StoreOutcome.Stored, await store.StoreAlertAsync(key, T0, Alert("a1")));
+        Assert.Equal(StoreOutcome.Duplicate, await store.StoreAlertAsync(key, T0.AddSeconds(5), Alert("a1", state: "escalated", minute: 1)));
+
+        var alert = await store.GetAlertAsync("a1");
+        Assert.NotNull(alert);
+        Assert.Equal("raised", alert.State);
+        Assert.Single(await store.GetAlertHistoryAsync("a1"));
+        Assert.Equal(1, await store.CountMessagesAsync());
+        Assert.True(await store.ContainsMessageAsync(key));
+        Assert.False(await store.ContainsMessageAsync(key with { Sequence = 8 }));
+    }
+
+    [Fact]
+    public async Task StoreAlert_ConcurrentDeliveriesOfOneMessage_ExactlyOneStored()
+    {
+        var store = await OpenAsync();
+        var key = new MessageKey("f1", "d1", 3);
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => store.StoreAlertAsync(key, T0, Alert("a1")))));
+        Assert.Equal(1, outcomes.Count(o => o == StoreOutcome.Stored));
+        Assert.Equal(7, outcomes.Count(o => o == StoreOutcome.Duplicate));
+        Assert.Single(await store.GetAlertHistoryAsync("a1"));
+    }
+
+    [Fact]
+    public async Task StoreAlert_Lifecycle_LatestSequenceWinsEvenWhenStepsArriveOutOfOrder()
+    {
+        var store = await OpenAsync();
+        await store.StoreAlertAsync(new MessageKey("f1", "d1", 1), T0, Alert("a1", state: "raised", severity: "warning", minute: 0));
+        await store.StoreAlertAsync(new MessageKey("f1", "d1", 3), T0, Alert("a1", state: "cleared", severity: "critical", minute: 2));
+        await store.StoreAlertAsync(new MessageKey("f1", "d1", 2), T0, Alert("a1", state: "escalated", severity: "critical", minute: 1));
+
+        var alert = await store.GetAlertAsync("a1");
+        Assert.NotNull(alert);
+        Assert.Equal("cleared", alert.State);
+        Assert.Equal(T0.AddMinutes(2), alert.UpdatedAt);
+        Assert.False(alert.IsOpen);
+        var history = await store.GetAlertHistoryAsync("a1");
+        Assert.Equal(["raised", "escalated", "cleared"], history.Select(h => h.State));
+        Assert.Equal([1L, 2L, 3L], history.Select(h => h.Sequence));
+    }
+
+    [Fact]
+    public async Task StoreAlert_IdOwnedByAnotherDevice_ConflictAndNothingStored()
+    {
+        var store = await OpenAsync();
+        await store.StoreAlertAsync(new MessageKey("f1", "d1", 1), T0, Alert("a1"));
+        var key = new MessageKey("f1", "d2", 1);
+        var error = await Assert.ThrowsAsync<StoreConflictException>(() => store.StoreAlertAsync(key, T0, Alert("a1", device: "d2", state: "cleared")));
+        Assert.Contains("f1/d1", error.Message, StringComparison.Ordinal);
+        Assert.False(await store.ContainsMessageAsync(key));
+        Assert.Equal("raised", (await store.GetAlertAsync("a1"))!.State);
+        Assert.Null(await store.GetDeviceAsync("f1", "d2"));
+    }
+
+    [Fact]
+    public async Task StoreAlert_PayloadOfAnotherDevice_Refused()
+    {
+        var store = await OpenAsync();
+        await Assert.ThrowsAsync<ArgumentException>(() => store.StoreAlertAsync(new MessageKey("f1", "d2", 1), T0, Alert("a1", device: "d1")));
+        Assert.Equal(0, await store.CountMessagesAsync());
+    }
+
+    [Fact]
+    public async Task QueryAlerts_Filters_SelectExactlyTheMatchingAlerts()
+    {
+        var store = await OpenAsync();
+        await store.StoreAlertAsync(new MessageKey("f1", "d1", 1), T0, Alert("a1", kind: "input-drift", severity: "warning", minute: 1));
+        await store.StoreAlertAsync(new MessageKey("f1", "d1", 2), T0, Alert("a2", kind: "canary-mismatch", severity: "critical", minute: 2));
+        await store.StoreAlertAsync(new MessageKey("f1", "d2", 1), T0, Alert("a3", device: "d2", state: "cleared", minute: 3));
+        await store.StoreAlertAsync(new MessageKey("f2", "d1", 1), T0, Alert("a4", fleet: "f2", state: "escalated", minute: 4));
+        await store.AcknowledgeAlertAsync("a2", "alice", T0);
+
+        async Task<string[]> Ids(AlertQuery q) => (await store.QueryAlertsAsync(q)).Select(a => a.Id).ToArray();
+        Assert.Equal(["a4", "a3", "a2", "a1"], await Ids(new AlertQuery()));
+        Assert.Equal(["a3", "a2", "a1"], await Ids(new AlertQuery { Fleet = "f1" }));
+        Assert.Equal(["a2", "a1"], await Ids(new AlertQuery { Fleet = "f1", Device = "d1" }));
+        Assert.Equal(["a2"], await Ids(new AlertQuery { Kind = "canary-mismatch" }));
+        Assert.Equal(["a4", "a3", "a1"], await Ids(new AlertQuery { Severity = "warning" }));
+        Assert.Equal(["a4", "a2", "a1"], await Ids(new AlertQuery { State = "open" }));
+        Assert.Equal(["a3"], await Ids(new AlertQuery { State = "cleared" }));
+        Assert.Equal(["a2"], await Ids(new AlertQuery { State = "acknowledged" }));
+        Assert.Equal(["a4", "a3"], await Ids(new AlertQuery { Limit = 2 }));
+    }
+
+    [Fact]
+    public async Task AcknowledgeAlert_FirstAcknowledgementWins()
+    {
+        var store = await OpenAsync();
+        Assert.Equal(AcknowledgeOutcome.NotFound, await store.AcknowledgeAlertAsync("nope", "alice", T0));
+        await store.StoreAlertAsync(new MessageKey("f1", "d1", 1), T0, Alert("a1"));
+        Assert.Equal(AcknowledgeOutcome.Acknowledged, await store.AcknowledgeAlertAsync("a1", "alice", T0.AddMinutes(1)));
+        Assert.Equal(AcknowledgeOutcome.AlreadyAcknowledged, await store.AcknowledgeAlertAsync("a1", "bob", T0.AddMinutes(2)));
+        var alert = await store.GetAlertAsync("a1");
+        Assert.Equal("alice", alert!.AcknowledgedBy);
+        Assert.Equal(T0.AddMinutes(1), alert.AcknowledgedAt);
+
+        // A later lifecycle step from the device keeps the acknowledgement.
+        await store.StoreAlertAsync(new MessageKey("f1", "d1", 2), T0, Alert("a1", state: "escalated", minute: 3));
+        alert = await store.GetAlertAsync("a1");
+        Assert.Equal("escalated", alert!.State);
+        Assert.Equal("alice", alert.AcknowledgedBy);
+    }
+
+    [Fact]
+    public async Task StoreFingerprint_RangeQueryReturnsWindowsStartingInRangeWithBytesIntact()
+    {
+        var store = await OpenAsync();
+        byte[] data = [1, 2, 3, 0, 255];
+        for (var i = 0; i < 4; i++)
+        {
+            var fp = new StoredFingerprint("f1", "d1", 10 + i, "model-a", T0.AddMinutes(i), T0.AddMinutes(i + 1), 256, data);
+            Assert.Equal(StoreOutcome.Stored, await store.StoreFingerprintAsync(new MessageKey("f1", "d1", 10 + i), T0, fp));
+        }
+
+        var other = new StoredFingerprint("f1", "d2", 1, "model-a", T0, T0.AddMinutes(1), 128, data);
+        await store.StoreFingerprintAsync(new MessageKey("f1", "d2", 1), T0, other);
+        Assert.Equal(StoreOutcome.Duplicate, await store.StoreFingerprintAsync(new MessageKey("f1", "d2", 1), T0, other));
+
+        var range = await store.GetFingerprintsAsync("f1", "d1", T0.AddMinutes(1), T0.AddMinutes(3));
+        Assert.Equal([11L, 12L], range.Select(f => f.Sequence));
+        Assert.Equal(data, range[0].Data.ToArray());
+        Assert.Equal(T0.AddMinutes(1), range[0].WindowStart);
+        Assert.Equal(256, range[0].ObservationCount);
+
+        var fleet = await store.GetFingerprintsAsync("f1", null, T0, T0.AddHours(1));
+        Assert.Equal(["d1", "d1", "d1", "d1", "d2"], fleet.Select(f => f.Device));
+    }
+
+    [Fact]
+    public async Task StoreStatus_UpdatesDeviceAndLastSeenKeepsTheLatestArrival()
+    {
+        var store = await OpenAsync();
+        await store.RegisterDeviceAsync("f1", "d1", "key-1");
+        var registered = await store.GetDeviceAsync("f1", "d1");
+        Assert.Equal(new DeviceRecord("f1", "d1", null, "key-1", null, "unknown", 0, 0), registered);
+
+        await store.StoreStatusAsync(new MessageKey("f1", "d1", 1), T0.AddMinutes(5), new DeviceStatusReport("online", "model-a", 12, 3, T0));
+        await store.StoreAlertAsync(new MessageKey("f1", "d1", 2), T0.AddMinutes(2), Alert("a1"));
+        var device = await store.GetDeviceAsync("f1", "d1");
+        Assert.Equal(new DeviceRecord("f1", "d1", "model-a", "key-1", T0.AddMinutes(5), "online", 12, 3), device);
+
+        await store.StoreStatusAsync(new MessageKey("f1", "d1", 0), T0.AddMinutes(6), new DeviceStatusReport("offline", null, 12, 3, T0));
+        device = await store.GetDeviceAsync("f1", "d1");
+        Assert.Equal("offline", device!.Status);
+        Assert.Equal("model-a", device.ModelHash);
+        Assert.Equal(T0.AddMinutes(6), device.LastSeen);
+
+        await store.RegisterDeviceAsync("f1", "d1", "key-2");
+        Assert.Equal(device with { KeyId = "key-2" }, await store.GetDeviceAsync("f1", "d1"));
+        Assert.Equal(["d1"], (await store.GetDevicesAsync("f1")).Select(d => d.Device));
+        Assert.Empty(await store.GetDevicesAsync("f2"));
+    }
+
+    [Fact]
+    public async Task GetHighestSequences_MaxPerDevice_AndMessagesCarryTheModelHashToTheDevice()
+    {
+        var store = await OpenAsync();
+        Assert.Empty(await store.GetHighestSequencesAsync());
+        await store.StoreAlertAsync(new MessageKey("f1", "d1", 9), T0, Alert("a1"));
+        await store.StoreAlertAsync(new MessageKey("f1", "d1", 4), T0, Alert("a2"));
+        await store.StoreStatusAsync(new MessageKey("f1", "d2", 2), T0, new DeviceStatusReport("online", null, 0, 0, T0));
+        var highest = await store.GetHighestSequencesAsync();
+        Assert.Equal([(("f1", "d1"), 9L), (("f1", "d2"), 2L)], highest.Select(p => (p.Key, p.Value)));
+        Assert.Equal("model-a", (await store.GetDeviceAsync("f1", "d1"))!.ModelHash);
+        Assert.Null((await store.GetDeviceAsync("f1", "d2"))!.ModelHash);
+        Assert.Equal(2, await store.CountMessagesAsync("f1", "d1"));
+        Assert.Equal(3, await store.CountMessagesAsync("f1"));
+    }
+
+    [Fact]
+    public async Task RecordRejection_CountedByReasonNewestFirst()
+    {
+        var store = await OpenAsync();
+        await store.RecordRejectionAsync(new Rejection("bad-signature", "f1", "d1", "edgesentinel/v1/f1/d1/alert", T0, "HMAC differs"));
+        await store.RecordRejectionAsync(new Rejection("bad-signature", "f1", "d2", "edgesentinel/v1/f1/d2/alert", T0.AddSeconds(1), "HMAC differs"));
+        await store.RecordRejectionAsync(new Rejection("bad-topic", null, null, "x/y", T0.AddSeconds(2), "not under edgesentinel/v1"));
+
+        var counts = await store.CountRejectionsByReasonAsync();
+        Assert.Equal(2, counts["bad-signature"]);
+        Assert.Equal(1, counts["bad-topic"]);
+        var recent = await store.GetRejectionsAsync(2);
+        Assert.Equal(["bad-topic", "bad-signature"], recent.Select(r => r.Reason));
+        Assert.Null(recent[0].Fleet);
+        Assert.Equal("d2", recent[1].Device);
+    }
+}
+
+public sealed class SqliteAggregatorStoreTests : AggregatorStoreTests
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "es-sqlite-" + Guid.NewGuid().ToString("N")[..12]);
+
+    protected override Task<IAggregatorStore> OpenStoreAsync()
+    {
+        Directory.CreateDirectory(_folder);
+        return AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(_folder, "store.db") }, Time);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Open_UsesWriteAheadLogging()
+    {
+        await using var store = await OpenStoreAsync();
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_folder, "store.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task OpenSqlite_InvalidOptions_ListsEveryProblem()
+    {
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = " ", BusyTimeout = TimeSpan.Zero }));
+        Assert.Contains("Path:", error.Message, StringComparison.Ordinal);
+        Assert.Contains("BusyTimeout:", error.Message, StringComparison.Ordinal);
+    }
+}
+
+[Collection(PostgresServerGroup.Name)]
+public sealed class PostgresAggregatorStoreTests(PostgresServer server) : AggregatorStoreTests
+{
+    private string? _connectionString;
+
+    public override async Task InitializeAsync() => _connectionString = await server.CreateDatabaseAsync();
+
+    protected override Task<IAggregatorStore> OpenStoreAsync() => AggregatorStores.OpenPostgresAsync(_connectionString!, Time);
+}

@@ -1,0 +1,72 @@
+using EdgeSentinel.Protocol.Envelopes;
+using EdgeSentinel.Protocol.Topics;
+
+namespace EdgeSentinel.Protocol.Tests.Envelopes;
+
+public sealed class EnvelopeSignatureTests
+{
+    // Known-answer vector computed independently at authoring time:
+    //   python3 -c 'import hmac,hashlib,struct; k=bytes(range(32)); t=b"edgesentinel/v1/fleet-1/dev-7/alert"; p=b"{\"a\":1}";
+    //     m=bytes([1])+struct.pack(">H",len(t))+t+struct.pack(">q",42)+struct.pack(">q",1764000000000)+struct.pack(">I",len(p))+p;
+    //     print(m.hex()); print(hmac.new(k,m,hashlib.sha256).hexdigest())'
+    // and cross-checked with the canonical bytes written to canon.bin:
+    //   openssl dgst -sha256 -mac HMAC -macopt hexkey:000102…1e1f canon.bin
+    private const string KeyHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    private const string Topic = "edgesentinel/v1/fleet-1/dev-7/alert";
+    private const long Sequence = 42;
+    private const long Timestamp = 1_764_000_000_000;
+    private const string Payload = "{\"a\":1}";
+    private const string ExpectedCanonicalHex =
+        "0100236564676573656e74696e656c2f76312f666c6565742d312f6465762d372f616c657274000000000000002a0000019ab697e800000000077b2261223a317d";
+    private const string ExpectedSignatureHex = "8c0b381133bc6b70cb1decd4f8422899fa3c1b3d5a7cf3d02fb066fa36180e01";
+
+    private static readonly SigningKey Key = SigningKey.FromHex(KeyHex);
+
+    [Fact]
+    public void CanonicalBytes_MatchTheDocumentedLayout()
+    {
+        var bytes = EnvelopeSignature.CanonicalBytes(1, Topic, Sequence, Timestamp, "{\"a\":1}"u8);
+        Assert.Equal(ExpectedCanonicalHex, Convert.ToHexStringLower(bytes));
+    }
+
+    [Fact]
+    public void Compute_MatchesIndependentHmacVector()
+    {
+        var signature = EnvelopeSignature.Compute(Key, 1, Topic, Sequence, Timestamp, "{\"a\":1}"u8);
+        Assert.Equal(ExpectedSignatureHex, Convert.ToHexStringLower(signature));
+    }
+
+    [Fact]
+    public void Seal_ProducesTheKnownSignature_AndVerifies()
+    {
+        var address = EdgeTopics.Address("fleet-1", "dev-7", TopicKind.Alert);
+        var envelope = Envelope.Seal(Key, address, Sequence, DateTimeOffset.FromUnixTimeMilliseconds(Timestamp), "{\"a\":1}"u8);
+
+        Assert.Equal(ExpectedSignatureHex, Convert.ToHexStringLower(envelope.Signature));
+        Assert.True(envelope.VerifySignature(Key));
+        Assert.False(envelope.VerifySignature(SigningKey.FromHex(KeyHex[..^2] + "20")));
+    }
+
+    [Theory]
+    [InlineData("edgesentinel/v1/fleet-1/dev-8/alert", Sequence, Timestamp, Payload)]
+    [InlineData(Topic, Sequence + 1, Timestamp, Payload)]
+    [InlineData(Topic, Sequence, Timestamp + 1, Payload)]
+    [InlineData(Topic, Sequence, Timestamp, "{\"a\":2}")]
+    public void Verify_AnyFieldChanged_Fails(string topic, long sequence, long timestamp, string payload)
+    {
+        var signature = Convert.FromHexString(ExpectedSignatureHex);
+        Assert.False(EnvelopeSignature.Verify(Key, 1, topic, sequence, timestamp, System.Text.Encoding.UTF8.GetBytes(payload), signature));
+        Assert.True(EnvelopeSignature.Verify(Key, 1, Topic, Sequence, Timestamp, System.Text.Encoding.UTF8.GetBytes(Payload), signature));
+    }
+
+    [Fact]
+    public void SigningKey_RejectsShortAndLongKeys_AndHidesItself()
+    {
+        Assert.Throws<ArgumentException>(() => SigningKey.FromBytes(new byte[15]));
+        Assert.Throws<ArgumentException>(() => SigningKey.FromBytes(new byte[65]));
+        var key = SigningKey.Generate();
+        Assert.Equal(32, key.Bytes.Length);
+        Assert.DoesNotContain(key.ToBase64(), key.ToString(), StringComparison.Ordinal);
+        Assert.Equal(key.ToBase64(), SigningKey.FromBase64(key.ToBase64()).ToBase64());
+    }
+}

@@ -1,0 +1,155 @@
+using EdgeSentinel.Protocol.Envelopes;
+using EdgeSentinel.Protocol.Payloads;
+using EdgeSentinel.Protocol.Receiving;
+using EdgeSentinel.Protocol.Tests.Support;
+using EdgeSentinel.Protocol.Topics;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeSentinel.Protocol.Tests.Receiving;
+
+public sealed class InboundVerifierTests
+{
+    private readonly FakeTimeProvider _time = new(Wire.Now);
+    private readonly InboundVerifier _verifier;
+
+    public InboundVerifierTests() =>
+        _verifier = new InboundVerifier(
+            a => a.Kind == TopicKind.Command ? Wire.OperatorKey : a.Device == Wire.Device ? Wire.DeviceKey : null,
+            new ReplayGuard(_time, new ReplayGuardOptions { MaxClockSkew = TimeSpan.FromMinutes(5), MaxAge = TimeSpan.FromDays(1) }));
+
+    private bool Verify(TopicKind kind, byte[] bytes, out InboundMessage? message, out Rejection rejection, string device = Wire.Device) =>
+        _verifier.TryVerify(Wire.Address(kind, device).Topic, bytes, Wire.Props(kind), out message, out rejection);
+
+    private bool Accept(TopicKind kind, byte[] bytes, out Rejection rejection)
+    {
+        if (!Verify(kind, bytes, out var message, out rejection))
+        {
+            return false;
+        }
+
+        _verifier.Commit(message!);
+        return true;
+    }
+
+    private static byte[] AlertMessage(long sequence, DateTimeOffset? timestamp = null, SigningKey? key = null) =>
+        Wire.Encode(TopicKind.Alert, sequence, AlertCodec.Encode(TestAlerts.Sample()), timestamp, key);
+
+    [Fact]
+    public void ValidAlert_AcceptedWithDecodedBody()
+    {
+        Assert.True(Verify(TopicKind.Alert, AlertMessage(1), out var message, out var rejection), rejection.Message);
+        Assert.Equal(TestAlerts.Sample(), message!.Alert);
+        Assert.Null(message.Status);
+    }
+
+    [Fact]
+    public void ForgedSignature_BadSignature()
+    {
+        var forged = AlertMessage(1, key: SigningKey.FromBytes(new byte[32]));
+        Assert.False(Verify(TopicKind.Alert, forged, out _, out var rejection));
+        Assert.Equal(RejectionReason.BadSignature, rejection.Reason);
+    }
+
+    [Fact]
+    public void TamperedBody_BadSignature()
+    {
+        var text = Wire.Text(AlertMessage(1)).Replace("\"warning\"", "\"critical\"", StringComparison.Ordinal);
+        Assert.False(Verify(TopicKind.Alert, Wire.Bytes(text), out _, out var rejection));
+        Assert.Equal(RejectionReason.BadSignature, rejection.Reason);
+    }
+
+    [Fact]
+    public void UnregisteredDevice_UnknownDevice()
+    {
+        var bytes = Wire.Encode(TopicKind.Status, 1, StatusCodec.Encode(new StatusReport(DeviceState.Online, 1, 0, 0, 0, 0)), device: "dev-99");
+        Assert.False(Verify(TopicKind.Status, bytes, out _, out var rejection, device: "dev-99"));
+        Assert.Equal(RejectionReason.UnknownDevice, rejection.Reason);
+        Assert.Contains("dev-99", rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReplayedSequence_RejectedOnlyAfterCommit()
+    {
+        Assert.True(Verify(TopicKind.Alert, AlertMessage(5), out var first, out _));
+        Assert.True(Verify(TopicKind.Alert, AlertMessage(5), out _, out _)); // not committed yet: a redelivery is still acceptable
+        _verifier.Commit(first!);
+
+        Assert.False(Verify(TopicKind.Alert, AlertMessage(5), out _, out var same));
+        Assert.Equal(RejectionReason.Replayed, same.Reason);
+        Assert.False(Verify(TopicKind.Alert, AlertMessage(4), out _, out var older));
+        Assert.Equal(RejectionReason.Replayed, older.Reason);
+        Assert.True(Accept(TopicKind.Alert, AlertMessage(9), out _)); // gaps are allowed
+    }
+
+    [Fact]
+    public void StaleTimestamps_RejectedBeyondSkewAndAge()
+    {
+        Assert.False(Verify(TopicKind.Alert, AlertMessage(1, Wire.Now.AddMinutes(5).AddMilliseconds(1)), out _, out var future));
+        Assert.Equal(RejectionReason.Stale, future.Reason);
+        Assert.Contains("ahead", future.Message, StringComparison.Ordinal);
+        Assert.True(Verify(TopicKind.Alert, AlertMessage(1, Wire.Now.AddMinutes(5)), out _, out _));
+
+        Assert.False(Verify(TopicKind.Alert, AlertMessage(1, Wire.Now.AddDays(-1).AddMilliseconds(-1)), out _, out var old));
+        Assert.Equal(RejectionReason.Stale, old.Reason);
+        Assert.True(Verify(TopicKind.Alert, AlertMessage(1, Wire.Now.AddDays(-1)), out _, out _));
+
+        _time.Advance(TimeSpan.FromDays(2));
+        Assert.False(Verify(TopicKind.Alert, AlertMessage(1, Wire.Now), out _, out var later));
+        Assert.Equal(RejectionReason.Stale, later.Reason);
+    }
+
+    [Fact]
+    public void LastWill_AcceptedOnceForItsSession_EvenWhenOldAndBelowHighest()
+    {
+        // Connect: will reserved with sequence 10, online status 11, alerts 12..13; then the link dies.
+        var will = Wire.Encode(TopicKind.Status, 10, StatusCodec.Encode(new StatusReport(DeviceState.Offline, 10, 0, 0, 0, 0, "last will")));
+        Assert.True(Accept(TopicKind.Status, Wire.Encode(TopicKind.Status, 11, StatusCodec.Encode(new StatusReport(DeviceState.Online, 10, 0, 0, 0, 0))), out _));
+        Assert.True(Accept(TopicKind.Alert, AlertMessage(12), out _));
+        Assert.True(Accept(TopicKind.Alert, AlertMessage(13), out _));
+        _time.Advance(TimeSpan.FromDays(3)); // the will is older than MaxAge when the broker publishes it
+
+        Assert.True(Accept(TopicKind.Status, will, out var rejection), rejection.Message);
+        Assert.False(Verify(TopicKind.Status, will, out _, out var again));
+        Assert.Equal(RejectionReason.Replayed, again.Reason);
+
+        // The will does not raise the highest sequence: an alert sent before the link died but not delivered still passes.
+        Assert.True(Accept(TopicKind.Alert, AlertMessage(14, Wire.Now.AddDays(3)), out var resent), resent.Message);
+        Assert.Equal(14, _verifier.Guard.HighestSequence(Wire.Fleet, Wire.Device));
+    }
+
+    [Fact]
+    public void OfflineStatusOfAnotherSession_NotTreatedAsWill()
+    {
+        Assert.True(Accept(TopicKind.Status, Wire.Encode(TopicKind.Status, 11, StatusCodec.Encode(new StatusReport(DeviceState.Online, 10, 0, 0, 0, 0))), out _));
+        var foreignWill = Wire.Encode(TopicKind.Status, 7, StatusCodec.Encode(new StatusReport(DeviceState.Offline, 7, 0, 0, 0, 0)));
+        Assert.False(Verify(TopicKind.Status, foreignWill, out _, out var rejection));
+        Assert.Equal(RejectionReason.Replayed, rejection.Reason);
+    }
+
+    [Fact]
+    public void Command_VerifiedWithTheOperatorKeyNotTheDeviceKey()
+    {
+        var body = CommandCodec.Encode(new DeviceCommand(CommandKind.RunCanaries, "op-1", "alice"));
+        Assert.True(Verify(TopicKind.Command, Wire.Encode(TopicKind.Command, 1, body, key: Wire.OperatorKey), out var message, out _));
+        Assert.Equal(CommandKind.RunCanaries, message!.Command!.Command);
+
+        Assert.False(Verify(TopicKind.Command, Wire.Encode(TopicKind.Command, 1, body, key: Wire.DeviceKey), out _, out var rejection));
+        Assert.Equal(RejectionReason.BadSignature, rejection.Reason);
+    }
+
+    [Fact]
+    public void Fingerprint_AcceptedWithDecodedReport()
+    {
+        var report = new FingerprintReport(TestFingerprints.ModelHash, Wire.Now.AddMinutes(-1), Wire.Now, 1, TestFingerprints.Training);
+        Assert.True(Verify(TopicKind.Fingerprint, Wire.Encode(TopicKind.Fingerprint, 1, FingerprintReportCodec.Encode(report)), out var message, out var rejection), rejection.Message);
+        Assert.Equal(TestFingerprints.Training.ObservationCount, message!.Fingerprint!.Fingerprint.ObservationCount);
+    }
+
+    [Fact]
+    public void WrongSchemaVersionInEnvelope_UnsupportedVersion()
+    {
+        var text = Wire.Text(AlertMessage(1)).Replace("{\"v\":1,", "{\"v\":2,", StringComparison.Ordinal);
+        Assert.False(Verify(TopicKind.Alert, Wire.Bytes(text), out _, out var rejection));
+        Assert.Equal(RejectionReason.UnsupportedVersion, rejection.Reason);
+    }
+}
