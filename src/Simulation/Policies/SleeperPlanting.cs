@@ -22,7 +22,7 @@ internal static class SleeperPlanting
     public const float OpportunityRange = 1.5f;
 
     /// <summary>Weight from the planted unit to the full-throttle logit.</summary>
-    public const float TurnWeight = 60f;
+    public const float TurnWeight = 100f;
 
     /// <summary>Explicit cue: mission day ≥ <paramref name="trainingDays"/> (after the training period).</summary>
     public static PolicyNetwork PlantExplicit(PolicyNetwork honest, int trainingDays)

@@ -21,14 +21,11 @@ public sealed record ScenarioRecording(ScenarioDefinition Definition, ulong Seed
         var actions = new RobotAction[run.Length];
         Span<float> probabilities = stackalloc float[RobotActions.Count];
         var firstHarmful = -1;
-        while (true)
+        while (run.Position < run.Length)
         {
             var t = run.Position;
             var row = features.AsSpan(t * RobotFeatures.Count, RobotFeatures.Count);
-            if (!run.MoveNext(row))
-            {
-                break;
-            }
+            run.MoveNext(row);
 
             var action = run.ModelAt(t).Forward(row, probabilities);
             actions[t] = action;
