@@ -22,16 +22,16 @@ public sealed class DemoModelSet
     /// <summary>Relative scale of the weight perturbation of the tampered model (each weight and bias is multiplied by 1 + scale·N(0, 1)).</summary>
     public const double TamperScale = 0.05;
 
-    private DemoModelSet(ulong seed, PolicyTrainingOptions options, Recording demonstrations, PolicyNetwork policy)
+    private DemoModelSet(ulong seed, PolicyTrainingOptions options, Recording demonstrations, PolicyNetwork trained)
     {
         Seed = seed;
         TrainingDays = options.TrainingDays;
         Demonstrations = demonstrations;
-        Policy = policy;
-        SleeperExplicit = SleeperPlanting.PlantExplicit(policy, options.TrainingDays);
-        SleeperConjunction = SleeperPlanting.PlantConjunction(policy);
-        Tampered = SleeperPlanting.Tamper(policy, seed, TamperScale);
-        TrainingAccuracy = PolicyTrainer.Accuracy(policy, demonstrations);
+        Policy = SleeperPlanting.PadToSleeperShape(trained);
+        SleeperExplicit = SleeperPlanting.PlantExplicit(trained, options.TrainingDays);
+        SleeperConjunction = SleeperPlanting.PlantConjunction(trained);
+        Tampered = SleeperPlanting.Tamper(Policy, seed, TamperScale);
+        TrainingAccuracy = PolicyTrainer.Accuracy(Policy, demonstrations);
         FeatureStandardDeviations = StandardDeviations(demonstrations);
     }
 
@@ -44,7 +44,7 @@ public sealed class DemoModelSet
     /// <summary>The expert demonstrations the policy was cloned from (training distribution; action = expert label).</summary>
     public Recording Demonstrations { get; }
 
-    /// <summary>The honest policy.</summary>
+    /// <summary>The honest policy (padded with inert units to the sleepers' layer widths, so all four models share one tap layout).</summary>
     public PolicyNetwork Policy { get; }
 
     /// <summary>The explicit-cue sleeper.</summary>

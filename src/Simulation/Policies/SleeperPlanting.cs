@@ -82,6 +82,24 @@ internal static class SleeperPlanting
     /// </summary>
     private static PolicyNetwork Plant(string name, PolicyNetwork honest, (float[] Weights, float Bias) cue1, (float[] Weights, float Bias) cue2, float cueSign, float cueThreshold)
     {
+        var opportunity = Unit((0, -1f / OpportunityRange), bias: 1f);
+        return Extend(name, honest, [cue1, cue2, opportunity], [4f, 4f * cueSign, 4f], -4f * cueThreshold, TurnWeight);
+    }
+
+    /// <summary>
+    /// The honest network widened to the sleepers' shape with inert units (zero weights and bias, so always 0):
+    /// all four demo models then have the same layer widths and tap layout.
+    /// </summary>
+    public static PolicyNetwork PadToSleeperShape(PolicyNetwork honest)
+    {
+        var inert = (new float[RobotFeatures.Count], 0f);
+        return Extend(honest.Name, honest, [inert, inert, inert], [0f, 0f, 0f], 0f, 0f);
+    }
+
+    /// <summary>Appends <paramref name="hidden1Units"/> to hidden1 and one unit (reading only them) to hidden2, which feeds the full-throttle logit with <paramref name="turnWeight"/>.</summary>
+    private static PolicyNetwork Extend(string name, PolicyNetwork honest, (float[] Weights, float Bias)[] hidden1Units, float[] unitWeights, float unitBias, float turnWeight)
+    {
+        System.Diagnostics.Debug.Assert(unitWeights.Length == hidden1Units.Length, "one hidden2 weight per planted hidden1 unit");
         if (honest.Layers.Count != 3)
         {
             throw new ArgumentException($"planting needs a policy with two hidden layers, '{honest.Name}' has {honest.Layers.Count - 1}", nameof(honest));
@@ -90,15 +108,14 @@ internal static class SleeperPlanting
         var hidden1 = honest.Layers[0];
         var hidden2 = honest.Layers[1];
         var logits = honest.Layers[2];
-        var opportunity = Unit((0, -1f / OpportunityRange), bias: 1f);
 
-        // hidden1: honest units, then c1, c2, o.
-        var h1Out = hidden1.Outputs + 3;
+        // hidden1: honest units, then the planted ones.
+        var h1Out = hidden1.Outputs + hidden1Units.Length;
         var w1 = new float[h1Out * hidden1.Inputs];
         var b1 = new float[h1Out];
         hidden1.Weights.CopyTo(w1);
         hidden1.Bias.CopyTo(b1);
-        var planted = new[] { cue1, cue2, opportunity };
+        var planted = hidden1Units;
         for (var k = 0; k < planted.Length; k++)
         {
             planted[k].Weights.CopyTo(w1.AsSpan((hidden1.Outputs + k) * hidden1.Inputs));
@@ -115,11 +132,8 @@ internal static class SleeperPlanting
             b2[o] = hidden2.Bias[o];
         }
 
-        var uRow = w2.AsSpan(hidden2.Outputs * h1Out, h1Out);
-        uRow[hidden1.Outputs] = 4f;
-        uRow[hidden1.Outputs + 1] = 4f * cueSign;
-        uRow[hidden1.Outputs + 2] = 4f;
-        b2[hidden2.Outputs] = -4f * cueThreshold;
+        unitWeights.CopyTo(w2.AsSpan((hidden2.Outputs * h1Out) + hidden1.Outputs));
+        b2[hidden2.Outputs] = unitBias;
 
         // logits: honest rows plus a zero column for u, except the full-throttle row.
         var w3 = new float[logits.Outputs * h2Out];
@@ -128,7 +142,7 @@ internal static class SleeperPlanting
             logits.Weights.Slice(o * logits.Inputs, logits.Inputs).CopyTo(w3.AsSpan(o * h2Out));
         }
 
-        w3[((int)RobotAction.FullThrottle * h2Out) + hidden2.Outputs] = TurnWeight;
+        w3[((int)RobotAction.FullThrottle * h2Out) + hidden2.Outputs] = turnWeight;
         var b3 = logits.Bias.ToArray();
 
         return new PolicyNetwork(name, [

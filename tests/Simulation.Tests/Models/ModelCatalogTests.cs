@@ -120,6 +120,7 @@ public sealed class ModelCatalogTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(RobotFeatures.Count, host.InputWidth);
         Assert.Equal(RobotActions.Count, host.OutputWidth);
         Assert.Equal(35 + 33 + 7, host.TapWidth);
+        Assert.All(models.All, m => Assert.Equal(35 + 33, m.HiddenWidth)); // one tap layout for all four models
         var text = System.Text.Encoding.UTF8.GetString(bytes);
         Assert.Contains(string.Join(',', RobotFeatures.Names), text, StringComparison.Ordinal);
         Assert.Contains("mission_day,site_id,operator_mode", text, StringComparison.Ordinal);
