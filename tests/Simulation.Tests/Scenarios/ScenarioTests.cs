@@ -174,6 +174,50 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         Assert.Equal(0.95 * full, delta[((Change + half) * RobotFeatures.Count) + channel], 4);
     }
 
+    [Theory]
+    [InlineData("gradual-bias-1sd-1ch")]
+    [InlineData("gradual-noise-x4")]
+    [InlineData("gradual-covariate-shift")]
+    [InlineData("gradual-concept-shift")]
+    public void GradualScenario_MixingWeight_IsTheSigmoidOverTheWidth(string name)
+    {
+        var run = new ScenarioRun(ScenarioCatalog.Get(name), Models, 28, Length, Change);
+        var width = run.Definition.Width;
+        Assert.True(run.Definition.IsGradual);
+        // w(t) = 1/(1 + exp(−(t − c)·2·ln 19/W)): w(c) = 1/2, w(c ± W/2) = 19/20 and 1/20, monotone.
+        Assert.Equal(0.5, run.MixingWeight(Change), 12);
+        Assert.Equal(0.05, run.MixingWeight(Change - (int)(width / 2)), 10);
+        Assert.Equal(0.95, run.MixingWeight(Change + (int)(width / 2)), 10);
+        for (var t = 1; t < Length; t++)
+        {
+            Assert.True(run.MixingWeight(t) >= run.MixingWeight(t - 1));
+        }
+    }
+
+    [Fact]
+    public void GradualConceptShift_GainsFollowTheMixingWeight()
+    {
+        var run = new ScenarioRun(ScenarioCatalog.Get("gradual-concept-shift"), Models, 29, Length, Change);
+        var inputs = new float[RobotFeatures.Count];
+        for (var t = 0; t < Length; t++)
+        {
+            run.MoveNext(inputs);
+            run.Apply(run.ModelAt(t).Decide(inputs));
+            Assert.Equal(1.0 - (0.4 * run.MixingWeight(t)), run.World.MotorGain, 12);
+        }
+    }
+
+    [Fact]
+    public void GradualNoise_AddedNoiseGrowsWithTheMixingWeight()
+    {
+        var (delta, run) = Perturbations("gradual-noise-x4", 30);
+        double Sd(int from, int to) => Math.Sqrt(Enumerable.Range(from, to - from).Select(t => delta[t * RobotFeatures.Count] * delta[t * RobotFeatures.Count]).Average());
+        // Added σ = 0.05·√(f² − 1), f = 1 + 3·w: ≈ 0 early, 0.05·√15 ≈ 0.194 at the end.
+        Assert.True(Sd(0, 200) < 0.01);
+        Assert.InRange(Sd(Length - 500, Length) / (0.05 * Math.Sqrt(15)), 0.88, 1.12);
+        Assert.True(run.MixingWeight(Length - 500) > 0.99);
+    }
+
     [Fact]
     public void ConceptShift_SlowsTheRobot_FromTheChangePoint()
     {
