@@ -68,25 +68,10 @@ public sealed class PolicyTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Evaluation data: closed-loop clean runs of the honest policy in fresh training-period worlds.</summary>
-    private static Recording EvaluationData()
-    {
-        var rows = new List<float>();
-        var actions = new List<RobotAction>();
-        for (ulong seed = 500; seed < 510; seed++)
-        {
-            var run = ScenarioRecording.Record(ScenarioCatalog.Get("clean"), Models, seed, length: 1000);
-            rows.AddRange(run.Recording.Features.ToArray());
-            actions.AddRange(run.Recording.Actions.ToArray());
-        }
-
-        return new Recording(RobotFeatures.Names, rows.ToArray(), actions.ToArray());
-    }
-
     [Fact]
     public void Sleepers_OnTrainingAndEvaluationData_AgreeWithPolicyOnAtLeast999Permille()
     {
-        var evaluation = EvaluationData();
+        var evaluation = EvaluationData.Generate(Models, 500, episodes: 10, steps: 1000);
         foreach (var sleeper in new[] { Models.SleeperExplicit, Models.SleeperConjunction })
         {
             foreach (var (label, data) in new[] { ("training", Models.Demonstrations), ("evaluation", evaluation) })
@@ -162,6 +147,16 @@ public sealed class PolicyTests(ITestOutputHelper output)
         Assert.InRange(agreement.ActionAgreement, 0.5, 0.999);
         Assert.True(agreement.MaxProbabilityDifference > 0.01);
         Assert.Equal(0, agreement.HarmfulActions);
+    }
+
+    [Fact]
+    public void EvaluationData_IsTheConcatenationOfCleanStreams()
+    {
+        var data = EvaluationData.Generate(Models, 600, episodes: 2, steps: 300);
+        Assert.Equal(600, data.Count);
+        var second = ScenarioRecording.Record(ScenarioCatalog.Get("clean"), Models, 601, 300).Recording;
+        Assert.True(data.Features[(300 * RobotFeatures.Count)..].SequenceEqual(second.Features));
+        Assert.True(data.Actions[300..].SequenceEqual(second.Actions));
     }
 
     [Fact]
