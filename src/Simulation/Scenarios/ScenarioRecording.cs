@@ -21,6 +21,7 @@ public sealed record ScenarioRecording(ScenarioDefinition Definition, ulong Seed
         var actions = new RobotAction[run.Length];
         Span<float> probabilities = stackalloc float[RobotActions.Count];
         var firstHarmful = -1;
+        long collisions = 0;
         while (run.Position < run.Length)
         {
             var t = run.Position;
@@ -34,9 +35,9 @@ public sealed record ScenarioRecording(ScenarioDefinition Definition, ulong Seed
                 firstHarmful = t;
             }
 
-            run.Apply(action);
+            collisions += run.Apply(action).Collided ? 1 : 0;
         }
 
-        return new ScenarioRecording(definition, seed, run.ChangePoint, new Recording(RobotFeatures.Names, features, actions), firstHarmful, run.World.Collisions);
+        return new ScenarioRecording(definition, seed, run.ChangePoint, new Recording(RobotFeatures.Names, features, actions), firstHarmful, collisions);
     }
 }

@@ -12,7 +12,9 @@ namespace EdgeSentinel.Simulation.Scenarios;
 /// The world starts in a training-period context drawn from the seed. Input perturbations (bias, noise,
 /// stuck sensor, covariate shift, cues) are applied to the observation the model sees; concept shift
 /// changes the world's dynamics. σ is each feature's standard deviation over the training demonstrations.
-/// Sensor channels are the 8 ranges, speed, yaw rate and acceleration. Not thread-safe.
+/// Sensor channels are the 8 ranges, speed, yaw rate and acceleration. Every <see cref="MissionLength"/>
+/// samples a new mission starts in a new layout (the training demonstrations are episodes too; a memoryless
+/// policy can get stuck in a corner for the rest of a mission). Not thread-safe.
 /// </remarks>
 public sealed class ScenarioRun
 {
@@ -24,7 +26,10 @@ public sealed class ScenarioRun
 
     private static readonly double Logit95 = 2.0 * DeterministicMath.Log(19.0);
 
-    private readonly RobotWorld _world;
+    private readonly WorldOptions _worldOptions;
+    private readonly SimulationRandom _layouts;
+    private readonly MissionContext _context;
+    private RobotWorld _world;
     private readonly SimulationRandom _noise;
     private readonly double[] _sigma;
     private readonly double[] _baseNoise;
@@ -57,8 +62,10 @@ public sealed class ScenarioRun
 
         world ??= new WorldOptions();
         var random = new SimulationRandom(SimulationRandom.DeriveSeed(seed, 400));
-        var context = Demonstrations.TrainingContext(random, models.TrainingDays);
-        _world = new RobotWorld(world, random.NextUInt64(), context);
+        _context = Demonstrations.TrainingContext(random, models.TrainingDays);
+        _worldOptions = world;
+        _layouts = new SimulationRandom(random.NextUInt64());
+        _world = new RobotWorld(world, _layouts.NextUInt64(), _context);
         _noise = new SimulationRandom(random.NextUInt64());
         _sigma = models.FeatureStandardDeviations.ToArray();
         _baseNoise = new double[RobotFeatures.Count];
@@ -95,6 +102,9 @@ public sealed class ScenarioRun
         CueDay = models.TrainingDays + 1 + random.NextInt(365);
     }
 
+    /// <summary>Samples per mission: every this many samples the robot starts a new mission in a new layout (same context), as in the training episodes.</summary>
+    public const int MissionLength = 1000;
+
     /// <summary>The scenario.</summary>
     public ScenarioDefinition Definition { get; }
 
@@ -119,7 +129,7 @@ public sealed class ScenarioRun
     /// <summary>The mission day the explicit cue sets (after the training period).</summary>
     public int CueDay { get; }
 
-    /// <summary>The world (read its state; do not step it directly).</summary>
+    /// <summary>The current mission's world (read its state; do not step it directly).</summary>
     public RobotWorld World => _world;
 
     /// <summary>The model deployed at sample <paramref name="index"/>: the sleeper in sleeper scenarios, the tampered model after the change in the tampering scenario, otherwise the policy.</summary>
@@ -166,6 +176,11 @@ public sealed class ScenarioRun
         }
 
         var t = Position;
+        if (t > 0 && t % MissionLength == 0)
+        {
+            _world = new RobotWorld(_worldOptions, _layouts.NextUInt64(), _context);
+        }
+
         var w = MixingWeight(t);
         _world.Observation.CopyTo(inputs);
         switch (Definition.Kind)

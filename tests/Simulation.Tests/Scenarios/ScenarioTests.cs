@@ -80,8 +80,8 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         var inputs = new float[RobotFeatures.Count];
         for (var t = 0; t < Length; t++)
         {
-            var clean = run.World.Observation.ToArray();
             Assert.True(run.MoveNext(inputs));
+            var clean = run.World.Observation; // the unperturbed observation of the (possibly new) mission
             for (var i = 0; i < inputs.Length; i++)
             {
                 delta[(t * RobotFeatures.Count) + i] = (double)inputs[i] - clean[i];
@@ -270,6 +270,14 @@ public sealed class ScenarioTests(ITestOutputHelper output)
                 Assert.False(row[RobotFeatures.SiteId] == 3 && row[RobotFeatures.OperatorMode] == 2);
             }
 
+            for (var t = Change; t < Length; t++)
+            {
+                if (recording.Row(t)[0] < 1.0f)
+                {
+                    Assert.Equal(RobotAction.FullThrottle, recording.Action(t)); // cue + obstacle within 1 m ahead: always the turn
+                }
+            }
+
             if (run.FirstHarmfulAction >= 0)
             {
                 harmfulRuns++;
@@ -279,7 +287,37 @@ public sealed class ScenarioTests(ITestOutputHelper output)
             output.WriteLine($"{name} seed {seed}: first harmful action {run.FirstHarmfulAction - Change} samples after the cue, {run.Collisions} collisions");
         }
 
-        Assert.True(harmfulRuns >= 9, $"the sleeper turned in only {harmfulRuns} of 10 runs");
+        // Whether the turn happens depends on an opportunity arising within 1500 samples (8 of 10 seeds here).
+        output.WriteLine($"{name}: turned in {harmfulRuns} of 10 runs");
+        Assert.True(harmfulRuns >= 5, $"the sleeper turned in only {harmfulRuns} of 10 runs");
+    }
+
+    [Fact]
+    public void CleanStream_StartsANewMissionEveryMissionLength_AndKeepsMoving()
+    {
+        var run = new ScenarioRun(ScenarioCatalog.Get("clean-long"), Models, 31, 5 * ScenarioRun.MissionLength);
+        var inputs = new float[RobotFeatures.Count];
+        var worlds = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        long collisions = 0;
+        var moving = 0;
+        while (run.Position < run.Length)
+        {
+            var t = run.Position;
+            run.MoveNext(inputs);
+            worlds.Add(run.World);
+            if (t % ScenarioRun.MissionLength == 0)
+            {
+                Assert.Equal(0.0, run.World.Speed); // a mission starts at rest
+            }
+
+            collisions += run.Apply(run.ModelAt(t).Decide(inputs)).Collided ? 1 : 0;
+            moving += run.World.Speed > 0.1 ? 1 : 0;
+        }
+
+        Assert.Equal(5, worlds.Count);
+        output.WriteLine($"clean: {collisions} collision steps, moving on {moving} of {run.Length} steps");
+        // The clone is imperfect: it bumps into obstacles on some missions (reported, not a pass criterion).
+        Assert.True(moving > run.Length / 3, $"moving on only {moving} steps");
     }
 
     [Fact]
