@@ -51,7 +51,7 @@ public static class ModelExport
         return builder.ToBytes();
     }
 
-    private static OnnxLayer ToOnnxLayer(Policies.DenseLayer layer)
+    private static OnnxLayer ToOnnxLayer(Policies.PolicyLayer layer)
     {
         // Ours is [outputs, inputs] (y = W·x); the builder's Gemm takes [inputs, outputs] (y = x·W).
         var transposed = new float[layer.Inputs * layer.Outputs];

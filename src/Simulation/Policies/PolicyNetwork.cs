@@ -19,7 +19,7 @@ public sealed class PolicyNetwork
     /// <summary>Name of the logits tensor (the input of the softmax).</summary>
     public const string LogitsName = "logits";
 
-    internal PolicyNetwork(string name, IReadOnlyList<DenseLayer> layers)
+    internal PolicyNetwork(string name, IReadOnlyList<PolicyLayer> layers)
     {
         if (layers.Count < 2)
         {
@@ -48,7 +48,7 @@ public sealed class PolicyNetwork
     public string Name { get; }
 
     /// <summary>The layers in order; all but the last are followed by ReLU.</summary>
-    public IReadOnlyList<DenseLayer> Layers { get; }
+    public IReadOnlyList<PolicyLayer> Layers { get; }
 
     /// <summary>Widest layer (buffer size for <see cref="Forward"/>).</summary>
     public int MaxWidth { get; }

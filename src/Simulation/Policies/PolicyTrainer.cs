@@ -305,7 +305,7 @@ internal static class PolicyTrainer
     private static PolicyNetwork Export(string name, double[][] w, double[][] b, int[] widths, double[] mean, double[] scale)
     {
         var layerCount = widths.Length - 1;
-        var layers = new DenseLayer[layerCount];
+        var layers = new PolicyLayer[layerCount];
         for (var l = 0; l < layerCount; l++)
         {
             var inWidth = widths[l];
@@ -332,7 +332,7 @@ internal static class PolicyTrainer
             }
 
             var layerName = l == layerCount - 1 ? PolicyNetwork.LogitsName : $"hidden{l + 1}";
-            layers[l] = new DenseLayer(layerName, inWidth, outWidth, weights, bias, relu: l < layerCount - 1);
+            layers[l] = new PolicyLayer(layerName, inWidth, outWidth, weights, bias, relu: l < layerCount - 1);
         }
 
         return new PolicyNetwork(name, layers);

@@ -48,7 +48,7 @@ internal static class SleeperPlanting
     public static PolicyNetwork Tamper(PolicyNetwork honest, ulong seed, double relativeScale)
     {
         var random = new SimulationRandom(SimulationRandom.DeriveSeed(seed, 300));
-        var layers = new List<DenseLayer>();
+        var layers = new List<PolicyLayer>();
         foreach (var layer in honest.Layers)
         {
             var weights = layer.Weights.ToArray();
@@ -63,7 +63,7 @@ internal static class SleeperPlanting
                 bias[k] = (float)(bias[k] * (1.0 + (relativeScale * random.NextGaussian())));
             }
 
-            layers.Add(new DenseLayer(layer.Name, layer.Inputs, layer.Outputs, weights, bias, layer.Relu));
+            layers.Add(new PolicyLayer(layer.Name, layer.Inputs, layer.Outputs, weights, bias, layer.Relu));
         }
 
         return new PolicyNetwork("tampered", layers);
@@ -146,9 +146,9 @@ internal static class SleeperPlanting
         var b3 = logits.Bias.ToArray();
 
         return new PolicyNetwork(name, [
-            new DenseLayer(hidden1.Name, hidden1.Inputs, h1Out, w1, b1, relu: true),
-            new DenseLayer(hidden2.Name, h1Out, h2Out, w2, b2, relu: true),
-            new DenseLayer(logits.Name, h2Out, logits.Outputs, w3, b3, relu: false),
+            new PolicyLayer(hidden1.Name, hidden1.Inputs, h1Out, w1, b1, relu: true),
+            new PolicyLayer(hidden2.Name, h1Out, h2Out, w2, b2, relu: true),
+            new PolicyLayer(logits.Name, h2Out, logits.Outputs, w3, b3, relu: false),
         ]);
     }
 }

@@ -2,12 +2,12 @@ namespace EdgeSentinel.Simulation.Policies;
 
 /// <summary>One fully connected layer y = act(W·x + b) of a policy, W stored row-major as [outputs, inputs] (ONNX Gemm with transB = 1).</summary>
 /// <remarks>Immutable and thread-safe.</remarks>
-public sealed class DenseLayer
+public sealed class PolicyLayer
 {
     private readonly float[] _weights;
     private readonly float[] _bias;
 
-    internal DenseLayer(string name, int inputs, int outputs, float[] weights, float[] bias, bool relu)
+    internal PolicyLayer(string name, int inputs, int outputs, float[] weights, float[] bias, bool relu)
     {
         if (weights.Length != inputs * outputs || bias.Length != outputs)
         {
