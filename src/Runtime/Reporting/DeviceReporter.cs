@@ -1,9 +1,13 @@
 using EdgeSentinel.Monitor.Alerts;
+using System.Buffers;
+using EdgeSentinel.Protocol;
 using EdgeSentinel.Protocol.Envelopes;
 using EdgeSentinel.Protocol.Payloads;
+using EdgeSentinel.Protocol.Receiving;
 using EdgeSentinel.Protocol.Topics;
 using MQTTnet;
 using MQTTnet.Formatter;
+using MQTTnet.Packets;
 using MQTTnet.Protocol;
 using Polly;
 using Polly.CircuitBreaker;
@@ -39,6 +43,9 @@ public sealed class DeviceReporter : IAsyncDisposable
     private long _acknowledged;
     private long _linkLosses;
     private long _pingFailures;
+    private long _commandsAccepted;
+    private long _commandsRejected;
+    private InboundVerifier? _commandVerifier;
     private string? _lastError;
     private volatile bool _connected;
     private int _running;
@@ -76,7 +83,19 @@ public sealed class DeviceReporter : IAsyncDisposable
                 BreakDuration = options.BreakerBreakDuration,
             })
             .Build();
+        if (options.OperatorKey is { } operatorKey)
+        {
+            var guard = new ReplayGuard(_time, new ReplayGuardOptions { MaxAge = options.CommandMaxAge });
+            guard.Seed(options.Fleet, options.Device, _outbox.HighestCommand);
+            _commandVerifier = new InboundVerifier(a => a.Kind == TopicKind.Command ? operatorKey : null, guard);
+        }
     }
+
+    /// <summary>Called for each verified command (operator signature, not replayed, not stale), on the MQTT client's thread; set before <see cref="RunAsync"/>.</summary>
+    public Func<DeviceCommand, Task>? CommandHandler { get; set; }
+
+    /// <summary>Why the last rejected command was rejected, or null.</summary>
+    public Rejection? LastCommandRejection { get; private set; }
 
     /// <summary>True while a session is up.</summary>
     public bool IsConnected => _connected;
@@ -92,6 +111,8 @@ public sealed class DeviceReporter : IAsyncDisposable
         Interlocked.Read(ref _acknowledged),
         Interlocked.Read(ref _linkLosses),
         Interlocked.Read(ref _pingFailures),
+        Interlocked.Read(ref _commandsAccepted),
+        Interlocked.Read(ref _commandsRejected),
         Volatile.Read(ref _lastError));
 
     /// <summary>Writes an alert to the outbox (durable on return) and wakes the sender.</summary>
@@ -232,11 +253,17 @@ public sealed class DeviceReporter : IAsyncDisposable
 
     private async Task RunSessionAsync(Session session, CancellationToken cancellationToken)
     {
-        using var sessionCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var token = sessionCancellation.Token;
+        // Two tokens: "link dead" (ping failure, disconnect) aborts MQTT operations; "stop or dead" only ends waits.
+        // Stopping never cancels an MQTT operation in flight — MQTTnet drops the connection when one is cancelled,
+        // and the broker would then publish the last will instead of our offline status.
+        using var linkDead = new CancellationTokenSource();
+        using var stopOrDead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, linkDead.Token);
+        using var pingStop = CancellationTokenSource.CreateLinkedTokenSource(stopOrDead.Token);
+        var link = linkDead.Token;
+        var wait = stopOrDead.Token;
         session.Client.DisconnectedAsync += _ =>
         {
-            Cancel(sessionCancellation);
+            Cancel(linkDead);
             return Task.CompletedTask;
         };
         if (!session.Client.IsConnected)
@@ -244,8 +271,23 @@ public sealed class DeviceReporter : IAsyncDisposable
             throw new InvalidOperationException("The connection closed right after it was made.");
         }
 
+        if (_commandVerifier is not null)
+        {
+            session.Client.ApplicationMessageReceivedAsync += OnCommandMessageAsync;
+            var subscription = await session.Client.SubscribeAsync(
+                new MqttClientSubscribeOptionsBuilder().WithTopicFilter(EdgeTopics.Build(_options.Fleet, _options.Device, TopicKind.Command), MqttQualityOfServiceLevel.AtLeastOnce).Build(),
+                link).ConfigureAwait(false);
+            foreach (var item in subscription.Items)
+            {
+                if (item.ResultCode is not (MqttClientSubscribeResultCode.GrantedQoS0 or MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2))
+                {
+                    throw new BrokerRefusedException($"broker refused the command subscription: {item.ResultCode}");
+                }
+            }
+        }
+
         _connected = true;
-        var ping = PingLoopAsync(session.Client, sessionCancellation);
+        var ping = PingLoopAsync(session.Client, linkDead, pingStop.Token);
         try
         {
             var onlineSent = false;
@@ -253,59 +295,96 @@ public sealed class DeviceReporter : IAsyncDisposable
             OutboxCounts? lastStatusCounts = null;
             while (true)
             {
-                token.ThrowIfCancellationRequested();
+                link.ThrowIfCancellationRequested();
+                cancellationToken.ThrowIfCancellationRequested();
                 var entry = _outbox.PeekOldest();
                 var statusDue = onlineSent && _time.GetUtcNow() - lastStatusAt >= _options.StatusInterval;
 
                 // Entries already sent once keep their (lower) sequence numbers and go before the online status.
                 if (entry is not null && (entry.Sequence is not null || (onlineSent && !statusDue)))
                 {
-                    await PublishEntryAsync(session.Client, entry, token).ConfigureAwait(false);
+                    await PublishEntryAsync(session.Client, entry, link).ConfigureAwait(false);
                     continue;
                 }
 
                 var counts = _outbox.Counts();
                 if (!onlineSent || statusDue || (entry is null && counts != lastStatusCounts))
                 {
-                    await PublishStatusAsync(session.Client, DeviceState.Online, session.WillSequence, onlineSent ? "update" : "connected", token).ConfigureAwait(false);
+                    await PublishStatusAsync(session.Client, DeviceState.Online, session.WillSequence, onlineSent ? "update" : "connected", link).ConfigureAwait(false);
                     onlineSent = true;
                     lastStatusAt = _time.GetUtcNow();
                     lastStatusCounts = counts;
                     continue;
                 }
 
-                await _wake.WaitAsync(_options.StatusInterval, _time, token).ConfigureAwait(false);
+                await _wake.WaitAsync(_options.StatusInterval, _time, wait).ConfigureAwait(false);
             }
         }
         finally
         {
-            Cancel(sessionCancellation);
+            Cancel(pingStop);
             await ping.ConfigureAwait(false);
         }
     }
 
-    private async Task PingLoopAsync(IMqttClient client, CancellationTokenSource session)
+    private async Task OnCommandMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
-        var token = session.Token;
+        var verifier = _commandVerifier!;
+        var m = e.ApplicationMessage;
+        string? version = null, encoding = null;
+        foreach (var p in m.UserProperties ?? [])
+        {
+            if (p.Name == WireFormat.VersionProperty)
+            {
+                version = p.ReadValueAsString();
+            }
+            else if (p.Name == WireFormat.EncodingProperty)
+            {
+                encoding = p.ReadValueAsString();
+            }
+        }
+
+        if (!verifier.TryVerify(m.Topic, m.Payload.ToArray(), new MessageProperties(m.ContentType, version, encoding), out var message, out var rejection))
+        {
+            Interlocked.Increment(ref _commandsRejected);
+            LastCommandRejection = rejection;
+            return;
+        }
+
+        verifier.Commit(message);
+        _outbox.RecordCommand(message.Envelope.Sequence);
+        Interlocked.Increment(ref _commandsAccepted);
+        if (CommandHandler is { } handler)
+        {
+            await handler(message.Command!).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PingLoopAsync(IMqttClient client, CancellationTokenSource linkDead, CancellationToken stop)
+    {
         try
         {
-            while (!token.IsCancellationRequested)
+            while (!stop.IsCancellationRequested)
             {
-                await Task.Delay(_options.PingInterval, _time, token).ConfigureAwait(false);
+                await Task.Delay(_options.PingInterval, _time, stop).ConfigureAwait(false);
                 using var timeout = new CancellationTokenSource(_options.ResponseTimeout, _time);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(linkDead.Token, timeout.Token);
                 await client.PingAsync(linked.Token).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // The session ended for another reason.
+            // The session is ending for another reason.
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            Interlocked.Increment(ref _pingFailures);
-            Volatile.Write(ref _lastError, $"ping failed: {ex.GetType().Name}: {ex.Message}");
-            Cancel(session);
+            if (!linkDead.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref _pingFailures);
+                Volatile.Write(ref _lastError, $"ping failed: {ex.GetType().Name}: {ex.Message}");
+            }
+
+            Cancel(linkDead);
         }
     }
 

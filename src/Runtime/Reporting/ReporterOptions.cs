@@ -16,6 +16,12 @@ public sealed class ReporterOptions
     /// <summary>The device's signing key (required).</summary>
     public SigningKey? DeviceKey { get; init; }
 
+    /// <summary>The fleet operator's key that commands on <c>.../cmd</c> must be signed with; null means the reporter does not subscribe to commands.</summary>
+    public SigningKey? OperatorKey { get; init; }
+
+    /// <summary>Oldest command accepted (commands are not stored by the broker for later). Default 10 minutes.</summary>
+    public TimeSpan CommandMaxAge { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Broker host name or address. Default "127.0.0.1".</summary>
     public string BrokerHost { get; init; } = "127.0.0.1";
 
@@ -125,6 +131,7 @@ public sealed class ReporterOptions
         Positive(problems, nameof(PingInterval), PingInterval);
         Positive(problems, nameof(ResponseTimeout), ResponseTimeout);
         Positive(problems, nameof(PublishTimeout), PublishTimeout);
+        Positive(problems, nameof(CommandMaxAge), CommandMaxAge);
         Positive(problems, nameof(StatusInterval), StatusInterval);
         Positive(problems, nameof(BreakerSamplingDuration), BreakerSamplingDuration);
         Positive(problems, nameof(BreakerBreakDuration), BreakerBreakDuration);

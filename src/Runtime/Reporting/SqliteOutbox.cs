@@ -50,7 +50,7 @@ internal sealed class SqliteOutbox : IDisposable
                 body BLOB NOT NULL,
                 sequence INTEGER NULL,
                 wire BLOB NULL);
-            INSERT OR IGNORE INTO meta (key, value) VALUES ('next_sequence', 1), ('dropped_fingerprints', 0), ('coalesced_fingerprints', 0);
+            INSERT OR IGNORE INTO meta (key, value) VALUES ('next_sequence', 1), ('dropped_fingerprints', 0), ('coalesced_fingerprints', 0), ('highest_command', 0);
             """);
     }
 
@@ -182,6 +182,30 @@ internal sealed class SqliteOutbox : IDisposable
             var sequence = TakeSequence(transaction);
             transaction.Commit();
             return sequence;
+        }
+    }
+
+    /// <summary>The highest command sequence number accepted so far (persisted, so a replayed command stays refused after a restart).</summary>
+    public long HighestCommand
+    {
+        get
+        {
+            lock (_lock)
+            {
+                using var command = Command(null, "SELECT value FROM meta WHERE key = 'highest_command';");
+                return (long)command.ExecuteScalar()!;
+            }
+        }
+    }
+
+    /// <summary>Records an accepted command's sequence number.</summary>
+    public void RecordCommand(long sequence)
+    {
+        lock (_lock)
+        {
+            using var command = Command(null, "UPDATE meta SET value = MAX(value, $seq) WHERE key = 'highest_command';");
+            command.Parameters.AddWithValue("$seq", sequence);
+            command.ExecuteNonQuery();
         }
     }
 
