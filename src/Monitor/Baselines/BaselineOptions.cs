@@ -19,8 +19,11 @@ public sealed class BaselineOptions
     /// <summary>Sequential detector family. Default CUSUM.</summary>
     public SequentialDetectorKind SequentialDetector { get; set; } = SequentialDetectorKind.Cusum;
 
-    /// <summary>Per-sample false-alarm rate of the activation-anomaly threshold. Default 10^-4.</summary>
-    public double ActivationAnomalyRate { get; set; } = 1e-4;
+    /// <summary>
+    /// Per-sample false-alarm rate of the activation-anomaly threshold. Default 10^-6, the same
+    /// budget as the sequential detectors' default average run length.
+    /// </summary>
+    public double ActivationAnomalyRate { get; set; } = 1e-6;
 
     /// <summary>Observations per live window. Default 256.</summary>
     public int WindowSize { get; set; } = 256;
