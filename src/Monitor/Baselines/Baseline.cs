@@ -129,7 +129,7 @@ public sealed class Baseline
         reader.Section = "baseline scoring model";
         var scoring = ScoringModel.ReadFrom(ref reader, schema);
         reader.Section = "baseline calibration";
-        var calibration = BaselineCalibration.ReadFrom(ref reader, schema.Taps.Count);
+        var calibration = BaselineCalibration.ReadFrom(ref reader, schema.Taps.Count, schema.Channels.Count);
         if (calibration.Sequential.StreamCount != scoring.StreamCount)
         {
             throw reader.Fail($"the sequential calibration covers {calibration.Sequential.StreamCount} streams, the scoring model has {scoring.StreamCount}");

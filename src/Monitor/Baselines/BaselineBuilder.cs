@@ -106,8 +106,15 @@ public sealed class BaselineBuilder
         progress?.Report(F($"reference samples: keeping up to {_options.ReferenceSampleSize} values per channel"));
         var samples = ReferenceSamples(training, trainingRows, width);
 
+        var untested = ResolveUntested();
+        var nonStationary = NonStationaryChannels(fingerprint, heldOut, heldOutRows, width, untested);
+        foreach (var c in nonStationary)
+        {
+            progress?.Report(F($"warning: channel '{_schema.Channels[c].Name}' moved between training and held-out data (more than {_options.NonStationaryShift} sd): left out of the sequential detectors; window tests still cover it"));
+        }
+
         progress?.Report("scoring model: standardization and tap covariance (Ledoit-Wolf shrinkage)");
-        var scoring = ScoringModel.Create(fingerprint);
+        var scoring = ScoringModel.Create(fingerprint, new HashSet<int>(untested.Concat(nonStationary)));
         var streams = scoring.StreamCount;
         var scores = new double[streams];
         var tapDistances = new double[_schema.Taps.Count];
@@ -131,6 +138,37 @@ public sealed class BaselineBuilder
         scoring = scoring.WithTapDistanceStandardization(
             [.. distanceMoments.Select(m => double.IsFinite(m.Mean) ? m.Mean : 0.0)],
             [.. distanceMoments.Select(m => ScoringModel.Scale(m.StandardDeviation, m.Mean))]);
+
+        // A tap whose held-out distances sit well above training's feeds no sequential stream either.
+        var tapShift = new MomentsSketch[tapDistances.Length];
+        for (var t = 0; t < tapShift.Length; t++)
+        {
+            tapShift[t] = new MomentsSketch();
+        }
+
+        for (var r = 0; r < heldOutRows && tapDistances.Length > 0; r++)
+        {
+            scoring.Score(heldOut.Slice(r * width, width), _schema.TapStarts, scores, tapDistances);
+            for (var t = 0; t < tapDistances.Length; t++)
+            {
+                tapShift[t].Add((tapDistances[t] - scoring.TapDistanceMeans[t]) / scoring.TapDistanceScales[t]);
+            }
+        }
+
+        var movedTaps = new HashSet<int>();
+        for (var t = 0; t < tapShift.Length; t++)
+        {
+            if (tapShift[t].Count > 0 && Math.Abs(tapShift[t].Mean) > _options.NonStationaryShift)
+            {
+                movedTaps.Add(t);
+                progress?.Report(F($"warning: tap '{_schema.Taps[t].Name}' moved between training and held-out data: left out of the sequential detectors; activation anomalies and window tests still cover it"));
+                nonStationary = [.. nonStationary.Concat(Enumerable.Range(_schema.TapStarts[t], _schema.Taps[t].ProjectedDimension)).Order()];
+            }
+        }
+
+        scoring = scoring.WithoutTapStreams(movedTaps);
+        streams = scoring.StreamCount;
+        scores = new double[streams];
 
         progress?.Report(F($"calibration: scoring {heldOutRows} held-out rows"));
         var heldOutScores = new List<double>(heldOutRows * streams);
@@ -180,11 +218,72 @@ public sealed class BaselineBuilder
         }
 
         var calibration = new BaselineCalibration(sequential, _options.ActivationAnomalyRate, thresholds, method,
-            _options.WindowSize, _options.WindowAlpha, _options.MultipleTesting);
+            _options.WindowSize, _options.WindowAlpha, _options.MultipleTesting, untested, nonStationary);
         var canaries = _canaries.Count == 0 ? CanarySet.Empty : new CanarySet(_canaries);
         var createdAt = (timeProvider ?? TimeProvider.System).GetUtcNow();
         progress?.Report("baseline built");
         return new Baseline(_model, fingerprint, samples, scoring, calibration, canaries, createdAt, _options.Description);
+    }
+
+    /// <summary>Channel indices named by <see cref="BaselineOptions.UntestedChannels"/>, sorted.</summary>
+    private int[] ResolveUntested()
+    {
+        var indices = new SortedSet<int>();
+        var unknown = new List<string>();
+        foreach (var name in _options.UntestedChannels)
+        {
+            var index = _schema.IndexOf(name);
+            if (index < 0)
+            {
+                index = _schema.IndexOf("input." + name);
+            }
+
+            if (index < 0)
+            {
+                unknown.Add(name);
+            }
+            else
+            {
+                indices.Add(index);
+            }
+        }
+
+        if (unknown.Count > 0)
+        {
+            throw new ArgumentException($"UntestedChannels: no channel named {string.Join(", ", unknown.Select(n => $"'{n}'"))} in the schema.");
+        }
+
+        return [.. indices];
+    }
+
+    /// <summary>Continuous value channels whose held-out mean moved more than the allowed shift from training (sorted).</summary>
+    private int[] NonStationaryChannels(Fingerprint training, ReadOnlySpan<double> heldOut, int rows, int width, int[] untested)
+    {
+        var result = new List<int>();
+        var moments = new MomentsSketch();
+        foreach (var channel in _schema.Channels)
+        {
+            if (channel.ValueKind != ChannelValueKind.Continuous || channel.Role is not (Decisions.ChannelRole.Input or Decisions.ChannelRole.Output or Decisions.ChannelRole.Derived)
+                || Array.BinarySearch(untested, channel.Index) >= 0)
+            {
+                continue;
+            }
+
+            moments.Reset();
+            for (var r = 0; r < rows; r++)
+            {
+                moments.Add(heldOut[(r * width) + channel.Index]);
+            }
+
+            var summary = training.Channels[channel.Index];
+            var scale = ScoringModel.Scale(summary.StandardDeviation, summary.Mean);
+            if (moments.Count > 0 && Math.Abs(moments.Mean - summary.Mean) / scale > _options.NonStationaryShift)
+            {
+                result.Add(channel.Index);
+            }
+        }
+
+        return [.. result];
     }
 
     private float[][] ReferenceSamples(ReadOnlySpan<double> training, int rows, int width)

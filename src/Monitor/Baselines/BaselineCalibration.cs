@@ -16,8 +16,12 @@ public sealed class BaselineCalibration
         string activationThresholdMethod,
         int windowSize,
         double windowAlpha,
-        MultipleTestingMethod multipleTesting)
+        MultipleTestingMethod multipleTesting,
+        IReadOnlyList<int> untestedChannels,
+        IReadOnlyList<int> nonStationaryChannels)
     {
+        UntestedChannels = new ReadOnlyCollection<int>([.. untestedChannels]);
+        NonStationaryChannels = new ReadOnlyCollection<int>([.. nonStationaryChannels]);
         Sequential = sequential;
         ActivationAnomalyRate = activationAnomalyRate;
         ActivationAnomalyThresholds = new ReadOnlyCollection<double>([.. activationAnomalyThresholds]);
@@ -48,6 +52,12 @@ public sealed class BaselineCalibration
     /// <summary>Multiple-testing control across channels.</summary>
     public MultipleTestingMethod MultipleTesting { get; }
 
+    /// <summary>Channel indices summarized but never tested for drift (declared clocks and cues).</summary>
+    public IReadOnlyList<int> UntestedChannels { get; }
+
+    /// <summary>Channel indices left out of the sequential detectors because their held-out data had moved from training.</summary>
+    public IReadOnlyList<int> NonStationaryChannels { get; }
+
     internal void WriteTo(BinaryBufferWriter writer)
     {
         Sequential.WriteTo(writer);
@@ -57,9 +67,20 @@ public sealed class BaselineCalibration
         writer.WriteInt32(WindowSize);
         writer.WriteDouble(WindowAlpha);
         writer.WriteByte((byte)MultipleTesting);
+        WriteIndices(writer, UntestedChannels);
+        WriteIndices(writer, NonStationaryChannels);
+
+        static void WriteIndices(BinaryBufferWriter writer, IReadOnlyList<int> indices)
+        {
+            writer.WriteInt32(indices.Count);
+            foreach (var i in indices)
+            {
+                writer.WriteInt32(i);
+            }
+        }
     }
 
-    internal static BaselineCalibration ReadFrom(ref BinaryBufferReader reader, int tapCount)
+    internal static BaselineCalibration ReadFrom(ref BinaryBufferReader reader, int tapCount, int channelCount)
     {
         var sequential = SequentialCalibration.ReadFrom(ref reader);
         var at = reader.Position;
@@ -98,6 +119,24 @@ public sealed class BaselineCalibration
             throw reader.Fail(at, $"unknown multiple-testing method {testing}");
         }
 
-        return new BaselineCalibration(sequential, rate, thresholds, method, windowSize, alpha, (MultipleTestingMethod)testing);
+        var untested = ReadIndices(ref reader, "untested channels", channelCount);
+        var nonStationary = ReadIndices(ref reader, "non-stationary channels", channelCount);
+        return new BaselineCalibration(sequential, rate, thresholds, method, windowSize, alpha, (MultipleTestingMethod)testing, untested, nonStationary);
+
+        static int[] ReadIndices(ref BinaryBufferReader reader, string field, int channelCount)
+        {
+            var indices = new int[reader.ReadCount(field + " count", channelCount)];
+            for (var i = 0; i < indices.Length; i++)
+            {
+                var at = reader.Position;
+                indices[i] = reader.ReadInt32(field);
+                if (indices[i] < 0 || indices[i] >= channelCount || (i > 0 && indices[i] <= indices[i - 1]))
+                {
+                    throw reader.Fail(at, $"{field}: index {indices[i]} is outside 0..{channelCount - 1} or not increasing");
+                }
+            }
+
+            return indices;
+        }
     }
 }

@@ -23,6 +23,20 @@ internal static class BaselineJsonView
             WriteSchema(w, baseline.Schema);
             w.WriteNumber("trainingObservations", baseline.Fingerprint.ObservationCount);
             WriteCalibration(w, baseline.Calibration);
+            w.WriteStartArray("untestedChannels");
+            foreach (var c in baseline.Calibration.UntestedChannels)
+            {
+                w.WriteStringValue(baseline.Schema.Channels[c].Name);
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("nonStationaryChannels");
+            foreach (var c in baseline.Calibration.NonStationaryChannels)
+            {
+                w.WriteStringValue(baseline.Schema.Channels[c].Name);
+            }
+
+            w.WriteEndArray();
             w.WriteStartObject("canaries");
             w.WriteNumber("count", baseline.Canaries.Canaries.Count);
             w.WriteNumber("absoluteTolerance", baseline.Canaries.AbsoluteTolerance);

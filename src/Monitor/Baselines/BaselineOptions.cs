@@ -52,6 +52,21 @@ public sealed class BaselineOptions
     /// <summary>Seed of every random choice (reference sample, bootstrap): the same data and seed give the same baseline.</summary>
     public ulong Seed { get; set; } = 1;
 
+    /// <summary>
+    /// Channels summarized in fingerprints but not tested for drift: clocks, dates and other
+    /// features expected to change after deployment (declared deployment cues are tested by cue
+    /// probes instead). Full channel names (<c>input.mission_day</c>) or bare input feature names.
+    /// </summary>
+    public IList<string> UntestedChannels { get; } = [];
+
+    /// <summary>
+    /// A value stream whose held-out mean lies more than this many training standard deviations
+    /// from its training mean is not stationary; it is left out of the sequential detectors (which
+    /// would otherwise calibrate to its shift and lose sensitivity everywhere). Default 0.25, half the
+    /// CUSUM allowance: a larger held-out shift makes a CUSUM climb steadily on held-out data.
+    /// </summary>
+    public double NonStationaryShift { get; set; } = 0.25;
+
     /// <summary>Free text stored in the baseline.</summary>
     public string Description { get; set; } = string.Empty;
 
@@ -107,6 +122,11 @@ public sealed class BaselineOptions
         if (MinHeldOutRows < 100)
         {
             problems.Add(F($"MinHeldOutRows: {MinHeldOutRows} must be at least 100"));
+        }
+
+        if (!(NonStationaryShift > 0) || double.IsInfinity(NonStationaryShift))
+        {
+            problems.Add(F($"NonStationaryShift: {NonStationaryShift} must be finite and positive"));
         }
 
         if (Description is null || Description.Length > 4096)

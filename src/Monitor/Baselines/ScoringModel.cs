@@ -16,8 +16,9 @@ internal sealed class ScoringModel
     /// <summary>Smallest scale used to standardize, relative to max(1, |mean|): a constant channel still has a finite scale.</summary>
     public const double RelativeScaleFloor = 1e-6;
 
-    public ScoringModel(int[] streamChannels, double[] means, double[] scales, MahalanobisScorer[] tapScorers, double[] tapDistanceMeans, double[] tapDistanceScales)
+    public ScoringModel(int[] streamChannels, double[] means, double[] scales, MahalanobisScorer[] tapScorers, double[] tapDistanceMeans, double[] tapDistanceScales, bool[]? tapStreams = null)
     {
+        TapStreams = tapStreams ?? Enumerable.Repeat(true, tapScorers.Length).ToArray();
         StreamChannels = streamChannels;
         Means = means;
         Scales = scales;
@@ -39,17 +40,21 @@ internal sealed class ScoringModel
 
     public double[] TapDistanceScales { get; }
 
-    /// <summary>Value streams plus one stream per tap.</summary>
-    public int StreamCount => StreamChannels.Length + TapScorers.Length;
+    /// <summary>Per tap, whether its distance feeds a sequential stream (a non-stationary tap does not; its distances still score anomalies).</summary>
+    public bool[] TapStreams { get; }
 
-    /// <summary>Builds the model from a fingerprint of the training data and its tap covariance summaries.</summary>
-    public static ScoringModel Create(Fingerprint training)
+    /// <summary>Value streams plus one stream per tap that feeds one.</summary>
+    public int StreamCount => StreamChannels.Length + TapStreams.Count(t => t);
+
+    /// <summary>Builds the model from a fingerprint of the training data and its tap covariance summaries, leaving out <paramref name="excludedChannels"/>.</summary>
+    public static ScoringModel Create(Fingerprint training, IReadOnlySet<int> excludedChannels)
     {
         var schema = training.Schema;
         var channels = new List<int>();
         foreach (var c in schema.Channels)
         {
-            if (c.ValueKind == ChannelValueKind.Continuous && c.Role is ChannelRole.Input or ChannelRole.Output or ChannelRole.Derived)
+            if (c.ValueKind == ChannelValueKind.Continuous && c.Role is ChannelRole.Input or ChannelRole.Output or ChannelRole.Derived
+                && !excludedChannels.Contains(c.Index))
             {
                 channels.Add(c.Index);
             }
@@ -91,12 +96,17 @@ internal sealed class ScoringModel
             scorers[t] = MahalanobisScorer.ReadFrom(ref reader);
         }
 
-        return new ScoringModel(StreamChannels, Means, Scales, scorers, TapDistanceMeans, TapDistanceScales);
+        return new ScoringModel(StreamChannels, Means, Scales, scorers, TapDistanceMeans, TapDistanceScales, TapStreams);
     }
+
+    /// <summary>Returns a copy in which the taps in <paramref name="taps"/> feed no sequential stream.</summary>
+    public ScoringModel WithoutTapStreams(IReadOnlySet<int> taps) =>
+        new(StreamChannels, Means, Scales, TapScorers, TapDistanceMeans, TapDistanceScales,
+            [.. TapStreams.Select((on, t) => on && !taps.Contains(t))]);
 
     /// <summary>Returns a copy whose tap distance streams are standardized by the given statistics.</summary>
     public ScoringModel WithTapDistanceStandardization(double[] means, double[] scales) =>
-        new(StreamChannels, Means, Scales, TapScorers, means, scales);
+        new(StreamChannels, Means, Scales, TapScorers, means, scales, TapStreams);
 
     /// <summary>
     /// Fills per-stream scores from one row of channel values and returns the squared Mahalanobis
@@ -110,12 +120,16 @@ internal sealed class ScoringModel
             scores[s] = (channelValues[streams[s]] - Means[s]) / Scales[s];
         }
 
+        var k = streams.Length;
         for (var t = 0; t < TapScorers.Length; t++)
         {
             var scorer = TapScorers[t];
             var d2 = scorer.DistanceSquared(channelValues.Slice(tapStarts[t], scorer.Dimension));
             tapDistances[t] = d2;
-            scores[streams.Length + t] = (d2 - TapDistanceMeans[t]) / TapDistanceScales[t];
+            if (TapStreams[t])
+            {
+                scores[k++] = (d2 - TapDistanceMeans[t]) / TapDistanceScales[t];
+            }
         }
     }
 
@@ -137,6 +151,10 @@ internal sealed class ScoringModel
 
         writer.WriteDoubleArray(TapDistanceMeans);
         writer.WriteDoubleArray(TapDistanceScales);
+        foreach (var on in TapStreams)
+        {
+            writer.WriteBoolean(on);
+        }
     }
 
     public static ScoringModel ReadFrom(ref BinaryBufferReader reader, FingerprintSchema schema)
@@ -174,7 +192,13 @@ internal sealed class ScoringModel
 
         var distanceMeans = ReadFinite(ref reader, "tap distance means", tapCount, positive: false);
         var distanceScales = ReadFinite(ref reader, "tap distance scales", tapCount, positive: true);
-        return new ScoringModel(channels, means, scales, scorers, distanceMeans, distanceScales);
+        var tapStreams = new bool[tapCount];
+        for (var t = 0; t < tapCount; t++)
+        {
+            tapStreams[t] = reader.ReadBoolean("tap stream flag");
+        }
+
+        return new ScoringModel(channels, means, scales, scorers, distanceMeans, distanceScales, tapStreams);
 
         static double[] ReadFinite(ref BinaryBufferReader reader, string field, int expected, bool positive)
         {

@@ -87,10 +87,14 @@ public sealed class DriftMonitor
             }
         }
 
+        var k = _scoring.StreamChannels.Length;
         for (var t = 0; t < _schema.Taps.Count; t++)
         {
-            _streamNames[_scoring.StreamChannels.Length + t] = $"tap.{_schema.Taps[t].Name}.mahalanobis";
-            _streamRoles[_scoring.StreamChannels.Length + t] = ChannelRole.Activation;
+            if (_scoring.TapStreams[t])
+            {
+                _streamNames[k] = $"tap.{_schema.Taps[t].Name}.mahalanobis";
+                _streamRoles[k++] = ChannelRole.Activation;
+            }
         }
 
         _free = new SingleProducerSingleConsumerRing<ObservationWindow>(options.WindowBuffers);

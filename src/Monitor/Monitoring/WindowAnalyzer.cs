@@ -28,6 +28,7 @@ internal sealed class WindowAnalyzer
     private readonly double[][] _tapPrecision;
     private readonly DriftDecisionOptions _decision;
     private readonly double[] _baselineNonFiniteRate;
+    private readonly HashSet<int> _untested;
     private readonly Lock _gate = new();
 
     public WindowAnalyzer(Baseline baseline)
@@ -54,6 +55,7 @@ internal sealed class WindowAnalyzer
             _baselineNonFiniteRate[c] = total == 0 ? 0 : (double)(total - summary.Count) / total;
         }
 
+        _untested = [.. baseline.Calibration.UntestedChannels];
         _scoring = baseline.Scoring.Clone();
         _tapPrecision = [.. _scoring.TapScorers.Select(s => s.Precision())];
         _decision = new DriftDecisionOptions
@@ -135,7 +137,11 @@ internal sealed class WindowAnalyzer
                 var baselineCounts = summary.CategoryCounts.ToArray();
                 var chi = ChiSquare.Homogeneity(baselineCounts, counts);
                 var cramer = ChiSquare.CramersV(baselineCounts, counts);
-                outcomes.Add(new ChannelTestOutcome(channel.Name, channel.Role, "chi-square", chi.Statistic, chi.PValue, cramer));
+                if (!_untested.Contains(channel.Index))
+                {
+                    outcomes.Add(new ChannelTestOutcome(channel.Name, channel.Role, "chi-square", chi.Statistic, chi.PValue, cramer));
+                }
+
                 statistics.Add(new ChannelWindowStatistics(channel.Name, count, nonFinite, double.NaN, chi.PValue,
                     PopulationStabilityIndex.Compute(baselineCounts, counts),
                     JensenShannon.Distance(baselineCounts, counts, 2.0),
@@ -168,7 +174,11 @@ internal sealed class WindowAnalyzer
                 js = JensenShannon.Distance(baselineCounts, liveCounts, 2.0);
             }
 
-            outcomes.Add(new ChannelTestOutcome(channel.Name, channel.Role, "kolmogorov-smirnov", ks.Statistic, ks.PValue, w1));
+            if (!_untested.Contains(channel.Index))
+            {
+                outcomes.Add(new ChannelTestOutcome(channel.Name, channel.Role, "kolmogorov-smirnov", ks.Statistic, ks.PValue, w1));
+            }
+
             statistics.Add(new ChannelWindowStatistics(channel.Name, count, nonFinite, ks.Statistic, ks.PValue, psi, js, w1, Mean(live), summary.Mean));
         }
 
