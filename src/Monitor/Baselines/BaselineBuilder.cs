@@ -206,7 +206,8 @@ public sealed class BaselineBuilder
             System.Runtime.InteropServices.CollectionsMarshal.AsSpan(heldOutScores),
             streams,
             _options.TargetAverageRunLength,
-            _options.Seed);
+            _options.Seed,
+            new SequentialCalibrationOptions { BlockLength = _options.CalibrationBlockLength });
 
         progress?.Report(F($"calibration: activation-anomaly thresholds at {_options.ActivationAnomalyRate:G3} per sample"));
         var thresholds = new double[tapDistances.Length];

@@ -67,6 +67,13 @@ public sealed class BaselineOptions
     /// </summary>
     public double NonStationaryShift { get; set; } = 0.25;
 
+    /// <summary>
+    /// Length of the blocks of consecutive held-out rows the calibration bootstrap resamples. Default 1
+    /// (rows are independent). For time series (sensor streams) give the held-out data in time order
+    /// and a block longer than the autocorrelation, so the calibrated false-alarm rate holds for them.
+    /// </summary>
+    public int CalibrationBlockLength { get; set; } = 1;
+
     /// <summary>Free text stored in the baseline.</summary>
     public string Description { get; set; } = string.Empty;
 
@@ -127,6 +134,11 @@ public sealed class BaselineOptions
         if (!(NonStationaryShift > 0) || double.IsInfinity(NonStationaryShift))
         {
             problems.Add(F($"NonStationaryShift: {NonStationaryShift} must be finite and positive"));
+        }
+
+        if (CalibrationBlockLength < 1 || CalibrationBlockLength > 100_000)
+        {
+            problems.Add(F($"CalibrationBlockLength: {CalibrationBlockLength} must be in 1..100000"));
         }
 
         if (Description is null || Description.Length > 4096)
