@@ -22,29 +22,31 @@ internal static class BaselineCommand
         var windowAlpha = new Option<double>("--window-alpha") { Description = "False-alarm level of the window tests, per window, across all channels.", DefaultValueFactory = _ => 1e-4 };
         var anomalyRate = new Option<double>("--anomaly-rate") { Description = "Per-inference false-alarm rate of the activation-anomaly threshold.", DefaultValueFactory = _ => 1e-6 };
         var window = new Option<int>("--window") { Description = "Observations per window for the window tests.", DefaultValueFactory = _ => 256 };
-        var holdout = new Option<double>("--holdout") { Description = "Fraction of rows, taken from the end of the data, held out to calibrate thresholds.", DefaultValueFactory = _ => 0.3 };
+        var holdout = new Option<double>("--holdout") { Description = "Fraction of rows held out to calibrate thresholds: whole blocks of --block rows, drawn at random (seeded).", DefaultValueFactory = _ => 0.3 };
+        var block = new Option<int>("--block") { Description = "Rows per held-out block and per calibration bootstrap block; 1 for independent rows, longer than the autocorrelation for time series.", DefaultValueFactory = _ => 64 };
         var outputs = new Option<OutputKind>("--outputs") { Description = "How to read the model's outputs: Regression, Probabilities or Logits.", DefaultValueFactory = _ => OutputKind.Regression };
         var canaries = new Option<int>("--canaries") { Description = "Held-out rows kept as canaries with their outputs.", DefaultValueFactory = _ => 16 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the reference sample and the calibration bootstrap.", DefaultValueFactory = _ => 1UL };
+        var untested = new Option<string?>("--untested") { Description = "Input features to summarize but never test for drift (clocks, dates, deployment cues), separated by commas." };
         var latency = new Option<bool>("--latency") { Description = "Also fingerprint inference latency (only meaningful when the data is run on the target device)." };
         var description = new Option<string>("--description") { Description = "Free text stored in the baseline.", DefaultValueFactory = _ => string.Empty };
 
         var command = new Command("baseline", "Build and calibrate a baseline from training/evaluation data.");
-        foreach (var o in new Option[] { model, data, output, taps, arl, windowAlpha, anomalyRate, window, holdout, outputs, canaries, seed, latency, description })
+        foreach (var o in new Option[] { model, data, output, taps, block, arl, windowAlpha, anomalyRate, window, holdout, outputs, canaries, seed, untested, latency, description })
         {
             command.Options.Add(o);
         }
 
         command.SetAction((parse, cancellationToken) => RunAsync(
-            new Request(parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(output)!, parse.GetValue(taps),
+            new Request(parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(output)!, parse.GetValue(taps), parse.GetValue(block),
                 parse.GetValue(arl), parse.GetValue(windowAlpha), parse.GetValue(anomalyRate), parse.GetValue(window), parse.GetValue(holdout), parse.GetValue(outputs),
-                parse.GetValue(canaries), parse.GetValue(seed), parse.GetValue(latency), parse.GetValue(description) ?? string.Empty),
+                parse.GetValue(canaries), parse.GetValue(seed), parse.GetValue(untested), parse.GetValue(latency), parse.GetValue(description) ?? string.Empty),
             stdout, stderr, cancellationToken));
         return command;
     }
 
-    private sealed record Request(FileInfo Model, FileInfo Data, FileInfo Output, string? Taps, double Arl, double WindowAlpha, double AnomalyRate, int Window,
-        double Holdout, OutputKind Outputs, int Canaries, ulong Seed, bool Latency, string Description);
+    private sealed record Request(FileInfo Model, FileInfo Data, FileInfo Output, string? Taps, int Block, double Arl, double WindowAlpha, double AnomalyRate, int Window,
+        double Holdout, OutputKind Outputs, int Canaries, ulong Seed, string? Untested, bool Latency, string Description);
 
     private static async Task<int> RunAsync(Request request, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -73,12 +75,31 @@ internal static class BaselineCommand
                 rows.Add((float[])frame.Clone());
             }
 
-            var heldOut = (int)Math.Round(rows.Count * request.Holdout);
+            // Held-out rows are whole blocks drawn at random (seeded): exchangeable with the training rows
+            // even when the data drifts slowly over time (a tail split would calibrate to that drift), and
+            // in time order within a block, so the block bootstrap keeps the autocorrelation.
+            var block = Math.Max(1, request.Block);
+            var blocks = (rows.Count + block - 1) / block;
+            var heldOutBlocks = (int)Math.Round(blocks * request.Holdout);
+            var isHeldOut = new bool[rows.Count];
+            var order = Enumerable.Range(0, blocks).ToArray();
+            new Random(unchecked((int)request.Seed)).Shuffle(order);
+            foreach (var b in order.AsSpan(0, heldOutBlocks))
+            {
+                for (var r = b * block; r < Math.Min(rows.Count, (b + 1) * block); r++)
+                {
+                    isHeldOut[r] = true;
+                }
+            }
+
+            var heldOut = isHeldOut.Count(h => h);
             var training = rows.Count - heldOut;
-            stderr.WriteLine($"edgesentinel baseline: {rows.Count} rows read ({source.Statistics.RowsSkipped} skipped, {source.Statistics.NonFiniteRows} with NaN/Inf); {training} for the fingerprint, the last {heldOut} held out for calibration");
+            stderr.WriteLine($"edgesentinel baseline: {rows.Count} rows read ({source.Statistics.RowsSkipped} skipped, {source.Statistics.NonFiniteRows} with NaN/Inf); {training} for the fingerprint, {heldOut} held out for calibration in blocks of {block}");
+
+            var canariesTaken = 0;
 
             var schema = BuildSchema(source.FeatureNames, host, request.Outputs, request.Latency);
-            var builder = new BaselineBuilder(schema, host.Identity, new BaselineOptions
+            var baselineOptions = new BaselineOptions
             {
                 TargetAverageRunLength = request.Arl,
                 WindowAlpha = request.WindowAlpha,
@@ -86,23 +107,31 @@ internal static class BaselineCommand
                 WindowSize = request.Window,
                 Seed = request.Seed,
                 Description = request.Description,
-            });
+                CalibrationBlockLength = Math.Max(1, request.Block),
+            };
+            foreach (var name in (request.Untested ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                baselineOptions.UntestedChannels.Add(name);
+            }
+
+            var builder = new BaselineBuilder(schema, host.Identity, baselineOptions);
 
             var progress = new Progress(stderr, rows.Count);
             for (var r = 0; r < rows.Count; r++)
             {
                 host.SetInputs(rows[r]);
                 var result = host.Run();
-                if (r < training)
+                if (!isHeldOut[r])
                 {
                     builder.AddTraining(result.Inputs, result.Outputs, result.Taps, result.LatencyMilliseconds);
                 }
                 else
                 {
                     builder.AddHeldOut(result.Inputs, result.Outputs, result.Taps, result.LatencyMilliseconds);
-                    if (r - training < request.Canaries && AllFinite(result.Inputs) && AllFinite(result.Outputs))
+                    if (canariesTaken < request.Canaries && AllFinite(result.Inputs) && AllFinite(result.Outputs))
                     {
                         builder.AddCanary(result.Inputs, result.Outputs);
+                        canariesTaken++;
                     }
                 }
 

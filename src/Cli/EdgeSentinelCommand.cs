@@ -23,6 +23,8 @@ internal static class EdgeSentinelCommand
         root.Subcommands.Add(ReplayCommand.Create(stdout, stderr));
         root.Subcommands.Add(InspectCommand.Create(stdout, stderr));
         root.Subcommands.Add(CheckConfigCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ModelsCommand.Create(stdout, stderr));
+        root.Subcommands.Add(RecordCommand.Create(stdout, stderr));
         return root;
     }
 }
