@@ -18,7 +18,13 @@ internal static class EdgeSentinelCommand
     public static RootCommand Build(TextWriter stdout, TextWriter stderr)
     {
         var root = new RootCommand("edgesentinel — watches a learned model where it runs: behavior fingerprints, calibrated drift alerts, fleet reporting.");
+        root.Subcommands.Add(InspectModelCommand.Create(stdout, stderr));
+        root.Subcommands.Add(BaselineCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ReplayCommand.Create(stdout, stderr));
         root.Subcommands.Add(InspectCommand.Create(stdout, stderr));
+        root.Subcommands.Add(CheckConfigCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ModelsCommand.Create(stdout, stderr));
+        root.Subcommands.Add(RecordCommand.Create(stdout, stderr));
         return root;
     }
 }

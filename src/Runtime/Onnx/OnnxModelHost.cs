@@ -99,6 +99,12 @@ public sealed class OnnxModelHost : IDisposable
     /// <summary>Total elements of <see cref="Taps"/>.</summary>
     public int TapWidth => _tapFloats.Length;
 
+    /// <summary>Names of the flattened monitored inputs (<c>name</c> for a one-element tensor, else <c>name.k</c>), in <see cref="ModelFrame.Inputs"/> order.</summary>
+    public IReadOnlyList<string> InputElementNames() => [.. _inputs.SelectMany(t => t.FlattenedNames())];
+
+    /// <summary>Names of the flattened monitored outputs, in <see cref="ModelFrame.Outputs"/> order.</summary>
+    public IReadOnlyList<string> OutputElementNames() => [.. _outputs.SelectMany(t => t.FlattenedNames())];
+
     /// <summary>Frames run so far.</summary>
     public long FrameCount => _frameIndex;
 

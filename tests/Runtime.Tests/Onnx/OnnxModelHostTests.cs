@@ -104,6 +104,8 @@ public sealed class OnnxModelHostTests
             .AddOutput("positive", OnnxElementType.Bool, 3)
             .ToBytes();
         using var host = OnnxModelHost.Load(bytes);
+        Assert.Equal(["d.0", "d.1", "d.2", "flag.0", "flag.1", "flag.2"], host.InputElementNames());
+        Assert.Equal(["y.0", "y.1", "y.2", "positive.0", "positive.1", "positive.2"], host.OutputElementNames());
         host.SetInputs([1.5f, -2f, 0.25f, 1f, 0f, 1f]);
         var frame = host.Run();
         AssertClose([1.5f, -2f, 0.25f, 1f, 0f, 1f], frame.Inputs);
@@ -422,5 +424,51 @@ public sealed class OnnxModelHostTests
         public override long TimestampFrequency => frequency;
 
         public override long GetTimestamp() => _now += ticksPerCall;
+    }
+}
+
+public sealed class OnnxModelHostCompatibilityTests
+{
+    [Fact]
+    public void Load_InitializerAlsoListedAsInput_NotTreatedAsInput()
+    {
+        // Files from older exporters (IR < 4) list initializers among the graph inputs too.
+        var model = EdgeSentinel.Runtime.Onnx.Protos.ModelProto.Parser.ParseFrom(new OnnxModelBuilder(irVersion: 3, opsetVersion: 9)
+            .AddInput("x", OnnxElementType.Float32, 1, 2)
+            .AddInitializer("w", [1, 2], new float[] { 2f, -3f })
+            .AddNode("Mul", ["x", "w"], ["y"])
+            .AddOutput("y", OnnxElementType.Float32, 1, 2)
+            .ToBytes());
+        var w = new EdgeSentinel.Runtime.Onnx.Protos.ValueInfoProto { Name = "w", Type = model.Graph.Input[0].Type.Clone() };
+        model.Graph.Input.Add(w);
+        var bytes = Google.Protobuf.MessageExtensions.ToByteArray(model);
+
+        using var host = OnnxModelHost.Load(bytes);
+        Assert.Equal(["x"], host.Inputs.Select(t => t.Name));
+        Assert.Equal(["x"], host.Identity.Inputs.Select(t => t.Name));
+        host.SetInputs([1.5f, 2f]);
+        OnnxModelHostTests.AssertClose([3f, -6f], host.Run().Outputs);
+    }
+
+    [Fact]
+    public void Load_TwoThreadsWithSpinning_SameOutputs()
+    {
+        var options = new OnnxModelHostOptions { IntraOpThreads = 2, AllowSpinning = true };
+        using var host = OnnxModelHost.Load(TestModels.Mlp().ToBytes(), options);
+        float[] x = [0.3f, -0.6f, 1.2f];
+        host.SetInputs(x);
+        OnnxModelHostTests.AssertClose(TestModels.MlpReference(x, out _), host.Run().Outputs);
+    }
+
+    [Fact]
+    public void Load_UnsupportedInputType_ClearError()
+    {
+        var bytes = new OnnxModelBuilder()
+            .AddInput("s", OnnxElementType.Int32, 2)
+            .AddNode("Identity", ["s"], ["y"])
+            .AddOutput("y", OnnxElementType.Int32, 2)
+            .ToBytes();
+        var ex = Assert.Throws<OnnxModelException>(() => OnnxModelHost.Load(bytes));
+        Assert.Contains("input 's' has element type int32; the host binds float32, float64, int64 and bool", ex.Message, StringComparison.Ordinal);
     }
 }

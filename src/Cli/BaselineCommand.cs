@@ -1,0 +1,203 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeSentinel.Monitor.Baselines;
+using EdgeSentinel.Monitor.Fingerprints;
+using EdgeSentinel.Runtime.Onnx;
+
+namespace EdgeSentinel.Cli;
+
+/// <summary>
+/// <c>edgesentinel baseline</c>: runs the model over training/evaluation data, builds the
+/// fingerprint and calibrates the detectors on a held-out tail of the data.
+/// </summary>
+internal static class BaselineCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var model = new Option<FileInfo>("--model") { Description = "ONNX model file.", Required = true };
+        var data = new Option<FileInfo>("--data") { Description = "Training/evaluation data: CSV with a header or NDJSON, one row per inference.", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "Baseline file to write.", Required = true };
+        var taps = new Option<string?>("--taps") { Description = "Activations to watch: tensor names separated by commas, or auto:N for the last N hidden layers." };
+        var arl = new Option<double>("--arl") { Description = "Average run length between false alarms of the sequential detectors, in inferences.", DefaultValueFactory = _ => 1e6 };
+        var windowAlpha = new Option<double>("--window-alpha") { Description = "False-alarm level of the window tests, per window, across all channels.", DefaultValueFactory = _ => 1e-4 };
+        var anomalyRate = new Option<double>("--anomaly-rate") { Description = "Per-inference false-alarm rate of the activation-anomaly threshold.", DefaultValueFactory = _ => 1e-6 };
+        var window = new Option<int>("--window") { Description = "Observations per window for the window tests.", DefaultValueFactory = _ => 256 };
+        var holdout = new Option<double>("--holdout") { Description = "Fraction of rows held out to calibrate thresholds: whole blocks of --block rows, drawn at random (seeded).", DefaultValueFactory = _ => 0.3 };
+        var block = new Option<int>("--block") { Description = "Rows per held-out block and per calibration bootstrap block; 1 for independent rows, longer than the autocorrelation for time series.", DefaultValueFactory = _ => 64 };
+        var outputs = new Option<OutputKind>("--outputs") { Description = "How to read the model's outputs: Regression, Probabilities or Logits.", DefaultValueFactory = _ => OutputKind.Regression };
+        var canaries = new Option<int>("--canaries") { Description = "Held-out rows kept as canaries with their outputs.", DefaultValueFactory = _ => 16 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the reference sample and the calibration bootstrap.", DefaultValueFactory = _ => 1UL };
+        var untested = new Option<string?>("--untested") { Description = "Input features to summarize but never test for drift (clocks, dates, deployment cues), separated by commas." };
+        var latency = new Option<bool>("--latency") { Description = "Also fingerprint inference latency (only meaningful when the data is run on the target device)." };
+        var description = new Option<string>("--description") { Description = "Free text stored in the baseline.", DefaultValueFactory = _ => string.Empty };
+
+        var command = new Command("baseline", "Build and calibrate a baseline from training/evaluation data.");
+        foreach (var o in new Option[] { model, data, output, taps, block, arl, windowAlpha, anomalyRate, window, holdout, outputs, canaries, seed, untested, latency, description })
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            new Request(parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(output)!, parse.GetValue(taps), parse.GetValue(block),
+                parse.GetValue(arl), parse.GetValue(windowAlpha), parse.GetValue(anomalyRate), parse.GetValue(window), parse.GetValue(holdout), parse.GetValue(outputs),
+                parse.GetValue(canaries), parse.GetValue(seed), parse.GetValue(untested), parse.GetValue(latency), parse.GetValue(description) ?? string.Empty),
+            stdout, stderr, cancellationToken));
+        return command;
+    }
+
+    private sealed record Request(FileInfo Model, FileInfo Data, FileInfo Output, string? Taps, int Block, double Arl, double WindowAlpha, double AnomalyRate, int Window,
+        double Holdout, OutputKind Outputs, int Canaries, ulong Seed, string? Untested, bool Latency, string Description);
+
+    private static async Task<int> RunAsync(Request request, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (!(request.Holdout is > 0 and < 1) || request.Canaries < 0)
+        {
+            stderr.WriteLine($"edgesentinel baseline: --holdout {request.Holdout.ToString(CultureInfo.InvariantCulture)} must be in (0, 1) and --canaries {request.Canaries} at least 0");
+            return EdgeSentinelCommand.UsageError;
+        }
+
+        var hostOptions = new OnnxModelHostOptions();
+        if (!TapSelection.TryApply(request.Taps, hostOptions, out var tapError))
+        {
+            stderr.WriteLine($"edgesentinel baseline: {tapError}");
+            return EdgeSentinelCommand.UsageError;
+        }
+
+        try
+        {
+            using var host = ModelSession.LoadModel(request.Model, hostOptions);
+            await using var source = await ModelSession.OpenDataAsync(request.Data, host, stderr, "baseline", cancellationToken).ConfigureAwait(false);
+
+            var rows = new List<float[]>();
+            var frame = new float[host.InputWidth];
+            while (await source.ReadFrameAsync(frame, cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add((float[])frame.Clone());
+            }
+
+            // Held-out rows are whole blocks drawn at random (seeded): exchangeable with the training rows
+            // even when the data drifts slowly over time (a tail split would calibrate to that drift), and
+            // in time order within a block, so the block bootstrap keeps the autocorrelation.
+            var block = Math.Max(1, request.Block);
+            var blocks = (rows.Count + block - 1) / block;
+            var heldOutBlocks = (int)Math.Round(blocks * request.Holdout);
+            var isHeldOut = new bool[rows.Count];
+            var order = Enumerable.Range(0, blocks).ToArray();
+            new Random(unchecked((int)request.Seed)).Shuffle(order);
+            foreach (var b in order.AsSpan(0, heldOutBlocks))
+            {
+                for (var r = b * block; r < Math.Min(rows.Count, (b + 1) * block); r++)
+                {
+                    isHeldOut[r] = true;
+                }
+            }
+
+            var heldOut = isHeldOut.Count(h => h);
+            var training = rows.Count - heldOut;
+            stderr.WriteLine($"edgesentinel baseline: {rows.Count} rows read ({source.Statistics.RowsSkipped} skipped, {source.Statistics.NonFiniteRows} with NaN/Inf); {training} for the fingerprint, {heldOut} held out for calibration in blocks of {block}");
+
+            var canariesTaken = 0;
+
+            var schema = BuildSchema(source.FeatureNames, host, request.Outputs, request.Latency);
+            var baselineOptions = new BaselineOptions
+            {
+                TargetAverageRunLength = request.Arl,
+                WindowAlpha = request.WindowAlpha,
+                ActivationAnomalyRate = request.AnomalyRate,
+                WindowSize = request.Window,
+                Seed = request.Seed,
+                Description = request.Description,
+                CalibrationBlockLength = Math.Max(1, request.Block),
+            };
+            foreach (var name in (request.Untested ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                baselineOptions.UntestedChannels.Add(name);
+            }
+
+            var builder = new BaselineBuilder(schema, host.Identity, baselineOptions);
+
+            var progress = new Progress(stderr, rows.Count);
+            for (var r = 0; r < rows.Count; r++)
+            {
+                host.SetInputs(rows[r]);
+                var result = host.Run();
+                if (!isHeldOut[r])
+                {
+                    builder.AddTraining(result.Inputs, result.Outputs, result.Taps, result.LatencyMilliseconds);
+                }
+                else
+                {
+                    builder.AddHeldOut(result.Inputs, result.Outputs, result.Taps, result.LatencyMilliseconds);
+                    if (canariesTaken < request.Canaries && AllFinite(result.Inputs) && AllFinite(result.Outputs))
+                    {
+                        builder.AddCanary(result.Inputs, result.Outputs);
+                        canariesTaken++;
+                    }
+                }
+
+                progress.Report(r + 1);
+            }
+
+            var baseline = builder.Build(TimeProvider.System, new Progress<string>(line => stderr.WriteLine("edgesentinel baseline: " + line)));
+            var temporary = request.Output.FullName + ".tmp";
+            await File.WriteAllBytesAsync(temporary, baseline.ToBytes(), cancellationToken).ConfigureAwait(false);
+            File.Move(temporary, request.Output.FullName, overwrite: true);
+
+            var c = baseline.Calibration;
+            stdout.WriteLine($"baseline written to {request.Output.FullName}");
+            stdout.WriteLine($"  model {baseline.Model.Sha256}, {schema.Channels.Count} channels ({schema.InputCount} inputs, {schema.OutputCount} outputs, {schema.Taps.Count} taps)");
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  sequential {c.Sequential.Kind}: threshold {c.Sequential.Threshold:G4} for one false alarm per {c.Sequential.TargetArl:G3} inferences ({c.Sequential.Method})"));
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  windows of {c.WindowSize}, {c.MultipleTesting} at {c.WindowAlpha:G3} per window; {baseline.Canaries.Canaries.Count} canaries"));
+            return 0;
+        }
+        catch (Exception e) when (ModelSession.IsInputProblem(e))
+        {
+            stderr.WriteLine($"edgesentinel baseline: {e.Message}");
+            return EdgeSentinelCommand.UsageError;
+        }
+    }
+
+    private static FingerprintSchema BuildSchema(IReadOnlyList<string> featureNames, OnnxModelHost host, OutputKind outputs, bool latency)
+    {
+        var builder = FingerprintSchema.CreateBuilder()
+            .AddInputs(featureNames)
+            .AddOutputs(host.Outputs.SelectMany(o => o.FlattenedNames()), outputs)
+            .WithLatency(latency);
+        foreach (var tap in host.Taps)
+        {
+            builder.AddTap(tap.Name, tap.ElementCount);
+        }
+
+        return builder.Build();
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (var v in values)
+        {
+            if (!float.IsFinite(v))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Prints a progress line at every tenth of the work.</summary>
+    private sealed class Progress(TextWriter writer, int total)
+    {
+        private int _nextTenth = 1;
+
+        public void Report(int done)
+        {
+            if (total > 0 && done * 10L >= _nextTenth * (long)total)
+            {
+                writer.WriteLine($"edgesentinel baseline: running the model {_nextTenth * 10}% ({done}/{total})");
+                _nextTenth++;
+            }
+        }
+    }
+}
