@@ -138,7 +138,7 @@ internal static class BaselineCommand
                 progress.Report(r + 1);
             }
 
-            var baseline = builder.Build(TimeProvider.System, new Progress<string>(line => stderr.WriteLine("edgesentinel baseline: " + line)));
+            var baseline = builder.Build(TimeProvider.System, new LineProgress(stderr, "edgesentinel baseline: "));
             var temporary = request.Output.FullName + ".tmp";
             await File.WriteAllBytesAsync(temporary, baseline.ToBytes(), cancellationToken).ConfigureAwait(false);
             File.Move(temporary, request.Output.FullName, overwrite: true);
@@ -184,6 +184,12 @@ internal static class BaselineCommand
         }
 
         return true;
+    }
+
+    /// <summary>Writes each stage line at once, on the caller's thread (System.Progress would post it to the thread pool, possibly after the writer is gone).</summary>
+    private sealed class LineProgress(TextWriter writer, string prefix) : IProgress<string>
+    {
+        public void Report(string value) => writer.WriteLine(prefix + value);
     }
 
     /// <summary>Prints a progress line at every tenth of the work.</summary>

@@ -52,7 +52,8 @@ public sealed class OfflineVerbsTests : IClassFixture<OfflineVerbsTests.Workspac
             // budget is well below 1e-5 per row — sequential ARL 1e7 (0.01 expected alarms in 1e5 rows),
             // window tests 1e-5 per window (390 windows: 0.004), activation anomalies 1e-7 per row (0.01).
             var (exit, _, error) = Run("baseline", "--model", Model, "--data", Training, "--out", Baseline, "--taps", "auto:1",
-                "--arl", "1e7", "--window-alpha", "1e-5", "--anomaly-rate", "1e-7").GetAwaiter().GetResult();
+                "--arl", "1e7", "--window-alpha", "1e-5", "--anomaly-rate", "1e-7",
+                "--block", "1" /* the rows are independent by construction */).GetAwaiter().GetResult();
             if (exit != 0)
             {
                 throw new InvalidOperationException("baseline failed: " + error);
