@@ -31,7 +31,7 @@ public sealed class ConfigurationCheckTests
         DeviceConfiguration c = result.Configuration!;
         Assert.Equal("sim-robot-01", c.DeviceId);
         Assert.Equal("demo", c.Fleet);
-        Assert.Equal(Path.GetFullPath(Path.Combine(dir, "..", "models", "robot-policy.onnx")), c.ModelPath);
+        Assert.Equal(Path.GetFullPath(Path.Combine(dir, "..", "models", "policy.onnx")), c.ModelPath);
         Assert.Equal("simulator", c.Source.Kind);
         Assert.Equal(7, c.Source.Simulator!.Seed);
         Assert.True(DeviceConfiguration.TryParseAutoTaps(Assert.Single(c.Taps), out int n));
