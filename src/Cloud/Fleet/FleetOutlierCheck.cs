@@ -1,3 +1,4 @@
+using EdgeSentinel.Monitor.Decisions;
 using EdgeSentinel.Monitor.Fingerprints;
 
 namespace EdgeSentinel.Cloud.Fleet;
@@ -115,7 +116,7 @@ public static class FleetOutlierCheck
             return new DeviceDeparture(device, own.ObservationCount, false, level, []);
         }
 
-        var adjusted = HolmAdjustment.Adjust(comparisons.Select(c => c.ConservativePValue).ToList());
+        var adjusted = PValueAdjustment.Adjust([.. comparisons.Select(c => c.ConservativePValue)], MultipleTestingMethod.Holm);
         var channels = new List<ChannelDeparture>(comparisons.Count);
         for (var k = 0; k < comparisons.Count; k++)
         {

@@ -9,7 +9,7 @@ namespace EdgeSentinel.Monitor.Decisions;
 /// Benjamini–Hochberg: p̃₍ᵢ₎ = min over j ≥ i of min(1, m p₍ⱼ₎ / j) (Benjamini and Hochberg 1995).
 /// Tied p-values get equal adjusted values. The output span may be the same memory as the input.
 /// </remarks>
-internal static class PValueAdjustment
+public static class PValueAdjustment
 {
     /// <summary>Returns the adjusted p-values of <paramref name="pValues"/> by <paramref name="method"/>, in input order.</summary>
     public static double[] Adjust(ReadOnlySpan<double> pValues, MultipleTestingMethod method)

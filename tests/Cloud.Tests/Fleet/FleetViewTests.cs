@@ -141,14 +141,6 @@ public sealed class FleetViewTests : IAsyncLifetime
     }
 
     [Fact]
-    public void HolmAdjustment_MatchesHandComputation()
-    {
-        // Sorted: 0.005·4 = 0.02, 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 = 0.04 → running max 0.06.
-        var adjusted = HolmAdjustment.Adjust([0.01, 0.04, 0.03, 0.005]);
-        Assert.Equal([0.03, 0.06, 0.06, 0.02], adjusted.Select(a => Math.Round(a, 12)));
-    }
-
-    [Fact]
     public void OutlierCheck_OneShiftedDevice_IsTheOnlyOneFlaggedOnTheShiftedChannels()
     {
         var devices = Enumerable.Range(0, 5)
