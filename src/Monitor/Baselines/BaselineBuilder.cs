@@ -170,6 +170,16 @@ public sealed class BaselineBuilder
         streams = scoring.StreamCount;
         scores = new double[streams];
 
+        // Lag-1 autocorrelation of each stream over the training rows, in the order they were added.
+        var rho = StreamAutocorrelation(scoring, training, trainingRows, width, scores, tapDistances);
+        scoring = scoring.WithAutocorrelation(rho);
+        var prewhitened = rho.Count(r => r != 0);
+        if (prewhitened > 0)
+        {
+            progress?.Report(F($"scoring model: {prewhitened} of {streams} streams are autocorrelated in time (|rho| >= {ScoringModel.NegligibleAutocorrelation}) and are prewhitened"));
+        }
+
+        scoring.ResetState();
         progress?.Report(F($"calibration: scoring {heldOutRows} held-out rows"));
         var heldOutScores = new List<double>(heldOutRows * streams);
         var heldOutDistances = new List<double>[tapDistances.Length];
@@ -224,6 +234,72 @@ public sealed class BaselineBuilder
         var createdAt = (timeProvider ?? TimeProvider.System).GetUtcNow();
         progress?.Report("baseline built");
         return new Baseline(_model, fingerprint, samples, scoring, calibration, canaries, createdAt, _options.Description);
+    }
+
+    /// <summary>
+    /// Lag-1 autocorrelation of each (not yet prewhitened) stream over consecutive training rows;
+    /// |ρ| below <see cref="ScoringModel.NegligibleAutocorrelation"/> becomes 0, larger ones are clamped to
+    /// ±<see cref="ScoringModel.MaxAutocorrelation"/>. Pairs with a non-finite score are skipped.
+    /// </summary>
+    private double[] StreamAutocorrelation(ScoringModel scoring, ReadOnlySpan<double> training, int rows, int width, double[] scores, double[] tapDistances)
+    {
+        var streams = scores.Length;
+        var series = new double[streams][];
+        for (var s = 0; s < streams; s++)
+        {
+            series[s] = new double[rows];
+        }
+
+        for (var r = 0; r < rows; r++)
+        {
+            scoring.Score(training.Slice(r * width, width), _schema.TapStarts, scores, tapDistances);
+            for (var s = 0; s < streams; s++)
+            {
+                series[s][r] = scores[s];
+            }
+        }
+
+        var rho = new double[streams];
+        for (var s = 0; s < streams; s++)
+        {
+            var x = series[s];
+            double sum = 0;
+            var n = 0;
+            foreach (var v in x)
+            {
+                if (double.IsFinite(v))
+                {
+                    sum += v;
+                    n++;
+                }
+            }
+
+            if (n < 3)
+            {
+                continue;
+            }
+
+            var mean = sum / n;
+            double variance = 0, lagged = 0;
+            for (var r = 0; r < x.Length; r++)
+            {
+                if (!double.IsFinite(x[r]))
+                {
+                    continue;
+                }
+
+                variance += (x[r] - mean) * (x[r] - mean);
+                if (r > 0 && double.IsFinite(x[r - 1]))
+                {
+                    lagged += (x[r] - mean) * (x[r - 1] - mean);
+                }
+            }
+
+            var value = variance > 0 ? lagged / variance : 0;
+            rho[s] = Math.Abs(value) < ScoringModel.NegligibleAutocorrelation ? 0 : Math.Clamp(value, -ScoringModel.MaxAutocorrelation, ScoringModel.MaxAutocorrelation);
+        }
+
+        return rho;
     }
 
     /// <summary>Channel indices named by <see cref="BaselineOptions.UntestedChannels"/>, sorted.</summary>

@@ -16,9 +16,19 @@ internal sealed class ScoringModel
     /// <summary>Smallest scale used to standardize, relative to max(1, |mean|): a constant channel still has a finite scale.</summary>
     public const double RelativeScaleFloor = 1e-6;
 
-    public ScoringModel(int[] streamChannels, double[] means, double[] scales, MahalanobisScorer[] tapScorers, double[] tapDistanceMeans, double[] tapDistanceScales, bool[]? tapStreams = null)
+    /// <summary>Largest |ρ| used for prewhitening (beyond it the innovations carry almost no signal).</summary>
+    public const double MaxAutocorrelation = 0.99;
+
+    /// <summary>Smaller |ρ| are treated as 0: the stream is used as it is.</summary>
+    public const double NegligibleAutocorrelation = 0.2;
+
+    public ScoringModel(int[] streamChannels, double[] means, double[] scales, MahalanobisScorer[] tapScorers, double[] tapDistanceMeans, double[] tapDistanceScales, bool[]? tapStreams = null, double[]? autocorrelation = null)
     {
         TapStreams = tapStreams ?? Enumerable.Repeat(true, tapScorers.Length).ToArray();
+        var streamCount = streamChannels.Length + TapStreams.Count(t => t);
+        Autocorrelation = autocorrelation ?? new double[streamCount];
+        _innovationScale = [.. Autocorrelation.Select(r => 1.0 / Math.Sqrt(1.0 - (r * r)))];
+        _previous = new double[streamCount];
         StreamChannels = streamChannels;
         Means = means;
         Scales = scales;
@@ -39,6 +49,17 @@ internal sealed class ScoringModel
     public double[] TapDistanceMeans { get; }
 
     public double[] TapDistanceScales { get; }
+
+    /// <summary>
+    /// Per stream, the lag-1 autocorrelation ρ of its standardized score in the (time-ordered)
+    /// training data; 0 when negligible. A stream with ρ ≠ 0 is prewhitened: the detectors see
+    /// (z_t − ρ·z_{t−1}) / √(1 − ρ²), which is close to independent for an AR(1)-like signal, so the
+    /// false-alarm rate calibrated by the bootstrap holds for slowly varying sensor streams.
+    /// </summary>
+    public double[] Autocorrelation { get; }
+
+    private readonly double[] _innovationScale;
+    private readonly double[] _previous;
 
     /// <summary>Per tap, whether its distance feeds a sequential stream (a non-stationary tap does not; its distances still score anomalies).</summary>
     public bool[] TapStreams { get; }
@@ -96,8 +117,15 @@ internal sealed class ScoringModel
             scorers[t] = MahalanobisScorer.ReadFrom(ref reader);
         }
 
-        return new ScoringModel(StreamChannels, Means, Scales, scorers, TapDistanceMeans, TapDistanceScales, TapStreams);
+        return new ScoringModel(StreamChannels, Means, Scales, scorers, TapDistanceMeans, TapDistanceScales, TapStreams, Autocorrelation);
     }
+
+    /// <summary>Returns a copy that prewhitens its streams with the given lag-1 autocorrelations.</summary>
+    public ScoringModel WithAutocorrelation(double[] autocorrelation) =>
+        new(StreamChannels, Means, Scales, TapScorers, TapDistanceMeans, TapDistanceScales, TapStreams, autocorrelation);
+
+    /// <summary>Forgets the previous scores (start of a new, unrelated sequence).</summary>
+    public void ResetState() => Array.Clear(_previous);
 
     /// <summary>Returns a copy in which the taps in <paramref name="taps"/> feed no sequential stream.</summary>
     public ScoringModel WithoutTapStreams(IReadOnlySet<int> taps) =>
@@ -131,6 +159,26 @@ internal sealed class ScoringModel
                 scores[k++] = (d2 - TapDistanceMeans[t]) / TapDistanceScales[t];
             }
         }
+
+        var rho = Autocorrelation;
+        for (var i = 0; i < k; i++)
+        {
+            if (rho[i] == 0)
+            {
+                continue;
+            }
+
+            var raw = scores[i];
+            if (double.IsFinite(raw))
+            {
+                scores[i] = (raw - (rho[i] * _previous[i])) * _innovationScale[i];
+                _previous[i] = raw;
+            }
+            else
+            {
+                _previous[i] = 0;
+            }
+        }
     }
 
     public void WriteTo(BinaryBufferWriter writer)
@@ -155,6 +203,8 @@ internal sealed class ScoringModel
         {
             writer.WriteBoolean(on);
         }
+
+        writer.WriteDoubleArray(Autocorrelation);
     }
 
     public static ScoringModel ReadFrom(ref BinaryBufferReader reader, FingerprintSchema schema)
@@ -198,7 +248,15 @@ internal sealed class ScoringModel
             tapStreams[t] = reader.ReadBoolean("tap stream flag");
         }
 
-        return new ScoringModel(channels, means, scales, scorers, distanceMeans, distanceScales, tapStreams);
+        var streamCount = channels.Length + tapStreams.Count(t => t);
+        var rhoOffset = reader.Position;
+        var autocorrelation = reader.ReadDoubleArray("stream autocorrelations", streamCount);
+        if (autocorrelation.Length != streamCount || autocorrelation.Any(r => !(Math.Abs(r) <= MaxAutocorrelation)))
+        {
+            throw reader.Fail(rhoOffset, $"expected {streamCount} stream autocorrelations within ±{MaxAutocorrelation}");
+        }
+
+        return new ScoringModel(channels, means, scales, scorers, distanceMeans, distanceScales, tapStreams, autocorrelation);
 
         static double[] ReadFinite(ref BinaryBufferReader reader, string field, int expected, bool positive)
         {

@@ -270,7 +270,8 @@ public sealed class DriftMonitor
         }
 
         var alarm = new SequentialAlarm(sample, stream, statistics[stream], threshold, maxInput / threshold);
-        _bank.Reset(stream);
+        // Restart every stream, as the calibration did: the run length to the next alarm then has the calibrated mean.
+        _bank.Reset();
         Volatile.Write(ref _sequentialAlarms, _sequentialAlarms + 1);
         if (_alarms.TryEnqueue(alarm))
         {
