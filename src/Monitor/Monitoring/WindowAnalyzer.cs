@@ -9,7 +9,8 @@ namespace EdgeSentinel.Monitor.Monitoring;
 
 /// <summary>
 /// The window tests: per continuous channel a two-sample KS test against the baseline's
-/// reference sample (exact p-value for small samples), with PSI, Jensen–Shannon and
+/// reference sample (exact p-value for small samples; for a channel autocorrelated in time, the
+/// asymptotic p-value at its AR(1) effective window size), with PSI, Jensen–Shannon and
 /// Wasserstein-1 as effect sizes; per categorical channel a chi-square homogeneity test against
 /// the baseline counts; per tap a multivariate mean-shift test. Multiple-testing control and the
 /// input-vs-behavior decision follow in <see cref="DriftDecision"/>.
@@ -29,6 +30,7 @@ internal sealed class WindowAnalyzer
     private readonly DriftDecisionOptions _decision;
     private readonly double[] _baselineNonFiniteRate;
     private readonly HashSet<int> _untested;
+    private readonly double[] _autocorrelation;
     private readonly Lock _gate = new();
 
     public WindowAnalyzer(Baseline baseline)
@@ -57,6 +59,12 @@ internal sealed class WindowAnalyzer
 
         _untested = [.. baseline.Calibration.UntestedChannels];
         _scoring = baseline.Scoring.Clone();
+        _autocorrelation = new double[n];
+        for (var s = 0; s < _scoring.StreamChannels.Length; s++)
+        {
+            _autocorrelation[_scoring.StreamChannels[s]] = _scoring.Autocorrelation[s];
+        }
+
         _tapPrecision = [.. _scoring.TapScorers.Select(s => s.Precision())];
         _decision = new DriftDecisionOptions
         {
@@ -156,6 +164,15 @@ internal sealed class WindowAnalyzer
             }
 
             var ks = KolmogorovSmirnov.TwoSample(live, reference);
+            var rho = _autocorrelation[channel.Index];
+            if (rho > 0)
+            {
+                // Consecutive values of an autocorrelated channel carry less information than as many
+                // independent ones: test at the AR(1) effective size n·(1 − ρ)/(1 + ρ) (asymptotic p-value).
+                var effective = Math.Max(1.0, count * (1 - rho) / (1 + rho));
+                ks = new TestResult(ks.Statistic, KolmogorovSmirnov.AsymptoticPValue(ks.Statistic, effective, reference.Length));
+            }
+
             var scale = ScoringModel.Scale(summary.StandardDeviation, summary.Mean);
             var w1 = Wasserstein.Distance(live, reference) / scale;
             double psi = double.NaN, js = double.NaN;

@@ -103,4 +103,45 @@ public sealed class PrewhiteningTests
         // stated accuracy (±25%) and Poisson noise (±2·10) give 55..145.
         Assert.InRange(monitor.Counters.SequentialAlarms, 55, 145);
     }
+
+    [Fact]
+    public void AnalyzeWindow_AutocorrelatedInput_CleanWindowsQuietShiftStillFound()
+    {
+        var monitor = new DriftMonitor(Build());
+        var stream = new Stream(3);
+        var x = new float[2];
+        var y = new float[1];
+        var flagged = new List<long>();
+        for (var i = 0; i < 256 * 120; i++)
+        {
+            stream.Next(x, y);
+            if (i >= 256 * 100)
+            {
+                // From window 100 on the slow input reads 2 sd high. (For ρ = 0.9 a 256-row window mean has
+                // sd √(1.9/0.1/256) ≈ 0.27, so 1 sd is only ~3.7 of those: at 1e-4 per window across
+                // channels that is at the edge of what any window test can see; 2 sd is ~7.3.)
+                x[0] += 2f;
+            }
+
+            monitor.Observe(x, y, [], 0);
+            while (monitor.TryTakeSequentialAlarm(out _))
+            {
+            }
+
+            while (monitor.TryTakeWindow(out var window))
+            {
+                var report = monitor.AnalyzeWindow(window);
+                monitor.ReturnWindow(window);
+                if (report.Signals.Any(s => s.Kind == EdgeSentinel.Monitor.Alerts.AlertKind.InputDrift && s.Score >= s.Threshold))
+                {
+                    flagged.Add(report.FirstSample / 256);
+                }
+            }
+        }
+
+        // 100 clean windows at 1e-4 per window: none expected (without the effective-size correction the
+        // KS test treats 256 correlated rows as independent and flags many). The shift is found within 4 windows.
+        Assert.DoesNotContain(flagged, w => w < 100);
+        Assert.Contains(flagged, w => w is >= 100 and < 104);
+    }
 }
