@@ -32,7 +32,7 @@ public sealed class DemoModelSet
         SleeperConjunction = SleeperPlanting.PlantConjunction(trained);
         Tampered = SleeperPlanting.Tamper(Policy, seed, TamperScale);
         TrainingAccuracy = PolicyTrainer.Accuracy(Policy, demonstrations);
-        FeatureStandardDeviations = StandardDeviations(demonstrations);
+        FeatureStandardDeviations = demonstrations.ColumnMoments().StandardDeviation;
     }
 
     /// <summary>The seed everything was derived from.</summary>
@@ -100,41 +100,5 @@ public sealed class DemoModelSet
         first.Actions.CopyTo(actions);
         second.Actions.CopyTo(actions.AsSpan(first.Count));
         return new Recording(first.FeatureNames, features, actions);
-    }
-
-    private static double[] StandardDeviations(Recording data)
-    {
-        var width = data.Width;
-        var result = new double[width];
-        var mean = new double[width];
-        var features = data.Features;
-        for (var r = 0; r < data.Count; r++)
-        {
-            for (var i = 0; i < width; i++)
-            {
-                mean[i] += features[(r * width) + i];
-            }
-        }
-
-        for (var i = 0; i < width; i++)
-        {
-            mean[i] /= data.Count;
-        }
-
-        for (var r = 0; r < data.Count; r++)
-        {
-            for (var i = 0; i < width; i++)
-            {
-                var d = features[(r * width) + i] - mean[i];
-                result[i] += d * d;
-            }
-        }
-
-        for (var i = 0; i < width; i++)
-        {
-            result[i] = Math.Sqrt(result[i] / data.Count);
-        }
-
-        return result;
     }
 }

@@ -181,36 +181,10 @@ internal static class PolicyTrainer
 
     private static (double[] Mean, double[] Scale) Standardisation(Recording data)
     {
-        var width = data.Width;
-        var mean = new double[width];
-        var scale = new double[width];
-        var features = data.Features;
-        for (var r = 0; r < data.Count; r++)
+        var (mean, scale) = data.ColumnMoments();
+        for (var i = 0; i < scale.Length; i++)
         {
-            for (var i = 0; i < width; i++)
-            {
-                mean[i] += features[(r * width) + i];
-            }
-        }
-
-        for (var i = 0; i < width; i++)
-        {
-            mean[i] /= data.Count;
-        }
-
-        for (var r = 0; r < data.Count; r++)
-        {
-            for (var i = 0; i < width; i++)
-            {
-                var d = features[(r * width) + i] - mean[i];
-                scale[i] += d * d;
-            }
-        }
-
-        for (var i = 0; i < width; i++)
-        {
-            var sd = Math.Sqrt(scale[i] / data.Count);
-            scale[i] = sd > 1e-9 ? sd : 1.0;
+            scale[i] = scale[i] > 1e-9 ? scale[i] : 1.0;
         }
 
         return (mean, scale);

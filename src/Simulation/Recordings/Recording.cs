@@ -60,4 +60,41 @@ public sealed class Recording
 
     /// <summary>All actions, one per row.</summary>
     public ReadOnlySpan<RobotAction> Actions => _actions;
+
+    /// <summary>Per feature, the mean and the population standard deviation (divisor n) over all rows, in a fixed summation order.</summary>
+    internal (double[] Mean, double[] StandardDeviation) ColumnMoments()
+    {
+        var width = Width;
+        var mean = new double[width];
+        var sd = new double[width];
+        var features = Features;
+        for (var r = 0; r < Count; r++)
+        {
+            for (var i = 0; i < width; i++)
+            {
+                mean[i] += features[(r * width) + i];
+            }
+        }
+
+        for (var i = 0; i < width; i++)
+        {
+            mean[i] /= Count;
+        }
+
+        for (var r = 0; r < Count; r++)
+        {
+            for (var i = 0; i < width; i++)
+            {
+                var d = features[(r * width) + i] - mean[i];
+                sd[i] += d * d;
+            }
+        }
+
+        for (var i = 0; i < width; i++)
+        {
+            sd[i] = Math.Sqrt(sd[i] / Count);
+        }
+
+        return (mean, sd);
+    }
 }
