@@ -46,8 +46,9 @@ var options = new ReporterOptions
     InitialReconnectDelay = TimeSpan.FromMilliseconds(50),
     MaxReconnectDelay = TimeSpan.FromMilliseconds(400),
     BreakerFailureThreshold = 1000,
-    BreakerBreakDuration = TimeSpan.FromMilliseconds(200),
+    BreakerBreakDuration = TimeSpan.FromMilliseconds(500),
     StatusInterval = TimeSpan.FromMinutes(10),
+    HoldUntilSubscribed = true,
 };
 
 await using var reporter = new DeviceReporter(options);
