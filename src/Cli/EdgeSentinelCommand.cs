@@ -25,6 +25,8 @@ internal static class EdgeSentinelCommand
         root.Subcommands.Add(CheckConfigCommand.Create(stdout, stderr));
         root.Subcommands.Add(ModelsCommand.Create(stdout, stderr));
         root.Subcommands.Add(RecordCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ProvisionCommand.Create(stdout, stderr));
+        root.Subcommands.Add(AggregateCommand.Create(stdout, stderr));
         return root;
     }
 }
