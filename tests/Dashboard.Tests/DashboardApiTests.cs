@@ -15,6 +15,8 @@ public sealed class DashboardApiTests(DashboardFleet fleet) : IDisposable
     [Fact]
     public async Task Events_AlertStoredThroughMqttThenAcknowledged_StreamedInOrderAfterReady()
     {
+        var before = JsonDocument.Parse(await _http.GetStringAsync("/api/dashboard/overview")).RootElement; // cached now: the alert below must invalidate it
+        Assert.Equal(0, before.GetProperty("devices").EnumerateArray().Single(d => d.GetProperty("device").GetString() == "arm-1").GetProperty("openAlertsBySeverity").GetProperty("critical").GetInt32());
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/events");
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
@@ -28,8 +30,10 @@ public sealed class DashboardApiTests(DashboardFleet fleet) : IDisposable
         Assert.Equal("raised", alert.Data.GetProperty("state").GetString());
         Assert.Equal("critical", alert.Data.GetProperty("severity").GetString());
         Assert.Equal("canary-mismatch", alert.Data.GetProperty("kind").GetString());
-        // The event follows the durable store: the API already has the alert.
+        // The event follows the durable store: the API already has the alert, and the overview (reused between changes) counts it.
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/api/alerts/arm-1-stream-1")).StatusCode);
+        var arm = JsonDocument.Parse(await _http.GetStringAsync("/api/dashboard/overview")).RootElement.GetProperty("devices").EnumerateArray().Single(d => d.GetProperty("device").GetString() == "arm-1");
+        Assert.Equal(1, arm.GetProperty("openAlertsBySeverity").GetProperty("critical").GetInt32());
 
         using var ack = await _http.PostAsJsonAsync("/api/alerts/arm-1-stream-1/acknowledge", new { by = "bob" });
         Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
@@ -68,6 +72,18 @@ public sealed class DashboardApiTests(DashboardFleet fleet) : IDisposable
 
         var filtered = JsonDocument.Parse(await _http.GetStringAsync("/api/dashboard/overview?fleet=plant-b")).RootElement;
         Assert.Equal(["arm-1"], filtered.GetProperty("devices").EnumerateArray().Select(d => d.GetProperty("device").GetString()));
+    }
+
+    [Fact]
+    public async Task FleetSummary_Dashboard_SameAsTheApiSummary()
+    {
+        var dashboard = JsonDocument.Parse(await _http.GetStringAsync("/api/dashboard/fleets/plant-a/summary")).RootElement;
+        var api = JsonDocument.Parse(await _http.GetStringAsync("/api/fleets/plant-a/summary")).RootElement;
+        Assert.Equal(api.GetProperty("deviceCount").GetInt32(), dashboard.GetProperty("deviceCount").GetInt32());
+        var departing = (JsonElement s) => s.GetProperty("models").EnumerateArray().SelectMany(m => m.GetProperty("outliers").GetProperty("devices").EnumerateArray())
+            .Where(d => d.GetProperty("departs").GetBoolean()).Select(d => d.GetProperty("device").GetString()).ToList();
+        Assert.Equal(["robot-3"], departing(dashboard));
+        Assert.Equal(departing(api), departing(dashboard));
     }
 
     [Fact]

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Globalization;
+using EdgeSentinel.Cloud.Api;
+using EdgeSentinel.Cloud.Dashboard;
+using EdgeSentinel.Cloud.Fleet;
+using EdgeSentinel.Cloud.Metrics;
+using EdgeSentinel.Cloud.Storage;
+using EdgeSentinel.Dashboard.Benchmarks;
+
+// End-to-end bench of the dashboard's HTTP reads: an aggregator HTTP server over a SQLite store
+// filled with N devices (2 fleets) and M alerts, each endpoint the pages call requested R times
+// sequentially over loopback after a warm-up; latency percentiles per endpoint.
+// Usage: dotnet run -c Release --project bench/Dashboard.Benchmarks -- [devices] [alerts] [openShare] [requests]
+var devices = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50;
+var alerts = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000;
+var openShare = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 1.0;
+var requests = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 200;
+const int WindowsPerDevice = 24;
+const double TargetMs = 100;
+
+var folder = Path.Combine(Path.GetTempPath(), "es-dash-bench-" + Guid.NewGuid().ToString("N")[..12]);
+Directory.CreateDirectory(folder);
+try
+{
+    var time = TimeProvider.System;
+    await using var store = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(folder, "bench.db"), DurableCommits = false }, time);
+    var fill = Stopwatch.StartNew();
+    await FleetData.FillAsync(store, devices, alerts, openShare, WindowsPerDevice, time.GetUtcNow(), seed: 7);
+    var open = (await store.QueryAlertsAsync(new AlertQuery { State = "open", Limit = int.MaxValue })).Count;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"store: {devices} devices in 2 fleets, {alerts} alerts ({open} open), {devices * WindowsPerDevice} fingerprints; filled in {fill.Elapsed.TotalSeconds:F1} s"));
+
+    var view = new FleetView(store, null, time);
+    var dashboard = new DashboardServices(time);
+    await using var server = await AggregatorHttpServer.StartAsync("http://127.0.0.1:0", store, view, new IngestMetrics(time), time, app => app.MapDashboard(dashboard));
+    using var http = new HttpClient { BaseAddress = server.Address };
+    var (fleet, device) = FleetData.Name(9);
+    (string Name, string Path, bool Overview)[] endpoints =
+    [
+        ("overview (dashboard)", "/api/dashboard/overview", true),
+        ("fleet summary fleet-0", "/api/fleets/fleet-0/summary", true),
+        ("fleet summary fleet-1", "/api/fleets/fleet-1/summary", true),
+        ("devices (API)", "/api/devices", false),
+        ("alerts page (500 open)", "/api/alerts?state=open&limit=500", false),
+        ("device detail", $"/api/devices/{fleet}/{device}", false),
+        ("device channels", $"/api/dashboard/devices/{fleet}/{device}/channels", false),
+        ("device timeline input.x", $"/api/devices/{fleet}/{device}/fingerprints?channel=input.x&bucketSeconds=576", false),
+    ];
+
+    Console.WriteLine($"{requests} sequential requests per endpoint after 20 warm-up requests; times in ms");
+    Console.WriteLine($"{"endpoint",-26} {"bytes",9} {"median",8} {"p95",8} {"max",8}");
+    var overviewWorstP95 = 0.0;
+    foreach (var (name, path, overview) in endpoints)
+    {
+        long bytes = 0;
+        for (var i = 0; i < 20; i++)
+        {
+            bytes = (await http.GetByteArrayAsync(path)).Length;
+        }
+
+        var samples = new double[requests];
+        for (var i = 0; i < requests; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var response = await http.GetAsync(path);
+            response.EnsureSuccessStatusCode();
+            await response.Content.ReadAsByteArrayAsync();
+            samples[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        }
+
+        Array.Sort(samples);
+        var p95 = samples[(int)Math.Ceiling(0.95 * requests) - 1];
+        if (overview)
+        {
+            overviewWorstP95 = Math.Max(overviewWorstP95, p95);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-26} {bytes,9} {samples[requests / 2],8:F1} {p95,8:F1} {samples[^1],8:F1}"));
+    }
+
+    var met = overviewWorstP95 < TargetMs;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overview requests (overview + each fleet summary): worst p95 {overviewWorstP95:F1} ms, target {TargetMs} ms: {(met ? "met" : "MISSED")}"));
+    return met ? 0 : 1;
+}
+finally
+{
+    Directory.Delete(folder, recursive: true);
+}
