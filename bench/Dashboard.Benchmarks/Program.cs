@@ -14,7 +14,7 @@ using EdgeSentinel.Dashboard.Benchmarks;
 var devices = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50;
 var alerts = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000;
 var openShare = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 1.0;
-var requests = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 200;
+var requests = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 100;
 const int WindowsPerDevice = 24;
 const double TargetMs = 100;
 
@@ -34,22 +34,27 @@ try
     await using var server = await AggregatorHttpServer.StartAsync("http://127.0.0.1:0", store, view, new IngestMetrics(time), time, app => app.MapDashboard(dashboard));
     using var http = new HttpClient { BaseAddress = server.Address };
     var (fleet, device) = FleetData.Name(9);
-    (string Name, string Path, bool Overview)[] endpoints =
+    // "cold": a change is announced before every request, so the overview and summaries are recomputed from the store each time.
+    (string Name, string Path, bool Overview, bool Cold)[] endpoints =
     [
-        ("overview (dashboard)", "/api/dashboard/overview", true),
-        ("fleet summary fleet-0", "/api/fleets/fleet-0/summary", true),
-        ("fleet summary fleet-1", "/api/fleets/fleet-1/summary", true),
-        ("devices (API)", "/api/devices", false),
-        ("alerts page (500 open)", "/api/alerts?state=open&limit=500", false),
-        ("device detail", $"/api/devices/{fleet}/{device}", false),
-        ("device channels", $"/api/dashboard/devices/{fleet}/{device}/channels", false),
-        ("device timeline input.x", $"/api/devices/{fleet}/{device}/fingerprints?channel=input.x&bucketSeconds=576", false),
+        ("overview", "/api/dashboard/overview", true, false),
+        ("overview, cold", "/api/dashboard/overview", true, true),
+        ("fleet-0 summary", "/api/dashboard/fleets/fleet-0/summary", true, false),
+        ("fleet-0 summary, cold", "/api/dashboard/fleets/fleet-0/summary", true, true),
+        ("fleet-1 summary, cold", "/api/dashboard/fleets/fleet-1/summary", true, true),
+        ("devices (API)", "/api/devices", false, false),
+        ("alerts page (500 open)", "/api/alerts?state=open&limit=500", false, false),
+        ("device detail", $"/api/devices/{fleet}/{device}", false, false),
+        ("device channels", $"/api/dashboard/devices/{fleet}/{device}/channels", false, false),
+        ("device timeline input.x", $"/api/devices/{fleet}/{device}/fingerprints?channel=input.x&bucketSeconds=576", false, false),
     ];
+    var change = new DashboardEvent("status", "fleet-0", "robot-000", time.GetUtcNow(), State: "online");
 
     Console.WriteLine($"{requests} sequential requests per endpoint after 20 warm-up requests; times in ms");
     Console.WriteLine($"{"endpoint",-26} {"bytes",9} {"median",8} {"p95",8} {"max",8}");
-    var overviewWorstP95 = 0.0;
-    foreach (var (name, path, overview) in endpoints)
+    var warmWorstP95 = 0.0;
+    var coldWorstP95 = 0.0;
+    foreach (var (name, path, overview, cold) in endpoints)
     {
         long bytes = 0;
         for (var i = 0; i < 20; i++)
@@ -60,6 +65,11 @@ try
         var samples = new double[requests];
         for (var i = 0; i < requests; i++)
         {
+            if (cold)
+            {
+                dashboard.Notify(change);
+            }
+
             var started = Stopwatch.GetTimestamp();
             using var response = await http.GetAsync(path);
             response.EnsureSuccessStatusCode();
@@ -69,17 +79,21 @@ try
 
         Array.Sort(samples);
         var p95 = samples[(int)Math.Ceiling(0.95 * requests) - 1];
-        if (overview)
+        if (overview && cold)
         {
-            overviewWorstP95 = Math.Max(overviewWorstP95, p95);
+            coldWorstP95 = Math.Max(coldWorstP95, p95);
+        }
+        else if (overview)
+        {
+            warmWorstP95 = Math.Max(warmWorstP95, p95);
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-26} {bytes,9} {samples[requests / 2],8:F1} {p95,8:F1} {samples[^1],8:F1}"));
     }
 
-    var met = overviewWorstP95 < TargetMs;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overview requests (overview + each fleet summary): worst p95 {overviewWorstP95:F1} ms, target {TargetMs} ms: {(met ? "met" : "MISSED")}"));
-    return met ? 0 : 1;
+    var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overview page requests between changes: worst p95 {warmWorstP95:F1} ms; recomputed after a change: worst p95 {coldWorstP95:F1} ms; target {TargetMs} ms: {(warmWorstP95 < TargetMs ? "met" : "MISSED")} between changes, {(coldWorstP95 < TargetMs ? "met" : "MISSED")} after a change ({Environment.ProcessorCount} cores, load average {load})"));
+    return warmWorstP95 < TargetMs && coldWorstP95 < TargetMs ? 0 : 1;
 }
 finally
 {
