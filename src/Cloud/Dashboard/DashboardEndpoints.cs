@@ -98,19 +98,29 @@ public static class DashboardEndpoints
             await response.WriteAsync("retry: 2000\nevent: ready\ndata: {}\n\n", cancellationToken).ConfigureAwait(false);
             await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
             var reader = subscription.Reader;
+            Task<bool>? waiting = null; // one outstanding wait, kept across heartbeats
             while (!cancellationToken.IsCancellationRequested)
             {
-                var waiting = reader.WaitToReadAsync(cancellationToken).AsTask();
-                var heartbeat = Task.Delay(HeartbeatInterval, time, cancellationToken);
-                if (await Task.WhenAny(waiting, heartbeat).ConfigureAwait(false) == heartbeat)
+                waiting ??= reader.WaitToReadAsync(cancellationToken).AsTask();
+                using (var heartbeatCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
-                    await response.WriteAsync(": keep-alive\n\n", cancellationToken).ConfigureAwait(false);
+                    var heartbeat = Task.Delay(HeartbeatInterval, time, heartbeatCancel.Token);
+                    var first = await Task.WhenAny(waiting, heartbeat).ConfigureAwait(false);
+                    await heartbeatCancel.CancelAsync().ConfigureAwait(false);
+                    if (first == heartbeat)
+                    {
+                        await response.WriteAsync(": keep-alive\n\n", cancellationToken).ConfigureAwait(false);
+                        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
                 }
-                else if (!await waiting.ConfigureAwait(false))
+
+                if (!await waiting.ConfigureAwait(false))
                 {
                     return;
                 }
 
+                waiting = null;
                 while (reader.TryRead(out var e))
                 {
                     await response.WriteAsync($"event: {e.Type}\ndata: {JsonSerializer.Serialize(e, json)}\n\n", cancellationToken).ConfigureAwait(false);
