@@ -30,6 +30,7 @@ namespace EdgeSentinel.Runtime.Device;
 public sealed class DeviceLoop : IDisposable
 {
     private const string ModelSubject = "model";
+    private const string LatencySubject = "latency";
 
     private readonly OnnxModelHost _host;
     private readonly DriftMonitor _monitor;
@@ -65,6 +66,22 @@ public sealed class DeviceLoop : IDisposable
     private long _analysisFailures;
     private long _staleEvaluations;
     private bool _disposed;
+    private readonly TimeProvider _time;
+    private readonly CanaryCheck? _canaries;
+    private readonly int _canaryPeriodFrames;
+    private readonly long _canaryPeriodTicks;
+    private long _lastCanaryTimestamp;
+    private long _framesSinceCanary;
+    private long _canaryChecks;
+    private readonly CueProbes? _cues;
+    private readonly int _cuePeriod;
+    private readonly double[] _cueSensitivity = [];
+    private long _cueProbes;
+    private readonly double _latencyBudgetMs;
+    private readonly int _latencyBlock;
+    private int _blockFrames;
+    private int _slowFrames;
+    private double _blockMaxLatency;
 
     /// <summary>Creates the loop for <paramref name="host"/> watched against <paramref name="baseline"/>; starts the analysis thread in <see cref="AnalysisMode.Background"/>.</summary>
     /// <exception cref="ArgumentException">The options are invalid, or the baseline's inputs, outputs or taps do not fit the host, or the interlock's width differs from the model's output width (every problem listed).</exception>
@@ -78,6 +95,11 @@ public sealed class DeviceLoop : IDisposable
         if (problems.Count == 0)
         {
             problems.AddRange(FitProblems(host, baseline, options.Interlock));
+            problems.AddRange(CueProbes.Problems([.. options.CueFeatures], baseline));
+            if (host.StateInputs.Count > 0 && (options.CueFeatures.Count > 0 || options.CanaryPeriodFrames > 0 || options.CanaryPeriod > TimeSpan.Zero))
+            {
+                problems.Add("canaries and cue probes re-run the model between frames, which would disturb the state of this recurrent model; turn them off for it");
+            }
         }
 
         if (problems.Count > 0)
@@ -99,6 +121,24 @@ public sealed class DeviceLoop : IDisposable
         _actuator = new float[host.OutputWidth];
         DeviceId = options.DeviceId;
         Baseline = baseline;
+        _time = options.TimeProvider;
+        if (baseline.Canaries.Canaries.Count > 0 && (options.CanaryPeriodFrames > 0 || options.CanaryPeriod > TimeSpan.Zero))
+        {
+            _canaries = new CanaryCheck(baseline.Canaries, baseline.Schema.OutputNames);
+            _canaryPeriodFrames = options.CanaryPeriodFrames;
+            _canaryPeriodTicks = (long)Math.Min(long.MaxValue / 2.0, options.CanaryPeriod.TotalSeconds * _time.TimestampFrequency);
+            _lastCanaryTimestamp = _time.GetTimestamp();
+        }
+
+        if (options.CueFeatures.Count > 0)
+        {
+            _cues = CueProbes.Create([.. options.CueFeatures], baseline, host, options.CueSensitivityMargin, options.CueSensitivityFloor);
+            _cuePeriod = options.CueProbePeriodFrames;
+            _cueSensitivity = new double[_cues.Count];
+        }
+
+        _latencyBudgetMs = LatencyBudgetOf(options.LatencyBudget, baseline);
+        _latencyBlock = options.LatencyBlockFrames;
         if (_mode == AnalysisMode.Background)
         {
             _wake = new AutoResetEvent(false);
@@ -128,6 +168,18 @@ public sealed class DeviceLoop : IDisposable
     /// <summary>The last frame's actuator output (model output, or the fallback), <see cref="OnnxModelHost.OutputWidth"/> values; overwritten by the next <see cref="Step"/>.</summary>
     public ReadOnlySpan<float> ActuatorOutput => _actuator;
 
+    /// <summary>Canaries replayed per check; 0 when canary checks are off (no period set, or the baseline has no canaries).</summary>
+    public int CanaryCount => _canaries?.Count ?? 0;
+
+    /// <summary>Per declared cue, in order: its sensitivity measured on the baseline's canaries when the loop started.</summary>
+    public IReadOnlyList<double> CueBaselineSensitivity => _cues?.BaselineSensitivity ?? [];
+
+    /// <summary>Per declared cue, in order: the output change at which a probe alarms.</summary>
+    public IReadOnlyList<double> CueAlarmLevels => _cues?.Thresholds ?? [];
+
+    /// <summary>The per-frame latency budget in milliseconds; 0 when latency checks are off.</summary>
+    public double LatencyBudgetMilliseconds => _latencyBudgetMs;
+
     /// <summary>The monitor's counts so far.</summary>
     public MonitorCounters MonitorCounters => _monitor.Counters;
 
@@ -140,8 +192,8 @@ public sealed class DeviceLoop : IDisposable
         Interlocked.Read(ref _deliveriesDropped),
         Interlocked.Read(ref _sinkFailures),
         Interlocked.Read(ref _windowsAnalyzed),
-        0,
-        0,
+        Volatile.Read(ref _canaryChecks),
+        Volatile.Read(ref _cueProbes),
         Interlocked.Read(ref _healthEvents),
         Interlocked.Read(ref _analysisFailures),
         Interlocked.Read(ref _staleEvaluations));
@@ -227,6 +279,22 @@ public sealed class DeviceLoop : IDisposable
             _wake!.Set();
         }
 
+        if (_latencyBudgetMs > 0)
+        {
+            flags |= WatchLatency(frame.LatencyMilliseconds, frameIndex);
+        }
+
+        if (_cues is not null && frameIndex % _cuePeriod == 0)
+        {
+            _cues.Capture(frame.Inputs, frame.Outputs);
+            flags |= ProbeCues(frameIndex);
+        }
+
+        if (_canaries is not null && CanaryDue())
+        {
+            flags |= CheckCanaries(frameIndex);
+        }
+
         _actionSink?.Apply(_actuator);
         if (_interlock is { State: InterlockState.Tripped })
         {
@@ -274,6 +342,138 @@ public sealed class DeviceLoop : IDisposable
         }
 
         _disposed = true;
+    }
+
+    private static double LatencyBudgetOf(TimeSpan? configured, Baseline baseline)
+    {
+        if (configured is { } budget)
+        {
+            return budget.TotalMilliseconds;
+        }
+
+        if (!baseline.Schema.HasLatency)
+        {
+            return 0;
+        }
+
+        var latency = baseline.Fingerprint[Monitor.Fingerprints.FingerprintSchema.LatencyChannel];
+        var p99 = latency.Count > 0 ? latency.Quantile(0.99) : double.NaN;
+        return double.IsFinite(p99) ? Math.Max(20 * p99, 5.0) : 0;
+    }
+
+    private bool IsOpen(AlertKind kind, string subject)
+    {
+        lock (_trackerGate)
+        {
+            return _openKeys.Contains((kind, subject));
+        }
+    }
+
+    /// <summary>Counts slow frames per block; a block with at least half its frames over budget is a runtime-health evaluation above threshold (allocates only then, or while the alert is open).</summary>
+    private DeviceStepEvents WatchLatency(double latencyMs, long frameIndex)
+    {
+        _blockFrames++;
+        if (!(latencyMs <= _latencyBudgetMs))
+        {
+            _slowFrames++;
+        }
+
+        if (latencyMs > _blockMaxLatency)
+        {
+            _blockMaxLatency = latencyMs;
+        }
+
+        if (_blockFrames < _latencyBlock)
+        {
+            return DeviceStepEvents.None;
+        }
+
+        var score = _slowFrames / (0.5 * _blockFrames);
+        var worst = _blockMaxLatency;
+        var blockStart = frameIndex - _blockFrames + 1;
+        _blockFrames = 0;
+        _slowFrames = 0;
+        _blockMaxLatency = 0;
+        return score >= 1 || IsOpen(AlertKind.RuntimeHealth, LatencySubject)
+            ? EvaluateOnInferenceThread(LatencySignal(score, worst, Math.Max(0, blockStart), frameIndex), frameIndex)
+            : DeviceStepEvents.None;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private DetectionSignal LatencySignal(double score, double worstMs, long firstFrame, long frameIndex)
+    {
+        var evidence = new AlertEvidence(
+            "slow frames / half the block",
+            score,
+            1,
+            double.Epsilon,
+            string.Create(CultureInfo.InvariantCulture, $"per block of {_latencyBlock} frames (budget {_latencyBudgetMs:G4} ms per frame; not a calibrated rate)"),
+            [new ChannelContribution(Monitor.Fingerprints.FingerprintSchema.LatencyChannel, "max latency in block (ms)", worstMs, worstMs / _latencyBudgetMs)]);
+        return new DetectionSignal(AlertKind.RuntimeHealth, LatencySubject, score, 1, firstFrame, frameIndex, evidence);
+    }
+
+    private bool CanaryDue()
+    {
+        _framesSinceCanary++;
+        if (_canaryPeriodFrames > 0 && _framesSinceCanary >= _canaryPeriodFrames)
+        {
+            return true;
+        }
+
+        return _canaryPeriodTicks > 0 && _time.GetTimestamp() - _lastCanaryTimestamp >= _canaryPeriodTicks;
+    }
+
+    /// <summary>Replays the canaries through the host (the frame's own work is done; the monitor does not see them).</summary>
+    private DeviceStepEvents CheckCanaries(long frameIndex)
+    {
+        _framesSinceCanary = 0;
+        _lastCanaryTimestamp = _time.GetTimestamp();
+        Volatile.Write(ref _canaryChecks, _canaryChecks + 1);
+        double score;
+        int worstCanary, worstOutput;
+        double worstError;
+        try
+        {
+            score = _canaries!.Run(_host, out worstCanary, out worstOutput, out worstError);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            return DeviceStepEvents.CanaryChecked | EvaluateOnInferenceThread(ModelHealthSignal(frameIndex, e), frameIndex);
+        }
+
+        var flags = DeviceStepEvents.CanaryChecked;
+        if (score >= 1 || IsOpen(AlertKind.CanaryMismatch, CanaryCheck.Subject))
+        {
+            flags |= EvaluateOnInferenceThread(_canaries.ToSignal(score, worstCanary, worstOutput, worstError, frameIndex), frameIndex);
+        }
+
+        return flags;
+    }
+
+    /// <summary>Re-runs the captured frame with each cue at its training value.</summary>
+    private DeviceStepEvents ProbeCues(long frameIndex)
+    {
+        Volatile.Write(ref _cueProbes, _cueProbes + 1);
+        try
+        {
+            _cues!.Probe(_host, _cueSensitivity);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            return DeviceStepEvents.CueProbed | EvaluateOnInferenceThread(ModelHealthSignal(frameIndex, e), frameIndex);
+        }
+
+        var flags = DeviceStepEvents.CueProbed;
+        var levels = _cues.Thresholds;
+        for (var c = 0; c < _cueSensitivity.Length; c++)
+        {
+            if (_cueSensitivity[c] >= levels[c] || IsOpen(AlertKind.CueSensitivity, _cues.SubjectOf(c)))
+            {
+                flags |= EvaluateOnInferenceThread(_cues.ToSignal(c, _cueSensitivity[c], frameIndex), frameIndex);
+            }
+        }
+
+        return flags;
     }
 
     private static List<string> FitProblems(OnnxModelHost host, Baseline baseline, SafetyInterlock? interlock)

@@ -54,6 +54,38 @@ public sealed class DeviceLoopOptions
     /// <value>Default: 4096.</value>
     public int AlertQueueCapacity { get; set; } = 4096;
 
+    /// <summary>Replay the baseline's canary set every this many frames; 0 turns the frame trigger off.</summary>
+    /// <value>Default: 0 (off).</value>
+    public int CanaryPeriodFrames { get; set; }
+
+    /// <summary>Replay the canary set when this much time (by <see cref="TimeProvider"/>) has passed since the last replay; zero turns the time trigger off.</summary>
+    /// <value>Default: zero (off).</value>
+    public TimeSpan CanaryPeriod { get; set; }
+
+    /// <summary>Input features that could tell the model it is deployed, with their training values, for cue probes.</summary>
+    /// <value>Default: none.</value>
+    public IList<CueFeature> CueFeatures { get; } = [];
+
+    /// <summary>Probe the cues on every this-many-th frame.</summary>
+    /// <value>Default: 50.</value>
+    public int CueProbePeriodFrames { get; set; } = 50;
+
+    /// <summary>The alarm level of a cue is this multiple of its baseline sensitivity (at least <see cref="CueSensitivityFloor"/>).</summary>
+    /// <value>Default: 2.</value>
+    public double CueSensitivityMargin { get; set; } = 2;
+
+    /// <summary>Output changes up to this size count as numeric noise in cue probes (the alarm level of a cue the baseline never saw matter).</summary>
+    /// <value>Default: 1e-3.</value>
+    public double CueSensitivityFloor { get; set; } = 1e-3;
+
+    /// <summary>Per-frame model latency above which a frame counts as slow; a runtime-health alert is raised when more than half of a block of <see cref="LatencyBlockFrames"/> frames are slow. Null derives it from the baseline (20 × its 99th latency percentile, at least 5 ms; off when the baseline has no latency channel); zero turns it off.</summary>
+    /// <value>Default: null (derived).</value>
+    public TimeSpan? LatencyBudget { get; set; }
+
+    /// <summary>Frames per latency evaluation.</summary>
+    /// <value>Default: 32.</value>
+    public int LatencyBlockFrames { get; set; } = 32;
+
     /// <summary>Every problem with these options; empty when they are usable.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -94,6 +126,41 @@ public sealed class DeviceLoopOptions
         if (AlertQueueCapacity < 1)
         {
             problems.Add($"{nameof(AlertQueueCapacity)}: must be at least 1, got {AlertQueueCapacity.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (CanaryPeriodFrames < 0)
+        {
+            problems.Add($"{nameof(CanaryPeriodFrames)}: must be 0 (off) or more, got {CanaryPeriodFrames.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (CanaryPeriod < TimeSpan.Zero)
+        {
+            problems.Add($"{nameof(CanaryPeriod)}: must be zero (off) or more, got {CanaryPeriod}");
+        }
+
+        if (CueProbePeriodFrames < 1)
+        {
+            problems.Add($"{nameof(CueProbePeriodFrames)}: must be at least 1, got {CueProbePeriodFrames.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (!(CueSensitivityMargin >= 1) || double.IsInfinity(CueSensitivityMargin))
+        {
+            problems.Add($"{nameof(CueSensitivityMargin)}: must be finite and at least 1, got {CueSensitivityMargin.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (!(CueSensitivityFloor > 0) || double.IsInfinity(CueSensitivityFloor))
+        {
+            problems.Add($"{nameof(CueSensitivityFloor)}: must be finite and above 0, got {CueSensitivityFloor.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (LatencyBudget is { } budget && budget < TimeSpan.Zero)
+        {
+            problems.Add($"{nameof(LatencyBudget)}: must be zero (off), positive or null (derived), got {budget}");
+        }
+
+        if (LatencyBlockFrames < 1)
+        {
+            problems.Add($"{nameof(LatencyBlockFrames)}: must be at least 1, got {LatencyBlockFrames.ToString(CultureInfo.InvariantCulture)}");
         }
 
         return problems;
