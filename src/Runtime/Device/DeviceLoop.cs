@@ -40,6 +40,7 @@ public sealed class DeviceLoop : IDisposable
     private readonly SafetyInterlock? _interlock;
     private readonly IAlertSink? _alertSink;
     private readonly IActionSink? _actionSink;
+    private readonly IWindowReportSink? _windowSink;
     private readonly RuntimeHealthInbox? _health;
     private readonly int _clearEvaluations;
     private readonly float[] _actuator;
@@ -72,6 +73,7 @@ public sealed class DeviceLoop : IDisposable
     private readonly long _canaryPeriodTicks;
     private long _lastCanaryTimestamp;
     private long _framesSinceCanary;
+    private volatile bool _canaryRequested;
     private long _canaryChecks;
     private readonly CueProbes? _cues;
     private readonly int _cuePeriod;
@@ -116,6 +118,7 @@ public sealed class DeviceLoop : IDisposable
         _interlock = options.Interlock;
         _alertSink = options.AlertSink;
         _actionSink = options.ActionSink;
+        _windowSink = options.WindowSink;
         _health = options.HealthInbox;
         _deliveryCapacity = options.AlertQueueCapacity;
         _actuator = new float[host.OutputWidth];
@@ -305,6 +308,9 @@ public sealed class DeviceLoop : IDisposable
         return new DeviceStepOutcome(frameIndex, flags, observation, frame.LatencyMilliseconds);
     }
 
+    /// <summary>Asks for a canary check after the next frame (e.g. an operator's command); thread-safe. Ignored when canary checks are off.</summary>
+    public void RequestCanaryCheck() => _canaryRequested = true;
+
     /// <summary>Waits until the analysis thread has analyzed every window completed and delivered every alert produced before the call (returns at once in <see cref="AnalysisMode.Inline"/>).</summary>
     public void Flush()
     {
@@ -415,6 +421,12 @@ public sealed class DeviceLoop : IDisposable
     private bool CanaryDue()
     {
         _framesSinceCanary++;
+        if (_canaryRequested)
+        {
+            _canaryRequested = false;
+            return true;
+        }
+
         if (_canaryPeriodFrames > 0 && _framesSinceCanary >= _canaryPeriodFrames)
         {
             return true;
@@ -657,9 +669,24 @@ public sealed class DeviceLoop : IDisposable
             }
 
             Interlocked.Increment(ref _windowsAnalyzed);
-            if (Process(report.Signals, FrameOfSample(report.LastSample)) > 0)
+            var lastFrame = FrameOfSample(report.LastSample);
+            if (Process(report.Signals, lastFrame) > 0)
             {
                 flags |= DeviceStepEvents.AlertTransition;
+            }
+
+            if (_windowSink is not null)
+            {
+                try
+                {
+                    _windowSink.OnWindow(report, lastFrame);
+                }
+#pragma warning disable CA1031 // A failing window sink must never stop the device loop; it is counted.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                    Interlocked.Increment(ref _sinkFailures);
+                }
             }
         }
 

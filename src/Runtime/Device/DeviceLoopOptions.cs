@@ -42,6 +42,10 @@ public sealed class DeviceLoopOptions
     /// <value>Default: null.</value>
     public IAlertSink? AlertSink { get; set; }
 
+    /// <summary>Receives every analyzed window (fingerprint reports); null for none.</summary>
+    /// <value>Default: null.</value>
+    public IWindowReportSink? WindowSink { get; set; }
+
     /// <summary>Receives each frame's actuator output (closed loop); null for none.</summary>
     /// <value>Default: null.</value>
     public IActionSink? ActionSink { get; set; }
