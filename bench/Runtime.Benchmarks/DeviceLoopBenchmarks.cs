@@ -32,11 +32,21 @@ public class DeviceLoopBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var random = new Random(5);
-        _rows = new float[Rows * Inputs];
-        for (var i = 0; i < _rows.Length; i++)
+        (_host, _loop, _rows) = Create(Mode);
+        for (var i = 0; i < 4096; i++)
         {
-            _rows[i] = (float)((random.NextDouble() * 2) - 1);
+            Step();
+        }
+    }
+
+    /// <summary>The benchmark's model host, loop (canaries every 1000 frames, cue probe every 50) and 1024 input rows.</summary>
+    internal static (OnnxModelHost Host, DeviceLoop Loop, float[] Rows) Create(AnalysisMode mode)
+    {
+        var random = new Random(5);
+        var rows = new float[Rows * Inputs];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i] = (float)((random.NextDouble() * 2) - 1);
         }
 
         var layers = new[]
@@ -47,21 +57,17 @@ public class DeviceLoopBenchmarks
         };
         var options = new OnnxModelHostOptions();
         options.Taps.Add("hidden");
-        _host = OnnxModelHost.Load(OnnxModelBuilder.CreateMlp("x", layers, "p").ToBytes(), options);
+        var host = OnnxModelHost.Load(OnnxModelBuilder.CreateMlp("x", layers, "p").ToBytes(), options);
         var loopOptions = new DeviceLoopOptions
         {
             DeviceId = "bench",
-            AnalysisMode = Mode,
+            AnalysisMode = mode,
             ActionSink = new DiscardActions(),
             CanaryPeriodFrames = 1000,
             CueProbePeriodFrames = 50,
         };
         loopOptions.CueFeatures.Add(new CueFeature("f15", 0f));
-        _loop = new DeviceLoop(_host, BuildBaseline(_host, random), loopOptions);
-        for (var i = 0; i < 4096; i++)
-        {
-            Step();
-        }
+        return (host, new DeviceLoop(host, BuildBaseline(host, random), loopOptions), rows);
     }
 
     [GlobalCleanup]
