@@ -388,7 +388,7 @@ internal sealed class RunSession(TextWriter stdout, TextWriter stderr, RunEnviro
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return (frames, "stopped (Ctrl+C)");
+            return (frames, "stopped (Ctrl+C or SIGTERM)");
         }
     }
 
@@ -548,7 +548,10 @@ internal sealed class RunSession(TextWriter stdout, TextWriter stderr, RunEnviro
         if (reporter is not null)
         {
             var s = reporter.Statistics;
-            Line($"  reporter: {s}; outbox {reporter.Counts}");
+            var o = reporter.Counts;
+            Line($"  reporter: sessions {s.Sessions}; acknowledged {s.Acknowledged}; connect attempts {s.ConnectAttempts} (failed {s.FailedConnects}); commands accepted {s.CommandsAccepted}, rejected {s.CommandsRejected}" +
+                 (s.LastError is null ? string.Empty : $"; last error: {s.LastError}"));
+            Line($"  outbox pending: alerts {o.PendingAlerts}, fingerprints {o.PendingFingerprints} (coalesced {o.CoalescedFingerprints}, dropped {o.DroppedFingerprints})");
         }
 
         if (c.SinkFailures > 0 || c.AnalysisFailures > 0 || c.SinkDeliveriesDropped > 0)

@@ -174,6 +174,33 @@ public sealed class RunCommandTests : IClassFixture<RunCommandTests.Workspace>
     }
 
     [Fact]
+    public async Task Run_Reporting_BrokerUnreachable_AlertsAndFingerprintsWaitInTheOutbox()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop(); // a free port with nothing listening: every connection attempt is refused
+        var config = _w.Config("offline", "tampered", _w.PolicyBaseline, "clean", c =>
+        {
+            c["mqtt"]!["host"] = "127.0.0.1";
+            c["mqtt"]!["port"] = port;
+        });
+        var outbox = Path.Combine(_w.Folder, "offline.outbox.db");
+
+        var (exit, output, error) = await Run("--config", config, "--frames", "600", "--rate", "0", "--allow-model-mismatch", "--outbox", outbox, "--fingerprint-every", "0.001");
+
+        Assert.True(exit == 0, error);
+        Assert.Contains($"reporting: mqtt 127.0.0.1:{port}", output, StringComparison.Ordinal);
+        Assert.Contains("reporter: sessions 0; acknowledged 0;", output, StringComparison.Ordinal);
+        // The canary mismatch at frame 499 was raised and escalated at once: two alert messages; two windows of 256 gave fingerprints.
+        var pending = System.Text.RegularExpressions.Regex.Match(output, @"outbox pending: alerts (\d+), fingerprints (\d+)");
+        Assert.True(pending.Success, output);
+        Assert.True(int.Parse(pending.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 2, pending.Value);
+        Assert.True(int.Parse(pending.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) >= 1, pending.Value);
+        Assert.True(File.Exists(outbox));
+    }
+
+    [Fact]
     public async Task Run_PacedByTheClock_RateAndDurationGiveTheFrameCount()
     {
         var clock = new VirtualClock();
@@ -200,7 +227,7 @@ public sealed class RunCommandTests : IClassFixture<RunCommandTests.Workspace>
             "--config", config, "--rate", "50", "--no-report");
 
         Assert.True(exit == 0, error);
-        Assert.Contains("stopped: stopped (Ctrl+C)", output, StringComparison.Ordinal);
+        Assert.Contains("stopped: stopped (Ctrl+C or SIGTERM)", output, StringComparison.Ordinal);
         Assert.Contains("ran 50 frames in 1.0 s", output, StringComparison.Ordinal);
         Assert.Contains("peak RSS", output, StringComparison.Ordinal);
     }
