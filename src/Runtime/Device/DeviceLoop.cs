@@ -23,7 +23,8 @@ namespace EdgeSentinel.Runtime.Device;
 /// <see cref="AnalysisMode.Background"/> window analysis, health events and alert delivery run on a dedicated analysis
 /// thread fed by the monitor's bounded window ring and a bounded alert queue; inference never waits for them
 /// (<see cref="Flush"/> waits for the analysis thread to catch up).</para>
-/// <para>Steady-state frames allocate nothing and take no lock; frames with an alarm take the tracker's lock.
+/// <para>Steady-state frames allocate nothing and take no lock; frames with an alarm, and the frames that end a cue probe,
+/// canary check or latency block without an alarm, take the tracker's lock briefly (uncontended but for the analysis thread).
 /// <see cref="Step"/> must be called by one thread at a time. The host and the collaborators in the options are used,
 /// not owned.</para>
 /// </remarks>
