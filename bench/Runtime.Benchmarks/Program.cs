@@ -7,4 +7,10 @@ if (args.Length > 0 && args[0] == "paired")
     return;
 }
 
+if (args.Length > 0 && args[0] == "device")
+{
+    DeviceLoopAllocation.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

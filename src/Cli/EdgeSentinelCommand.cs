@@ -27,6 +27,7 @@ internal static class EdgeSentinelCommand
         root.Subcommands.Add(RecordCommand.Create(stdout, stderr));
         root.Subcommands.Add(ProvisionCommand.Create(stdout, stderr));
         root.Subcommands.Add(AggregateCommand.Create(stdout, stderr));
+        root.Subcommands.Add(RunCommand.Create(stdout, stderr));
         return root;
     }
 }
