@@ -241,8 +241,15 @@ public sealed class BaselineBuilder
     }
 
     /// <summary>
+    /// Rows on each side of a calibration window left out of its reference: a live window comes from a stretch
+    /// of data the training never saw, so the training rows nearest the window (its session, mission or
+    /// layout) must not stand in for it. max(4 windows, one calibration block).
+    /// </summary>
+    private int NullCalibrationGap => Math.Max(4 * _options.WindowSize, _options.CalibrationBlockLength);
+
+    /// <summary>
     /// Design effects of the window tests from consecutive training windows, each compared with the
-    /// reference less the rows within max(window size, calibration block length) of it.
+    /// reference less the rows within <see cref="NullCalibrationGap"/> of it.
     /// </summary>
     private WindowNullCalibration CalibrateWindowNull(ReadOnlySpan<double> training, int rows, int[] referenceRows, ScoringModel scoring, int[] untested, IProgress<string>? progress)
     {
@@ -258,7 +265,7 @@ public sealed class BaselineBuilder
 
         var precisions = scoring.TapScorers.Select(s => s.Precision()).ToArray();
         var result = WindowNullCalibrator.Estimate(_schema, training, rows, referenceRows, t => precisions[t], new HashSet<int>(untested),
-            _options.WindowSize, Math.Max(_options.WindowSize, _options.CalibrationBlockLength), _options.MinNullCalibrationWindows);
+            _options.WindowSize, NullCalibrationGap, _options.MinNullCalibrationWindows);
         if (result.IsCalibrated)
         {
             var inflated = result.ChannelDesignEffects.Count(d => d > 1) + result.TapDesignEffects.Count(d => d > 1);

@@ -12,7 +12,8 @@ namespace EdgeSentinel.Monitor.Baselines;
 /// <para>A window of consecutive rows is less informative than as many independent rows when the data
 /// comes in correlated stretches (autocorrelation, missions, sessions, layouts). The builder cuts the
 /// training rows, in the order they were added, into consecutive windows of the window size, tests each
-/// against the training reference with the rows near the window left out, and finds for each test the
+/// against the training reference less the rows within max(4 windows, one
+/// <see cref="BaselineOptions.CalibrationBlockLength"/>) of it, and finds for each test the
 /// smallest design effect D ≥ 1 at which the clean windows' p-values are not below uniform at the
 /// 10%, 25% and 50% quantiles. A KS test then uses the asymptotic p-value at window size n/D; a
 /// chi-square or mean-shift statistic is divided by D (the first-order Rao–Scott correction).</para>
