@@ -265,12 +265,16 @@ public sealed class BaselineBuilder
 
         var precisions = scoring.TapScorers.Select(s => s.Precision()).ToArray();
         var result = WindowNullCalibrator.Estimate(_schema, training, rows, referenceRows, t => precisions[t], new HashSet<int>(untested),
-            _options.WindowSize, NullCalibrationGap, _options.MinNullCalibrationWindows);
+            _options.WindowSize, NullCalibrationGap, _options.MinNullCalibrationWindows, _options.WindowAlpha);
         if (result.IsCalibrated)
         {
             var inflated = result.ChannelDesignEffects.Count(d => d > 1) + result.TapDesignEffects.Count(d => d > 1);
             var worst = result.ChannelDesignEffects.Concat(result.TapDesignEffects).DefaultIfEmpty(1.0).Max();
             progress?.Report(F($"calibration: {inflated} window tests have a design effect above 1 (largest {worst:G3}); they are tested at the window size divided by it"));
+            if (result.RejectedTrainingWindows > Math.Max(1.0, 2 * result.WindowCount * _options.WindowAlpha))
+            {
+                progress?.Report(F($"warning: {result.RejectedTrainingWindows} of {result.WindowCount} clean training windows are still rejected at {_options.WindowAlpha:G3} per window: the clean data has rarer, larger departures than the calibrated null allows, so live windows will alarm more often than the target"));
+            }
         }
 
         return result;

@@ -140,6 +140,7 @@ internal static class BaselineJsonView
         w.WriteBoolean("calibrated", n.IsCalibrated);
         w.WriteString("method", n.Method);
         w.WriteNumber("trainingWindows", n.WindowCount);
+        w.WriteNumber("trainingWindowsStillRejected", n.RejectedTrainingWindows);
         w.WriteStartObject("designEffects");
         for (var i = 0; i < n.ChannelDesignEffects.Count && i < schema.Channels.Count; i++)
         {

@@ -32,9 +32,10 @@ public sealed class WindowNullCalibration
     /// <summary>Upper-tail fractions of clean windows at which the p-values are matched to uniform.</summary>
     public static IReadOnlyList<double> MatchedQuantiles { get; } = Array.AsReadOnly(new[] { 0.1, 0.25, 0.5 });
 
-    internal WindowNullCalibration(int windowCount, bool isCalibrated, IReadOnlyList<double> channelDesignEffects, IReadOnlyList<double> tapDesignEffects)
+    internal WindowNullCalibration(int windowCount, bool isCalibrated, IReadOnlyList<double> channelDesignEffects, IReadOnlyList<double> tapDesignEffects, int rejectedTrainingWindows = 0)
     {
         WindowCount = windowCount;
+        RejectedTrainingWindows = rejectedTrainingWindows;
         IsCalibrated = isCalibrated;
         ChannelDesignEffects = new ReadOnlyCollection<double>([.. channelDesignEffects]);
         TapDesignEffects = new ReadOnlyCollection<double>([.. tapDesignEffects]);
@@ -42,6 +43,13 @@ public sealed class WindowNullCalibration
 
     /// <summary>Clean training windows the design effects were estimated on.</summary>
     public int WindowCount { get; }
+
+    /// <summary>
+    /// Clean training windows the calibrated tests would still reject at the baseline's window alpha (Holm):
+    /// about <c>WindowCount × WindowAlpha</c> when the calibrated null fits; more means the clean data has a heavier
+    /// tail (rare, very different stretches) than the design effects can absorb, and live false alarms will exceed the target.
+    /// </summary>
+    public int RejectedTrainingWindows { get; }
 
     /// <summary>Whether there were enough windows; when false every design effect is 1.</summary>
     public bool IsCalibrated { get; }
@@ -62,6 +70,7 @@ public sealed class WindowNullCalibration
     {
         writer.WriteInt32(WindowCount);
         writer.WriteByte(IsCalibrated ? (byte)1 : (byte)0);
+        writer.WriteInt32(RejectedTrainingWindows);
         writer.WriteDoubleArray([.. ChannelDesignEffects]);
         writer.WriteDoubleArray([.. TapDesignEffects]);
     }
@@ -82,9 +91,16 @@ public sealed class WindowNullCalibration
             throw reader.Fail(at, $"window-null calibrated flag {flag} is neither 0 nor 1");
         }
 
+        at = reader.Position;
+        var rejected = reader.ReadInt32("window-null rejected training windows");
+        if (rejected < 0 || rejected > windows)
+        {
+            throw reader.Fail(at, $"window-null rejected training windows {rejected} is outside 0..{windows}");
+        }
+
         var channels = ReadEffects(ref reader, "window-null channel design effects", channelCount, windowSize, flag == 1);
         var taps = ReadEffects(ref reader, "window-null tap design effects", tapCount, windowSize, flag == 1);
-        return new WindowNullCalibration(windows, flag == 1, channels, taps);
+        return new WindowNullCalibration(windows, flag == 1, channels, taps, rejected);
 
         static double[] ReadEffects(ref BinaryBufferReader reader, string field, int expected, int windowSize, bool calibrated)
         {

@@ -18,7 +18,7 @@ internal static class WindowNullCalibrator
     private const int BisectionSteps = 40;
 
     /// <summary>One window's test statistic with the sizes its p-value depends on.</summary>
-    internal readonly record struct WindowStatistic(double Statistic, double WindowCount, double ReferenceCount);
+    internal readonly record struct WindowStatistic(double Statistic, double WindowCount, double ReferenceCount, int Window = 0);
 
     public static WindowNullCalibration Estimate(
         FingerprintSchema schema,
@@ -29,7 +29,8 @@ internal static class WindowNullCalibrator
         IReadOnlySet<int> untested,
         int windowSize,
         int gap,
-        int minWindows)
+        int minWindows,
+        double windowAlpha)
     {
         var width = schema.Channels.Count;
         var windows = rows / windowSize;
@@ -44,6 +45,9 @@ internal static class WindowNullCalibrator
         var statistics = new List<WindowStatistic>(windows);
         var window = new List<double>(windowSize);
         var reference = new List<double>(sortedReference.Length);
+        var minP = new double[windows];
+        Array.Fill(minP, 1.0);
+        var tests = 0;
         foreach (var channel in schema.Channels)
         {
             if (untested.Contains(channel.Index))
@@ -74,12 +78,12 @@ internal static class WindowNullCalibrator
                     if (window.Count >= Monitoring.WindowAnalyzer.MinimumValues && reference.Count >= Monitoring.WindowAnalyzer.MinimumValues)
                     {
                         var d = KolmogorovSmirnov.Statistic(window.ToArray(), reference.ToArray());
-                        statistics.Add(new WindowStatistic(d, window.Count, reference.Count));
+                        statistics.Add(new WindowStatistic(d, window.Count, reference.Count, w));
                     }
                 }
 
-                channelEffects[channel.Index] = Solve(statistics, windowSize, minWindows,
-                    static (s, effect) => KolmogorovSmirnov.AsymptoticPValue(s.Statistic, Math.Max(1.0, s.WindowCount / effect), s.ReferenceCount));
+                channelEffects[channel.Index] = Solve(statistics, windowSize, minWindows, KsPValue);
+                tests += Track(statistics, channelEffects[channel.Index], minWindows, KsPValue, minP);
             }
             else
             {
@@ -98,11 +102,12 @@ internal static class WindowNullCalibrator
                     if (counts.Sum() >= Monitoring.WindowAnalyzer.MinimumValues && rest.Sum() > 0)
                     {
                         var chi = ChiSquare.Homogeneity(rest, counts);
-                        statistics.Add(new WindowStatistic(chi.Statistic, ChiSquareDegreesOfFreedom(rest, counts), 0));
+                        statistics.Add(new WindowStatistic(chi.Statistic, ChiSquareDegreesOfFreedom(rest, counts), 0, w));
                     }
                 }
 
                 channelEffects[channel.Index] = Solve(statistics, windowSize, minWindows, ChiSquarePValue);
+                tests += Track(statistics, channelEffects[channel.Index], minWindows, ChiSquarePValue, minP);
             }
         }
 
@@ -135,13 +140,35 @@ internal static class WindowNullCalibrator
                 }
 
                 var shift = MeanShift.Test(mean, precisions(t), windowMean, windowRows);
-                statistics.Add(new WindowStatistic(shift.Statistic, dim, 0));
+                statistics.Add(new WindowStatistic(shift.Statistic, dim, 0, w));
             }
 
             tapEffects[t] = Solve(statistics, windowSize, minWindows, ChiSquarePValue);
+            tests += Track(statistics, tapEffects[t], minWindows, ChiSquarePValue, minP);
         }
 
-        return new WindowNullCalibration(windows, true, channelEffects, tapEffects);
+        // Holm rejects anything in a window exactly when its smallest p-value is at most alpha / (number of tests).
+        var rejected = tests == 0 ? 0 : minP.Count(p => p <= windowAlpha / tests);
+        return new WindowNullCalibration(windows, true, channelEffects, tapEffects, rejected);
+    }
+
+    private static double KsPValue(WindowStatistic s, double effect) =>
+        KolmogorovSmirnov.AsymptoticPValue(s.Statistic, Math.Max(1.0, s.WindowCount / effect), s.ReferenceCount);
+
+    /// <summary>Folds one test's calibrated p-values into each window's smallest; returns 1 when the test counts (enough windows), else 0.</summary>
+    private static int Track(List<WindowStatistic> statistics, double effect, int minWindows, Func<WindowStatistic, double, double> pValue, double[] minP)
+    {
+        if (statistics.Count < minWindows)
+        {
+            return 0;
+        }
+
+        foreach (var s in statistics)
+        {
+            minP[s.Window] = Math.Min(minP[s.Window], pValue(s, effect));
+        }
+
+        return 1;
     }
 
     /// <summary>The tap's precision matrix (row-major), by tap index.</summary>
