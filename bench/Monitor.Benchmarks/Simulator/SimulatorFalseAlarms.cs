@@ -18,6 +18,12 @@ namespace EdgeSentinel.Monitor.Benchmarks.Simulator;
 /// <remarks>
 /// Usage: <c>simulator-false-alarms --model M.onnx --train T.csv [--block 64] [--arl 1e6] [--taps 2]
 /// [--untested a,b] live.csv ... bias.csv@2000 ...</c>. CSV columns must be the model's inputs in order.
+/// Measured (2026-11-24) with recordings from <c>es record --scenario clean --length 20000</c> (training) and
+/// <c>--seed 7|8|9 --length 100000</c> (clean), <c>--scenario bias-1sd-1ch --seed 7|8</c> (change at row 2000):
+/// <c>dotnet bench/Monitor.Benchmarks/bin/Release/net10.0/EdgeSentinel.Monitor.Benchmarks.dll simulator-false-alarms
+/// --model models/policy.onnx --train train.csv --block 64 --untested mission_day,site_id,operator_mode live7.csv
+/// live8.csv live9.csv bias7.csv@2000 bias8.csv@2000</c>. A window event after the change may be a false alarm:
+/// the delays are upper bounds on nothing and lower bounds on detection only when the clean rate is near zero.
 /// </remarks>
 internal static class SimulatorFalseAlarms
 {
