@@ -22,8 +22,8 @@ namespace EdgeSentinel.Monitor.Benchmarks.Simulator;
 /// <c>--seed 7|8|9 --length 100000</c> (clean), <c>--scenario bias-1sd-1ch --seed 7|8</c> (change at row 2000):
 /// <c>dotnet bench/Monitor.Benchmarks/bin/Release/net10.0/EdgeSentinel.Monitor.Benchmarks.dll simulator-false-alarms
 /// --model models/policy.onnx --train train.csv --block 64 --untested mission_day,site_id,operator_mode live7.csv
-/// live8.csv live9.csv bias7.csv@2000 bias8.csv@2000</c>. A window event after the change may be a false alarm:
-/// the delays are upper bounds on nothing and lower bounds on detection only when the clean rate is near zero.
+/// live8.csv live9.csv bias7.csv@2000 bias8.csv@2000</c>. A window event after the change may itself be a false
+/// alarm, so the delays show detection only where the clean rate is near zero.
 /// </remarks>
 internal static class SimulatorFalseAlarms
 {
