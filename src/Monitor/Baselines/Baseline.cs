@@ -14,8 +14,8 @@ namespace EdgeSentinel.Monitor.Baselines;
 /// </remarks>
 public sealed class Baseline
 {
-    /// <summary>Binary format version this build writes and reads.</summary>
-    public const ushort FormatVersion = 1;
+    /// <summary>Binary format version this build writes and reads (2: adds the window-null calibration).</summary>
+    public const ushort FormatVersion = 2;
 
     /// <summary>File magic: <c>ESBASE</c> CR LF.</summary>
     internal static readonly byte[] Magic = "ESBASE\r\n"u8.ToArray();
@@ -98,6 +98,12 @@ public sealed class Baseline
     /// <exception cref="ModelIdentityMismatchException">The baseline belongs to another model.</exception>
     public static Baseline FromBytes(ReadOnlySpan<byte> bytes, ModelIdentity? expectedModel = null)
     {
+        if (bytes.Length >= 10 && bytes[..8].SequenceEqual(Magic) && System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[8..]) is var version && version < FormatVersion)
+        {
+            throw new MonitorFormatException("baseline file", 8,
+                $"unsupported format version {version} (this build reads version {FormatVersion}): the file was written by an older build, before the window tests' null was calibrated; rebuild it with 'edgesentinel baseline'");
+        }
+
         var payload = ChecksummedContainer.Unwrap(bytes, Magic, FormatVersion, "baseline file", FingerprintLimits.MaxFileBytes);
         var reader = new BinaryBufferReader(payload, "baseline");
         var description = reader.ReadString("description", 4096 * 4);

@@ -13,7 +13,10 @@ namespace EdgeSentinel.Monitor.Baselines;
 /// <remarks>
 /// Keeps the projected rows in memory (8 bytes per channel per row). Not thread-safe.
 /// Calibration assumes held-out rows are exchangeable with live rows under no drift; the
-/// sequential thresholds are found by bootstrapping whole held-out rows.
+/// sequential thresholds are found by bootstrapping whole held-out rows (blocks of
+/// <see cref="BaselineOptions.CalibrationBlockLength"/>). The window tests' null is calibrated on
+/// consecutive windows of the training rows, so give training rows in time order
+/// (<see cref="WindowNullCalibration"/>).
 /// </remarks>
 public sealed class BaselineBuilder
 {
@@ -104,7 +107,7 @@ public sealed class BaselineBuilder
         var fingerprint = second.ToFingerprint();
 
         progress?.Report(F($"reference samples: keeping up to {_options.ReferenceSampleSize} values per channel"));
-        var samples = ReferenceSamples(training, trainingRows, width);
+        var samples = ReferenceSamples(training, trainingRows, width, out var referenceRows);
 
         var untested = ResolveUntested();
         var nonStationary = NonStationaryChannels(fingerprint, heldOut, heldOutRows, width, untested);
@@ -228,12 +231,53 @@ public sealed class BaselineBuilder
             method = usedMethod;
         }
 
+        var windowNull = CalibrateWindowNull(training, trainingRows, referenceRows, scoring, untested, progress);
         var calibration = new BaselineCalibration(sequential, _options.ActivationAnomalyRate, thresholds, method,
-            _options.WindowSize, _options.WindowAlpha, _options.MultipleTesting, untested, nonStationary);
+            _options.WindowSize, _options.WindowAlpha, _options.MultipleTesting, untested, nonStationary, windowNull);
         var canaries = _canaries.Count == 0 ? CanarySet.Empty : new CanarySet(_canaries);
         var createdAt = (timeProvider ?? TimeProvider.System).GetUtcNow();
         progress?.Report("baseline built");
         return new Baseline(_model, fingerprint, samples, scoring, calibration, canaries, createdAt, _options.Description);
+    }
+
+    /// <summary>
+    /// Rows on each side of a calibration window left out of its reference: a live window comes from a stretch
+    /// of data the training never saw, so the training rows nearest the window (its session, mission or
+    /// layout) must not stand in for it. max(4 windows, one calibration block).
+    /// </summary>
+    private int NullCalibrationGap => Math.Max(4 * _options.WindowSize, _options.CalibrationBlockLength);
+
+    /// <summary>
+    /// Design effects of the window tests from consecutive training windows, each compared with the
+    /// reference less the rows within <see cref="NullCalibrationGap"/> of it.
+    /// </summary>
+    private WindowNullCalibration CalibrateWindowNull(ReadOnlySpan<double> training, int rows, int[] referenceRows, ScoringModel scoring, int[] untested, IProgress<string>? progress)
+    {
+        var windows = rows / _options.WindowSize;
+        if (windows < _options.MinNullCalibrationWindows)
+        {
+            progress?.Report(F($"warning: window tests' null not calibrated: {rows} training rows make {windows} windows of {_options.WindowSize}, fewer than {_options.MinNullCalibrationWindows}; the window tests assume independent rows (AR(1) effective size for autocorrelated channels)"));
+        }
+        else
+        {
+            progress?.Report(F($"calibration: window tests' null on {windows} consecutive training windows of {_options.WindowSize} rows"));
+        }
+
+        var precisions = scoring.TapScorers.Select(s => s.Precision()).ToArray();
+        var result = WindowNullCalibrator.Estimate(_schema, training, rows, referenceRows, t => precisions[t], new HashSet<int>(untested),
+            _options.WindowSize, NullCalibrationGap, _options.MinNullCalibrationWindows, _options.WindowAlpha);
+        if (result.IsCalibrated)
+        {
+            var inflated = result.ChannelDesignEffects.Count(d => d > 1) + result.TapDesignEffects.Count(d => d > 1);
+            var worst = result.ChannelDesignEffects.Concat(result.TapDesignEffects).DefaultIfEmpty(1.0).Max();
+            progress?.Report(F($"calibration: {inflated} window tests have a design effect above 1 (largest {worst:G3}); they are tested at the window size divided by it"));
+            if (result.RejectedTrainingWindows > Math.Max(1.0, 2 * result.WindowCount * _options.WindowAlpha))
+            {
+                progress?.Report(F($"warning: {result.RejectedTrainingWindows} of {result.WindowCount} clean training windows are still rejected at {_options.WindowAlpha:G3} per window: the clean data has rarer, larger departures than the calibrated null allows, so live windows will alarm more often than the target"));
+            }
+        }
+
+        return result;
     }
 
     /// <summary>
@@ -363,7 +407,7 @@ public sealed class BaselineBuilder
         return [.. result];
     }
 
-    private float[][] ReferenceSamples(ReadOnlySpan<double> training, int rows, int width)
+    private float[][] ReferenceSamples(ReadOnlySpan<double> training, int rows, int width, out int[] referenceRows)
     {
         // One random subset of rows (Floyd's algorithm would do; a partial Fisher-Yates is simpler), shared by all channels.
         var take = Math.Min(rows, _options.ReferenceSampleSize);
@@ -380,6 +424,7 @@ public sealed class BaselineBuilder
             (order[i], order[j]) = (order[j], order[i]);
         }
 
+        referenceRows = order[..take];
         var samples = new float[width][];
         var buffer = new List<float>(take);
         for (var c = 0; c < width; c++)

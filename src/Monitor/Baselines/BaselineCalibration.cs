@@ -18,7 +18,8 @@ public sealed class BaselineCalibration
         double windowAlpha,
         MultipleTestingMethod multipleTesting,
         IReadOnlyList<int> untestedChannels,
-        IReadOnlyList<int> nonStationaryChannels)
+        IReadOnlyList<int> nonStationaryChannels,
+        WindowNullCalibration? windowNull = null)
     {
         UntestedChannels = new ReadOnlyCollection<int>([.. untestedChannels]);
         NonStationaryChannels = new ReadOnlyCollection<int>([.. nonStationaryChannels]);
@@ -29,6 +30,7 @@ public sealed class BaselineCalibration
         WindowSize = windowSize;
         WindowAlpha = windowAlpha;
         MultipleTesting = multipleTesting;
+        WindowNull = windowNull ?? WindowNullCalibration.Uncalibrated(0, 0, activationAnomalyThresholds.Count);
     }
 
     /// <summary>The sequential detector bank's threshold, calibrated for a target average run length.</summary>
@@ -58,6 +60,9 @@ public sealed class BaselineCalibration
     /// <summary>Channel indices left out of the sequential detectors because their held-out data had moved from training.</summary>
     public IReadOnlyList<int> NonStationaryChannels { get; }
 
+    /// <summary>The window tests' null calibrated on clean training windows: per channel and per tap design effects.</summary>
+    public WindowNullCalibration WindowNull { get; }
+
     internal void WriteTo(BinaryBufferWriter writer)
     {
         Sequential.WriteTo(writer);
@@ -69,6 +74,7 @@ public sealed class BaselineCalibration
         writer.WriteByte((byte)MultipleTesting);
         WriteIndices(writer, UntestedChannels);
         WriteIndices(writer, NonStationaryChannels);
+        WindowNull.WriteTo(writer);
 
         static void WriteIndices(BinaryBufferWriter writer, IReadOnlyList<int> indices)
         {
@@ -121,7 +127,8 @@ public sealed class BaselineCalibration
 
         var untested = ReadIndices(ref reader, "untested channels", channelCount);
         var nonStationary = ReadIndices(ref reader, "non-stationary channels", channelCount);
-        return new BaselineCalibration(sequential, rate, thresholds, method, windowSize, alpha, (MultipleTestingMethod)testing, untested, nonStationary);
+        var windowNull = WindowNullCalibration.ReadFrom(ref reader, channelCount, tapCount, windowSize);
+        return new BaselineCalibration(sequential, rate, thresholds, method, windowSize, alpha, (MultipleTestingMethod)testing, untested, nonStationary, windowNull);
 
         static int[] ReadIndices(ref BinaryBufferReader reader, string field, int channelCount)
         {

@@ -22,7 +22,7 @@ internal static class BaselineJsonView
             WriteModel(w, baseline.Model);
             WriteSchema(w, baseline.Schema);
             w.WriteNumber("trainingObservations", baseline.Fingerprint.ObservationCount);
-            WriteCalibration(w, baseline.Calibration);
+            WriteCalibration(w, baseline.Calibration, baseline.Schema);
             w.WriteStartArray("untestedChannels");
             foreach (var c in baseline.Calibration.UntestedChannels)
             {
@@ -108,7 +108,7 @@ internal static class BaselineJsonView
         w.WriteEndObject();
     }
 
-    private static void WriteCalibration(Utf8JsonWriter w, BaselineCalibration c)
+    private static void WriteCalibration(Utf8JsonWriter w, BaselineCalibration c, FingerprintSchema schema)
     {
         w.WriteStartObject("calibration");
         w.WriteStartObject("sequential");
@@ -135,6 +135,31 @@ internal static class BaselineJsonView
         w.WriteNumber("size", c.WindowSize);
         w.WriteNumber("alphaPerWindow", c.WindowAlpha);
         w.WriteString("multipleTesting", c.MultipleTesting.ToString());
+        w.WriteStartObject("null");
+        var n = c.WindowNull;
+        w.WriteBoolean("calibrated", n.IsCalibrated);
+        w.WriteString("method", n.Method);
+        w.WriteNumber("trainingWindows", n.WindowCount);
+        w.WriteNumber("trainingWindowsStillRejected", n.RejectedTrainingWindows);
+        w.WriteStartObject("designEffects");
+        for (var i = 0; i < n.ChannelDesignEffects.Count && i < schema.Channels.Count; i++)
+        {
+            if (n.ChannelDesignEffects[i] > 1)
+            {
+                w.WriteNumber(schema.Channels[i].Name, n.ChannelDesignEffects[i]);
+            }
+        }
+
+        for (var t = 0; t < n.TapDesignEffects.Count && t < schema.Taps.Count; t++)
+        {
+            if (n.TapDesignEffects[t] > 1)
+            {
+                w.WriteNumber("tap." + schema.Taps[t].Name + " (mean shift)", n.TapDesignEffects[t]);
+            }
+        }
+
+        w.WriteEndObject();
+        w.WriteEndObject();
         w.WriteEndObject();
         w.WriteEndObject();
     }

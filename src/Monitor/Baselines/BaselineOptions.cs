@@ -74,6 +74,13 @@ public sealed class BaselineOptions
     /// </summary>
     public int CalibrationBlockLength { get; set; } = 1;
 
+    /// <summary>
+    /// Fewest consecutive training windows (of <see cref="WindowSize"/> rows) needed to calibrate the window
+    /// tests' null (<see cref="WindowNullCalibration"/>). Default 20. With fewer, the window tests assume
+    /// independent rows (AR(1) effective size for autocorrelated channels), and the baseline says so.
+    /// </summary>
+    public int MinNullCalibrationWindows { get; set; } = 20;
+
     /// <summary>Free text stored in the baseline.</summary>
     public string Description { get; set; } = string.Empty;
 
@@ -139,6 +146,11 @@ public sealed class BaselineOptions
         if (CalibrationBlockLength < 1 || CalibrationBlockLength > 100_000)
         {
             problems.Add(F($"CalibrationBlockLength: {CalibrationBlockLength} must be in 1..100000"));
+        }
+
+        if (MinNullCalibrationWindows < 10 || MinNullCalibrationWindows > 1_000_000)
+        {
+            problems.Add(F($"MinNullCalibrationWindows: {MinNullCalibrationWindows} must be in 10..1000000"));
         }
 
         if (Description is null || Description.Length > 4096)

@@ -12,7 +12,9 @@ namespace EdgeSentinel.Monitor.Monitoring;
 /// reference sample (exact p-value for small samples; for a channel autocorrelated in time, the
 /// asymptotic p-value at its AR(1) effective window size), with PSI, Jensen–Shannon and
 /// Wasserstein-1 as effect sizes; per categorical channel a chi-square homogeneity test against
-/// the baseline counts; per tap a multivariate mean-shift test. Multiple-testing control and the
+/// the baseline counts; per tap a multivariate mean-shift test. When the baseline's window null is
+/// calibrated (<see cref="WindowNullCalibration"/>), every test uses its design effect instead: KS at
+/// the window size over it, chi-square and mean-shift statistics divided by it. Multiple-testing control and the
 /// input-vs-behavior decision follow in <see cref="DriftDecision"/>.
 /// </summary>
 /// <remarks>Thread-safe (one analysis at a time; calls are serialized).</remarks>
@@ -31,6 +33,7 @@ internal sealed class WindowAnalyzer
     private readonly double[] _baselineNonFiniteRate;
     private readonly HashSet<int> _untested;
     private readonly double[] _autocorrelation;
+    private readonly WindowNullCalibration _null;
     private readonly Lock _gate = new();
 
     public WindowAnalyzer(Baseline baseline)
@@ -66,6 +69,7 @@ internal sealed class WindowAnalyzer
         }
 
         _tapPrecision = [.. _scoring.TapScorers.Select(s => s.Precision())];
+        _null = baseline.Calibration.WindowNull;
         _decision = new DriftDecisionOptions
         {
             Alpha = baseline.Calibration.WindowAlpha,
@@ -144,6 +148,14 @@ internal sealed class WindowAnalyzer
 
                 var baselineCounts = summary.CategoryCounts.ToArray();
                 var chi = ChiSquare.Homogeneity(baselineCounts, counts);
+                var chiEffect = ChannelEffect(channel.Index);
+                if (chiEffect > 1)
+                {
+                    // Rao–Scott first-order correction: the statistic over the calibrated design effect.
+                    var df = WindowNullCalibrator.ChiSquareDegreesOfFreedom(baselineCounts, counts);
+                    chi = new TestResult(chi.Statistic, df < 1 ? 1.0 : SpecialFunctions.ChiSquareSurvival(chi.Statistic / chiEffect, df));
+                }
+
                 var cramer = ChiSquare.CramersV(baselineCounts, counts);
                 if (!_untested.Contains(channel.Index))
                 {
@@ -165,7 +177,14 @@ internal sealed class WindowAnalyzer
 
             var ks = KolmogorovSmirnov.TwoSample(live, reference);
             var rho = _autocorrelation[channel.Index];
-            if (rho > 0)
+            if (_null.IsCalibrated)
+            {
+                // Clean training windows set the null: the asymptotic p-value at the window size over the
+                // design effect (which already holds any autocorrelation within a window).
+                var effective = Math.Max(1.0, count / ChannelEffect(channel.Index));
+                ks = new TestResult(ks.Statistic, KolmogorovSmirnov.AsymptoticPValue(ks.Statistic, effective, reference.Length));
+            }
+            else if (rho > 0)
             {
                 // Consecutive values of an autocorrelated channel carry less information than as many
                 // independent ones: test at the AR(1) effective size n·(1 − ρ)/(1 + ρ) (asymptotic p-value).
@@ -245,8 +264,10 @@ internal sealed class WindowAnalyzer
             }
 
             var shift = MeanShift.Test(_baseline.Fingerprint.TapMean(t), _tapPrecision[t], mean, rows);
+            var effect = t < _null.TapDesignEffects.Count ? _null.TapDesignEffects[t] : 1.0;
+            var p = effect > 1 ? SpecialFunctions.ChiSquareSurvival(shift.Statistic / effect, dim) : shift.PValue;
             outcomes.Add(new ChannelTestOutcome("tap." + _schema.Taps[t].Name, ChannelRole.Activation, "mean-shift chi-square",
-                shift.Statistic, shift.PValue, shift.MahalanobisDistance));
+                shift.Statistic, p, shift.MahalanobisDistance));
         }
     }
 
@@ -322,6 +343,8 @@ internal sealed class WindowAnalyzer
 
         return accumulator.ToFingerprint();
     }
+
+    private double ChannelEffect(int channel) => channel < _null.ChannelDesignEffects.Count ? _null.ChannelDesignEffects[channel] : 1.0;
 
     private static double Mean(ReadOnlySpan<double> values)
     {

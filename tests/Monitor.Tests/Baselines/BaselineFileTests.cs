@@ -61,7 +61,7 @@ public sealed class BaselineFileTests(SyntheticBaselineFixture fixture) : IClass
 
         var error = Assert.Throws<MonitorFormatException>(() => Baseline.FromBytes(bytes));
 
-        Assert.Contains("unsupported format version 7 (this build reads version 1)", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"unsupported format version 7 (this build reads version {Baseline.FormatVersion})", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
