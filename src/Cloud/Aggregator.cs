@@ -1,4 +1,5 @@
 using EdgeSentinel.Cloud.Api;
+using EdgeSentinel.Cloud.Dashboard;
 using EdgeSentinel.Cloud.Fleet;
 using EdgeSentinel.Cloud.Ingest;
 using EdgeSentinel.Cloud.Metrics;
@@ -10,8 +11,9 @@ namespace EdgeSentinel.Cloud;
 /// <remarks>Keeps no state the store lacks: any number of instances may share a broker (shared subscription) and a PostgreSQL store.</remarks>
 public sealed class Aggregator : IAsyncDisposable
 {
-    private Aggregator(IAggregatorStore store, FleetView fleet, IngestMetrics metrics, MqttIngestor ingest, AggregatorHttpServer http)
+    private Aggregator(IAggregatorStore store, FleetView fleet, IngestMetrics metrics, MqttIngestor ingest, AggregatorHttpServer http, DashboardServices dashboard)
     {
+        Dashboard = dashboard;
         Store = store;
         Fleet = fleet;
         Metrics = metrics;
@@ -30,6 +32,9 @@ public sealed class Aggregator : IAsyncDisposable
 
     /// <summary>The MQTT ingest.</summary>
     public MqttIngestor Ingest { get; }
+
+    /// <summary>The dashboard's live events and registered baselines (pages at /dashboard/).</summary>
+    public DashboardServices Dashboard { get; }
 
     /// <summary>The HTTP server (its <see cref="AggregatorHttpServer.Address"/> has the bound port).</summary>
     public AggregatorHttpServer Http { get; }
@@ -56,10 +61,12 @@ public sealed class Aggregator : IAsyncDisposable
         {
             var fleet = new FleetView(store, options.Fleet, time);
             var metrics = new IngestMetrics(time);
-            http = await AggregatorHttpServer.StartAsync(options.HttpUrl, store, fleet, metrics, time, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var dashboard = new DashboardServices(time);
+            http = await AggregatorHttpServer.StartAsync(options.HttpUrl, store, fleet, metrics, time, app => app.MapDashboard(dashboard), cancellationToken).ConfigureAwait(false);
             ingest = new MqttIngestor(options.Mqtt, store, keys, metrics, time);
+            ingest.Stored += dashboard.OnStored;
             await ingest.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new Aggregator(store, fleet, metrics, ingest, http);
+            return new Aggregator(store, fleet, metrics, ingest, http, dashboard);
         }
         catch
         {

@@ -68,6 +68,9 @@ public sealed class MqttIngestor : IAsyncDisposable
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
     }
 
+    /// <summary>Raised after a message is durably stored (not for duplicates); handlers must not throw or block.</summary>
+    public event Action<InboundMessage>? Stored;
+
     /// <summary>How the ingest is subscribed now.</summary>
     public SubscriptionMode Mode => _mode;
 
@@ -286,6 +289,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         if (outcome == StoreOutcome.Stored)
         {
             _metrics.RecordStored(kind, now - envelope.Timestamp);
+            Stored?.Invoke(inbound);
         }
         else
         {
