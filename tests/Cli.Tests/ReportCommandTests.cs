@@ -67,7 +67,7 @@ public sealed partial class ReportCommandTests : IClassFixture<OfflineVerbsTests
         Assert.Contains("No channel drove an alarm.", text, StringComparison.Ordinal);
         Assert.Contains("no channel drove an alarm", output, StringComparison.Ordinal);
         // Every channel of the baseline is in the table.
-        Assert.Equal(4, Regex.Matches(text, "<td>input\\.[abcd]</td>").Count);
+        Assert.Equal(4, Regex.Count(text, "<td>input\\.[abcd]</td>"));
     }
 
     [Theory]

@@ -16,7 +16,7 @@ internal sealed class DriftReportBuilder
     private const int MinimumWindowValues = 8;
 
     private readonly Baseline _baseline;
-    private readonly int[] _alarmWindows;
+    private readonly int[] _alarms;
     private readonly double[] _worstPValue;
     private readonly List<double>[] _psi;
     private readonly List<ReportedAlert> _alerts = [];
@@ -30,13 +30,13 @@ internal sealed class DriftReportBuilder
         ArgumentNullException.ThrowIfNull(baseline);
         _baseline = baseline;
         var channels = baseline.Schema.Channels;
-        _alarmWindows = new int[channels.Count];
+        _alarms = new int[channels.Count];
         _worstPValue = Enumerable.Repeat(double.NaN, channels.Count).ToArray();
         _psi = channels.Select(_ => new List<double>()).ToArray();
         _channelIndex = channels.ToDictionary(c => c.Name, c => c.Index, StringComparer.Ordinal);
     }
 
-    /// <summary>Adds a window the monitor tested: its fingerprint, p-values and the channels its alarms named.</summary>
+    /// <summary>Adds a window the monitor tested: its fingerprint and p-values; a channel drove the window's verdict when its test's multiplicity-adjusted p-value is at or below the window false-alarm rate (the monitor's own rule).</summary>
     public void AddWindow(WindowReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
@@ -60,7 +60,22 @@ internal sealed class DriftReportBuilder
             }
         }
 
-        MarkAlarmChannels(report.Signals);
+        var outcomes = report.Outcomes;
+        var pValues = outcomes.Select(o => o.PValue).ToArray();
+        var adjusted = PValueAdjustment.Adjust(pValues, _baseline.Calibration.MultipleTesting);
+        var named = new HashSet<int>();
+        for (var k = 0; k < outcomes.Count; k++)
+        {
+            if (adjusted[k] <= _baseline.Calibration.WindowAlpha)
+            {
+                named.UnionWith(ChannelsOf(outcomes[k].Channel));
+            }
+        }
+
+        foreach (var i in named)
+        {
+            _alarms[i]++;
+        }
     }
 
     /// <summary>Adds a window known only by its fingerprint (as stored by the aggregator): each channel is tested with the sketch KS test (conservative p-value), Holm across channels at the baseline's window false-alarm rate.</summary>
@@ -98,13 +113,31 @@ internal sealed class DriftReportBuilder
         {
             if (adjusted[k] <= _baseline.Calibration.WindowAlpha)
             {
-                _alarmWindows[tested[k]]++;
+                _alarms[tested[k]]++;
             }
         }
     }
 
-    /// <summary>Marks the channels named by a sequential or activation alarm.</summary>
-    public void AddSignal(DetectionSignal signal) => MarkAlarmChannels([signal]);
+    /// <summary>Marks the channel a sequential alarm or activation anomaly names (those signals name exactly the stream or tap that alarmed).</summary>
+    public void AddSignal(DetectionSignal signal)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        if (signal.Score < signal.Threshold)
+        {
+            return;
+        }
+
+        var named = new HashSet<int>();
+        foreach (var contribution in signal.Evidence.TopChannels)
+        {
+            named.UnionWith(ChannelsOf(contribution.Channel));
+        }
+
+        foreach (var i in named)
+        {
+            _alarms[i]++;
+        }
+    }
 
     /// <summary>Records an alert transition raised at data row <paramref name="row"/>.</summary>
     public void AddAlert(AlertTransition transition, long row)
@@ -141,8 +174,8 @@ internal sealed class DriftReportBuilder
             channels.Add(new ChannelReport(
                 definition.Name,
                 definition.Role,
-                _alarmWindows[i] > 0,
-                _alarmWindows[i],
+                _alarms[i] > 0,
+                _alarms[i],
                 reference.Mean,
                 reference.StandardDeviation,
                 live.Mean,
@@ -164,28 +197,15 @@ internal sealed class DriftReportBuilder
 
     private void Merge(Fingerprint window) => _live = _live is null ? window : _live.Merge(window);
 
-    private void MarkAlarmChannels(IEnumerable<DetectionSignal> signals)
+    // A test names a channel, or a group of channels: a tap-level test ("tap.NAME") covers the tap's projected channels.
+    private IEnumerable<int> ChannelsOf(string name)
     {
-        var named = new HashSet<int>();
-        foreach (var signal in signals)
+        if (_channelIndex.TryGetValue(name, out var i))
         {
-            if (signal.Score < signal.Threshold)
-            {
-                continue;
-            }
-
-            foreach (var contribution in signal.Evidence.TopChannels)
-            {
-                if (_channelIndex.TryGetValue(contribution.Channel, out var i))
-                {
-                    named.Add(i);
-                }
-            }
+            return [i];
         }
 
-        foreach (var i in named)
-        {
-            _alarmWindows[i]++;
-        }
+        var prefix = name + ".";
+        return _channelIndex.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(kv => kv.Value);
     }
 }
