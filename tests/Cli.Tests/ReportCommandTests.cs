@@ -1,4 +1,9 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
+using EdgeSentinel.Cloud.Storage;
+using EdgeSentinel.Monitor.Baselines;
+using EdgeSentinel.Monitor.Monitoring;
+using EdgeSentinel.Runtime.Onnx;
 
 namespace EdgeSentinel.Cli.Tests;
 
@@ -94,5 +99,61 @@ public sealed partial class ReportCommandTests : IClassFixture<OfflineVerbsTests
         Assert.Equal(EdgeSentinelCommand.UsageError, exit);
         Assert.Contains("does not exist", error, StringComparison.Ordinal);
         Assert.False(File.Exists(store));
+    }
+
+    [Fact]
+    public async Task Report_FromStoredDeviceWindows_BDrivesTheVerdict()
+    {
+        // What a device reports: the fingerprint of each window it tested, stored by the aggregator.
+        var baseline = Baseline.FromBytes(await File.ReadAllBytesAsync(_w.Baseline));
+        var hostOptions = new OnnxModelHostOptions();
+        foreach (var tap in baseline.Schema.Taps)
+        {
+            hostOptions.Taps.Add(tap.Name);
+        }
+
+        using var host = OnnxModelHost.Load(_w.Model, hostOptions);
+        var monitor = new DriftMonitor(baseline);
+        var data = Path.Combine(_w.Folder, "report-store.csv");
+        OfflineVerbsTests.Workspace.WriteCsv(data, 2048, seed: 23, shiftFrom: 0);
+        var storePath = Path.Combine(_w.Folder, "report-store.db");
+        await using (var store = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = storePath }))
+        {
+            await store.RegisterDeviceAsync("yard", "robot-7", "key-1");
+            var start = new DateTimeOffset(2026, 11, 24, 8, 0, 0, TimeSpan.Zero);
+            var sequence = 0L;
+            foreach (var line in File.ReadLines(data).Skip(1))
+            {
+                var row = line.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+                host.SetInputs(row);
+                var frame = host.Run();
+                monitor.Observe(frame.Inputs, frame.Outputs, frame.Taps, frame.LatencyMilliseconds);
+                while (monitor.TryTakeWindow(out var window))
+                {
+                    var fingerprint = monitor.AnalyzeWindow(window).Fingerprint;
+                    monitor.ReturnWindow(window);
+                    sequence++;
+                    var key = new MessageKey("yard", "robot-7", sequence);
+                    var stored = new StoredFingerprint("yard", "robot-7", sequence, baseline.Model.Sha256,
+                        start.AddMinutes(sequence), start.AddMinutes(sequence + 1), fingerprint.ObservationCount, fingerprint.ToBytes());
+                    await store.StoreFingerprintAsync(key, start.AddMinutes(sequence + 1), stored);
+                }
+            }
+
+            Assert.Equal(8, sequence);
+        }
+
+        var html = Path.Combine(_w.Folder, "report-store.html");
+        var (exit, output, error) = await Run("report", "--baseline", _w.Baseline, "--store", storePath, "--fleet", "yard", "--device", "robot-7", "--out", html);
+
+        Assert.True(exit == 0, error);
+        var text = await File.ReadAllTextAsync(html);
+        var plotted = PlottedChannels(text);
+        Assert.Contains("input.b", plotted);
+        Assert.DoesNotContain("input.a", plotted);
+        Assert.DoesNotContain("input.c", plotted);
+        Assert.DoesNotContain("input.d", plotted);
+        Assert.Contains("2,048 observations in 8", text, StringComparison.Ordinal);
+        Assert.Contains("8 windows", output, StringComparison.Ordinal);
     }
 }
