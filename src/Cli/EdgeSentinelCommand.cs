@@ -26,6 +26,7 @@ internal static class EdgeSentinelCommand
         root.Subcommands.Add(ModelsCommand.Create(stdout, stderr));
         root.Subcommands.Add(RecordCommand.Create(stdout, stderr));
         root.Subcommands.Add(ReportCommand.Create(stdout, stderr));
+        root.Subcommands.Add(RunCommand.Create(stdout, stderr));
         return root;
     }
 }
