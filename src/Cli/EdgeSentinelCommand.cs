@@ -27,6 +27,8 @@ internal static class EdgeSentinelCommand
         root.Subcommands.Add(RecordCommand.Create(stdout, stderr));
         root.Subcommands.Add(ReportCommand.Create(stdout, stderr));
         root.Subcommands.Add(RunCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ProvisionCommand.Create(stdout, stderr));
+        root.Subcommands.Add(AggregateCommand.Create(stdout, stderr));
         return root;
     }
 }

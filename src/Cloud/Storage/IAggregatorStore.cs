@@ -8,7 +8,8 @@ namespace EdgeSentinel.Cloud.Storage;
 /// Every <c>Store…Async</c> inserts the message key and its data in one transaction: a message
 /// delivered twice is stored once (<see cref="StoreOutcome.Duplicate"/> the second time), and a
 /// completed call means the data is durable. Implementations are thread-safe; several aggregator
-/// instances may share one PostgreSQL store.
+/// instances may share one PostgreSQL store. The store holds each provisioned device's signing key
+/// (HMAC keys are symmetric: verifying needs the key): protect it like a secret.
 /// </remarks>
 public interface IAggregatorStore : IAsyncDisposable
 {
@@ -17,6 +18,15 @@ public interface IAggregatorStore : IAsyncDisposable
 
     /// <summary>Registers (or re-keys) a device: records its signing key id; status stays as reported.</summary>
     Task RegisterDeviceAsync(string fleet, string device, string keyId, CancellationToken cancellationToken = default);
+
+    /// <summary>Saves (or replaces) a provisioned device's credentials and registers the device with the key's id, in one transaction.</summary>
+    Task SaveDeviceCredentialsAsync(DeviceCredentials credentials, CancellationToken cancellationToken = default);
+
+    /// <summary>A provisioned device's credentials, or null when it was never provisioned.</summary>
+    Task<DeviceCredentials?> FindDeviceCredentialsAsync(string fleet, string device, CancellationToken cancellationToken = default);
+
+    /// <summary>Every provisioned device's credentials, ordered by fleet and device.</summary>
+    Task<IReadOnlyList<DeviceCredentials>> GetDeviceCredentialsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Stores an alert lifecycle step once per message key; an older step never overwrites a newer one.</summary>
     Task<StoreOutcome> StoreAlertAsync(MessageKey key, DateTimeOffset receivedAt, StoredAlert alert, CancellationToken cancellationToken = default);

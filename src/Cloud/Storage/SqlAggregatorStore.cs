@@ -104,6 +104,76 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
     }
 
     /// <inheritdoc/>
+    public async Task SaveDeviceCredentialsAsync(DeviceCredentials credentials, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        RequireName(credentials.Fleet, nameof(credentials));
+        RequireName(credentials.Device, nameof(credentials));
+        RequireName(credentials.MqttPasswordHash, nameof(credentials));
+        var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                await ExecuteAsync(
+                    connection,
+                    transaction,
+                    """
+                    INSERT INTO device_credentials (fleet, device, signing_key, mqtt_password_hash, provisioned_at_ms)
+                    VALUES (@fleet, @device, @key, @hash, @at)
+                    ON CONFLICT (fleet, device) DO UPDATE SET
+                        signing_key = excluded.signing_key, mqtt_password_hash = excluded.mqtt_password_hash, provisioned_at_ms = excluded.provisioned_at_ms
+                    """,
+                    cancellationToken,
+                    ("fleet", credentials.Fleet),
+                    ("device", credentials.Device),
+                    ("key", credentials.Key.Bytes.ToArray()),
+                    ("hash", credentials.MqttPasswordHash),
+                    ("at", credentials.ProvisionedAt.ToUnixTimeMilliseconds())).ConfigureAwait(false);
+                await ExecuteAsync(
+                    connection,
+                    transaction,
+                    """
+                    INSERT INTO devices (fleet, device, model_hash, key_id, last_seen_ms, status, status_sequence, outbox_depth, dropped_fingerprints)
+                    VALUES (@fleet, @device, NULL, @key, NULL, 'unknown', -1, 0, 0)
+                    ON CONFLICT (fleet, device) DO UPDATE SET key_id = excluded.key_id
+                    """,
+                    cancellationToken,
+                    ("fleet", credentials.Fleet),
+                    ("device", credentials.Device),
+                    ("key", Ingest.DeviceKeyRegistry.KeyIdOf(credentials.Key))).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private const string CredentialColumns = "fleet, device, signing_key, mqtt_password_hash, provisioned_at_ms";
+
+    /// <inheritdoc/>
+    public async Task<DeviceCredentials?> FindDeviceCredentialsAsync(string fleet, string device, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentNullException.ThrowIfNull(device);
+        var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await QueryAsync(connection, null, $"SELECT {CredentialColumns} FROM device_credentials WHERE fleet = @fleet AND device = @device", ReadCredentials, cancellationToken, ("fleet", fleet), ("device", device)).ConfigureAwait(false);
+            return rows.Count == 0 ? null : rows[0];
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<DeviceCredentials>> GetDeviceCredentialsAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await QueryAsync(connection, null, $"SELECT {CredentialColumns} FROM device_credentials ORDER BY fleet, device", ReadCredentials, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
     public Task<StoreOutcome> StoreAlertAsync(MessageKey key, DateTimeOffset receivedAt, StoredAlert alert, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -514,6 +584,13 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
             }
         }
     }
+
+    private static DeviceCredentials ReadCredentials(DbDataReader r) => new(
+        r.GetString(0),
+        r.GetString(1),
+        Protocol.Envelopes.SigningKey.FromBytes((byte[])r.GetValue(2)),
+        r.GetString(3),
+        FromMs(r.GetInt64(4)));
 
     private static DeviceRecord ReadDevice(DbDataReader r) => new(
         r.GetString(0),

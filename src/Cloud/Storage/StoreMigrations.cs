@@ -102,6 +102,18 @@ internal static class StoreMigrations
             "CREATE INDEX ix_alerts_filters ON alerts (kind, severity, state)",
             "CREATE INDEX ix_alerts_updated ON alerts (updated_at_ms)",
         ]),
+        new(3, "device credentials: signing key and MQTT password hash per provisioned device",
+        [
+            """
+            CREATE TABLE device_credentials (
+                fleet TEXT NOT NULL,
+                device TEXT NOT NULL,
+                signing_key {blob} NOT NULL,
+                mqtt_password_hash TEXT NOT NULL,
+                provisioned_at_ms BIGINT NOT NULL,
+                PRIMARY KEY (fleet, device))
+            """,
+        ]),
     ];
 
     /// <summary>The version a fully migrated store has.</summary>

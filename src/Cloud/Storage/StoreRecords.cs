@@ -1,4 +1,14 @@
+using EdgeSentinel.Protocol.Envelopes;
+
 namespace EdgeSentinel.Cloud.Storage;
+
+/// <summary>What provisioning gave a device: its signing key and the hash of its MQTT password.</summary>
+/// <param name="Fleet">Fleet of the device.</param>
+/// <param name="Device">Device id within the fleet.</param>
+/// <param name="Key">The device's HMAC signing key (secret).</param>
+/// <param name="MqttPasswordHash">Its MQTT password as a Mosquitto <c>$7$</c> PBKDF2-SHA512 hash (the password itself is not kept).</param>
+/// <param name="ProvisionedAt">When it was provisioned.</param>
+public sealed record DeviceCredentials(string Fleet, string Device, SigningKey Key, string MqttPasswordHash, DateTimeOffset ProvisionedAt);
 
 /// <summary>Identifies one stored message: the device that sent it and its per-device sequence number.</summary>
 /// <param name="Fleet">Fleet of the device.</param>

@@ -393,7 +393,16 @@ public sealed class DeviceReporter : IAsyncDisposable
         var address = EdgeTopics.Address(_options.Fleet, _options.Device, entry.Kind);
         var (sequence, wire) = _outbox.Seal(entry, seq =>
             EnvelopeCodec.Encode(Envelope.Seal(_key, address, seq, DateTimeOffset.FromUnixTimeMilliseconds(entry.CreatedMilliseconds), entry.Body)));
-        await PublishAsync(client, address.Topic, entry.Kind, wire, retain: false, $"#{sequence}", token).ConfigureAwait(false);
+        var code = await PublishAsync(client, address.Topic, entry.Kind, wire, retain: false, $"#{sequence}", token).ConfigureAwait(false);
+        if (code == MqttClientPublishReasonCode.NoMatchingSubscribers && _options.HoldUntilSubscribed)
+        {
+            // Acknowledged, but nobody received it (e.g. the aggregator has not re-subscribed after a broker
+            // restart): keep it, same sequence, and try again after a pause.
+            Volatile.Write(ref _lastError, $"no subscriber for {address.Topic} #{sequence}; kept in the outbox");
+            await Task.Delay(_options.InitialReconnectDelay, _time, token).ConfigureAwait(false);
+            return;
+        }
+
         _outbox.Remove(entry.Id);
         Interlocked.Increment(ref _acknowledged);
     }
@@ -405,7 +414,7 @@ public sealed class DeviceReporter : IAsyncDisposable
         await PublishAsync(client, StatusTopic, TopicKind.Status, wire, retain: true, $"#{sequence}", token).ConfigureAwait(false);
     }
 
-    private async Task PublishAsync(IMqttClient client, string topic, TopicKind kind, byte[] wire, bool retain, string what, CancellationToken token)
+    private async Task<MqttClientPublishReasonCode> PublishAsync(IMqttClient client, string topic, TopicKind kind, byte[] wire, bool retain, string what, CancellationToken token)
     {
         var properties = WireFormat.PropertiesFor(kind);
         var message = new MqttApplicationMessageBuilder()
@@ -424,6 +433,8 @@ public sealed class DeviceReporter : IAsyncDisposable
         {
             throw new BrokerRefusedException($"broker refused {topic} {what}: {result.ReasonCode} {result.ReasonString}".TrimEnd());
         }
+
+        return result.ReasonCode;
     }
 
     private async Task GoOfflineAsync(Session session)

@@ -76,6 +76,14 @@ public sealed class ReporterOptions
     /// <summary>Interval of status updates while connected and idle. Default 60 s.</summary>
     public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Whether an alert or fingerprint the broker acknowledged with "no matching subscribers" (nobody
+    /// received it) stays in the outbox and is sent again after <see cref="InitialReconnectDelay"/>.
+    /// Default false; set it when an aggregator is expected to be subscribed: otherwise a message sent in
+    /// the moment after a broker restart, before the aggregator has subscribed again, is lost.
+    /// </summary>
+    public bool HoldUntilSubscribed { get; init; }
+
     /// <summary>The client id used: <see cref="ClientId"/> or "{fleet}.{device}".</summary>
     public string EffectiveClientId => ClientId ?? $"{Fleet}.{Device}";
 
@@ -133,8 +141,8 @@ public sealed class ReporterOptions
         Positive(problems, nameof(PublishTimeout), PublishTimeout);
         Positive(problems, nameof(CommandMaxAge), CommandMaxAge);
         Positive(problems, nameof(StatusInterval), StatusInterval);
-        Positive(problems, nameof(BreakerSamplingDuration), BreakerSamplingDuration);
-        Positive(problems, nameof(BreakerBreakDuration), BreakerBreakDuration);
+        PollyRange(problems, nameof(BreakerSamplingDuration), BreakerSamplingDuration);
+        PollyRange(problems, nameof(BreakerBreakDuration), BreakerBreakDuration);
         if (KeepAlive < TimeSpan.FromSeconds(1) || KeepAlive > TimeSpan.FromSeconds(ushort.MaxValue))
         {
             problems.Add($"{nameof(KeepAlive)} is {KeepAlive}; must be 1 s..18 h");
@@ -152,6 +160,15 @@ public sealed class ReporterOptions
         }
 
         return problems;
+    }
+
+    /// <summary>Polly's circuit breaker accepts sampling and break durations of 0.5 s to 1 day only (it throws otherwise).</summary>
+    private static void PollyRange(List<string> problems, string name, TimeSpan value)
+    {
+        if (value < TimeSpan.FromMilliseconds(500) || value > TimeSpan.FromDays(1))
+        {
+            problems.Add($"{name} is {value}; must be 0.5 s..1 day");
+        }
     }
 
     private static void Positive(List<string> problems, string name, TimeSpan value)

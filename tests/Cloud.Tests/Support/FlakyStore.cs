@@ -43,6 +43,12 @@ public sealed class FlakyStore(IAggregatorStore inner) : IAggregatorStore
 
     public Task RegisterDeviceAsync(string fleet, string device, string keyId, CancellationToken cancellationToken = default) => inner.RegisterDeviceAsync(fleet, device, keyId, cancellationToken);
 
+    public Task SaveDeviceCredentialsAsync(DeviceCredentials credentials, CancellationToken cancellationToken = default) => inner.SaveDeviceCredentialsAsync(credentials, cancellationToken);
+
+    public Task<DeviceCredentials?> FindDeviceCredentialsAsync(string fleet, string device, CancellationToken cancellationToken = default) => inner.FindDeviceCredentialsAsync(fleet, device, cancellationToken);
+
+    public Task<IReadOnlyList<DeviceCredentials>> GetDeviceCredentialsAsync(CancellationToken cancellationToken = default) => inner.GetDeviceCredentialsAsync(cancellationToken);
+
     public Task RecordRejectionAsync(Rejection rejection, CancellationToken cancellationToken = default) => inner.RecordRejectionAsync(rejection, cancellationToken);
 
     public Task<bool> ContainsMessageAsync(MessageKey key, CancellationToken cancellationToken = default) => inner.ContainsMessageAsync(key, cancellationToken);

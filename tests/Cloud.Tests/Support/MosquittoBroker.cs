@@ -4,27 +4,37 @@ using System.Net.Sockets;
 
 namespace EdgeSentinel.Cloud.Tests.Support;
 
+/// <summary>Authentication for a <see cref="MosquittoBroker"/>: password-file lines ("user:$7$...") and ACL-file lines.</summary>
+public sealed record MosquittoSecurity(IReadOnlyList<string> PasswordLines, IReadOnlyList<string> AclLines);
+
 /// <summary>
 /// A Mosquitto broker (MQTT 5, shared subscriptions) started as a child process on a free loopback
-/// port with its own temp folder; killed and deleted at the end. Fails (never skips) when the
-/// binary is missing.
+/// port with its own temp folder; killed and deleted at the end. Optionally with a password file and
+/// an ACL file (anonymous clients refused), and with persistence so that a graceful stop and restart
+/// on the same port keeps sessions and queued messages. Fails (never skips) when the binary is missing.
 /// </summary>
 public sealed class MosquittoBroker : IAsyncDisposable
 {
     private const string Binary = "/usr/sbin/mosquitto";
-    private readonly Process _process;
     private readonly string _folder;
+    private readonly string _config;
+    private Process? _process;
 
-    private MosquittoBroker(Process process, string folder, int port)
+    private MosquittoBroker(string folder, string config, int port)
     {
-        _process = process;
         _folder = folder;
+        _config = config;
         Port = port;
     }
 
     public int Port { get; }
 
-    public static async Task<MosquittoBroker> StartAsync()
+    /// <summary>How many times the broker process was started.</summary>
+    public int Starts { get; private set; }
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    public static async Task<MosquittoBroker> StartAsync(MosquittoSecurity? security = null, bool persistence = false)
     {
         if (!File.Exists(Binary))
         {
@@ -35,19 +45,73 @@ public sealed class MosquittoBroker : IAsyncDisposable
         Directory.CreateDirectory(folder);
         var port = FreePort();
         var config = Path.Combine(folder, "mosquitto.conf");
-        await File.WriteAllTextAsync(config, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n");
+        var lines = new List<string>
+        {
+            $"listener {port} 127.0.0.1",
+            "max_queued_messages 100000",
+            persistence ? "persistence true" : "persistence false",
+        };
+        if (persistence)
+        {
+            lines.Add($"persistence_location {folder}/");
+            lines.Add("autosave_interval 0"); // saved on a graceful stop
+        }
+
+        if (security is null)
+        {
+            lines.Add("allow_anonymous true");
+        }
+        else
+        {
+            var passwords = Path.Combine(folder, "passwords");
+            var acl = Path.Combine(folder, "acl");
+            await File.WriteAllLinesAsync(passwords, security.PasswordLines);
+            await File.WriteAllLinesAsync(acl, security.AclLines);
+            await RunAsync("chmod", $"0700 {passwords} {acl}");
+            lines.Add("allow_anonymous false");
+            lines.Add($"password_file {passwords}");
+            lines.Add($"acl_file {acl}");
+        }
+
+        await File.WriteAllLinesAsync(config, lines);
         await RunAsync("chown", $"-R mosquitto {folder}");
-        var process = Process.Start(new ProcessStartInfo(Binary, $"-c {config}") { RedirectStandardOutput = true, RedirectStandardError = true })
+        var broker = new MosquittoBroker(folder, config, port);
+        try
+        {
+            await broker.RestartAsync();
+        }
+        catch
+        {
+            await broker.DisposeAsync();
+            throw;
+        }
+
+        return broker;
+    }
+
+    /// <summary>Starts the (stopped) broker again with the same configuration on the same port.</summary>
+    public async Task RestartAsync()
+    {
+        if (IsRunning)
+        {
+            throw new InvalidOperationException("mosquitto is running");
+        }
+
+        _process?.Dispose();
+        var process = Process.Start(new ProcessStartInfo(Binary, $"-c {_config}") { RedirectStandardOutput = true, RedirectStandardError = true })
             ?? throw new InvalidOperationException("could not start mosquitto");
-        var broker = new MosquittoBroker(process, folder, port);
+        _process = process;
+        Starts++;
+        var stderr = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
         var deadline = Environment.TickCount64 + 10_000;
         while (true)
         {
             try
             {
                 using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port);
-                return broker;
+                await probe.ConnectAsync(IPAddress.Loopback, Port);
+                return;
             }
             catch (SocketException) when (Environment.TickCount64 < deadline && !process.HasExited)
             {
@@ -55,22 +119,38 @@ public sealed class MosquittoBroker : IAsyncDisposable
             }
             catch (SocketException)
             {
-                var error = process.HasExited ? await process.StandardError.ReadToEndAsync() : "not listening after 10 s";
-                await broker.DisposeAsync();
-                throw new InvalidOperationException($"mosquitto did not start on port {port}: {error}");
+                var error = process.HasExited ? await stderr : "not listening after 10 s";
+                throw new InvalidOperationException($"mosquitto did not start on port {Port}: {error}");
             }
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the broker gracefully (SIGTERM: persistence is written) and waits for the process to end.</summary>
+    public async Task StopAsync()
     {
-        if (!_process.HasExited)
+        if (!IsRunning)
         {
-            _process.Kill();
-            await _process.WaitForExitAsync();
+            return;
         }
 
-        _process.Dispose();
+        await RunAsync("kill", $"-TERM {_process!.Id}");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is not null)
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                await _process.WaitForExitAsync();
+            }
+
+            _process.Dispose();
+        }
+
         Directory.Delete(_folder, recursive: true);
     }
 

@@ -27,13 +27,58 @@ public sealed class TestDevice : IAsyncDisposable
 
     public SigningKey Key { get; }
 
-    public static async Task<TestDevice> ConnectAsync(int port, string fleet, string device, SigningKey key)
+    public static async Task<TestDevice> ConnectAsync(int port, string fleet, string device, SigningKey key, string? username = null, string? password = null, string? clientId = null)
     {
         var client = new MqttClientFactory().CreateMqttClient();
-        var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId($"dev-{fleet}-{device}").WithProtocolVersion(MqttProtocolVersion.V500).Build();
-        var result = await client.ConnectAsync(options);
+        var result = await client.ConnectAsync(ClientOptions(port, clientId ?? $"dev-{fleet}-{device}", username, password));
         Assert.Equal(MqttClientConnectResultCode.Success, result.ResultCode);
         return new TestDevice(client, fleet, device, key);
+    }
+
+    /// <summary>Tries to connect and returns the broker's CONNACK result (the connection is closed again).</summary>
+    public static async Task<MqttClientConnectResultCode> TryConnectAsync(int port, string clientId, string? username, string? password)
+    {
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var result = await client.ConnectAsync(ClientOptions(port, clientId, username, password)); // a refusal is a result code, not an exception
+        if (client.IsConnected)
+        {
+            await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build());
+        }
+
+        return result.ResultCode;
+    }
+
+    private static MqttClientOptions ClientOptions(int port, string clientId, string? username, string? password)
+    {
+        var builder = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId(clientId).WithProtocolVersion(MqttProtocolVersion.V500);
+        if (username is not null)
+        {
+            builder.WithCredentials(username, password);
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>Publishes raw bytes with QoS 1 on any topic and returns the broker's PUBACK reason code.</summary>
+    public async Task<MqttClientPublishReasonCode> PublishForReasonAsync(string topic, byte[] message, TopicKind kind)
+    {
+        var p = WireFormat.PropertiesFor(kind);
+        var built = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(message)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithContentType(p.ContentType)
+            .WithUserProperty(WireFormat.VersionProperty, System.Text.Encoding.UTF8.GetBytes(p.SchemaVersion!))
+            .WithUserProperty(WireFormat.EncodingProperty, System.Text.Encoding.UTF8.GetBytes(p.Encoding!))
+            .Build();
+        return (await _client.PublishAsync(built)).ReasonCode;
+    }
+
+    /// <summary>Subscribes with QoS 1 and returns the broker's SUBACK result for the filter.</summary>
+    public async Task<MqttClientSubscribeResultCode> SubscribeForResultAsync(string filter)
+    {
+        var result = await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        return result.Items.Single().ResultCode;
     }
 
     public static Alert Alert(string id, string device, DateTimeOffset at, AlertState state = AlertState.Raised) => new(

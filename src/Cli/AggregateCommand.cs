@@ -1,0 +1,190 @@
+using System.CommandLine;
+using System.Net;
+using EdgeSentinel.Cloud;
+using EdgeSentinel.Cloud.Broker;
+using EdgeSentinel.Cloud.Ingest;
+using EdgeSentinel.Cloud.Provisioning;
+using EdgeSentinel.Cloud.Storage;
+
+namespace EdgeSentinel.Cli;
+
+/// <summary>
+/// <c>edgesentinel aggregate</c>: runs the cloud aggregator (store, MQTT ingest, HTTP API) until
+/// Ctrl+C. Without <c>--broker</c> it starts an embedded, authenticated MQTT broker; with it, it
+/// ingests from that broker (Mosquitto, EMQX, ...).
+/// </summary>
+internal static class AggregateCommand
+{
+    /// <summary>How often newly provisioned (or re-keyed) devices are picked up from the store.</summary>
+    private static readonly TimeSpan KeyRefreshInterval = TimeSpan.FromSeconds(5);
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var store = new Option<string>("--store") { Description = "The store: sqlite:PATH (embedded, default sqlite:edgesentinel.db) or postgres:CONNECTION-STRING (shared by several instances).", DefaultValueFactory = _ => "sqlite:edgesentinel.db" };
+        var broker = new Option<string?>("--broker") { Description = "External broker, mqtt://host:port; without it an embedded broker with authentication is started." };
+        var username = new Option<string?>("--username") { Description = "User name on the external broker." };
+        var passwordFile = new Option<FileInfo?>("--password-file") { Description = "File whose first line is the password on the external broker." };
+        var clientId = new Option<string>("--client-id") { Description = "MQTT client id; unique per aggregator instance.", DefaultValueFactory = _ => "edgesentinel-aggregator" };
+        var bind = new Option<string>("--bind") { Description = "Address the HTTP API and the embedded broker listen on (0.0.0.0 for other machines).", DefaultValueFactory = _ => "127.0.0.1" };
+        var httpPort = new Option<int>("--http-port") { Description = "HTTP API port (0 picks a free one).", DefaultValueFactory = _ => 8080 };
+        var mqttPort = new Option<int>("--mqtt-port") { Description = "Embedded broker port (0 picks a free one); ignored with --broker.", DefaultValueFactory = _ => 1883 };
+
+        var command = new Command("aggregate", "Run the cloud aggregator (MQTT ingest, store, HTTP API, /metrics) until Ctrl+C; embedded authenticated broker unless --broker is given.");
+        foreach (var o in new Option[] { store, broker, username, passwordFile, clientId, bind, httpPort, mqttPort })
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            new Settings(parse.GetValue(store)!, parse.GetValue(broker), parse.GetValue(username), parse.GetValue(passwordFile), parse.GetValue(clientId)!,
+                parse.GetValue(bind)!, parse.GetValue(httpPort), parse.GetValue(mqttPort)),
+            stdout, stderr, cancellationToken));
+        return command;
+    }
+
+    private sealed record Settings(string Store, string? Broker, string? Username, FileInfo? PasswordFile, string ClientId, string Bind, int HttpPort, int MqttPort);
+
+    private static async Task<int> RunAsync(Settings settings, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        if (!StoreLocation.TryParse(settings.Store, out var location, out var storeProblem))
+        {
+            problems.Add($"--store {storeProblem}");
+        }
+
+        Uri? brokerUri = null;
+        if (settings.Broker is { } b && (!Uri.TryCreate(b, UriKind.Absolute, out brokerUri) || brokerUri.Scheme != "mqtt" || brokerUri.AbsolutePath is not ("" or "/") || brokerUri.UserInfo.Length > 0))
+        {
+            problems.Add($"--broker '{b}' must be mqtt://host:port (credentials go in --username and --password-file)");
+            brokerUri = null;
+        }
+
+        if (settings.Broker is null && (settings.Username is not null || settings.PasswordFile is not null))
+        {
+            problems.Add("--username and --password-file are for an external --broker (the embedded broker makes the aggregator's credentials itself)");
+        }
+
+        if (settings.PasswordFile is { Exists: false } missing)
+        {
+            problems.Add($"--password-file {missing.FullName} does not exist");
+        }
+
+        if (!IPAddress.TryParse(settings.Bind, out var bindAddress))
+        {
+            problems.Add($"--bind '{settings.Bind}' is not an IP address");
+        }
+
+        if (settings.HttpPort is < 0 or > 65535)
+        {
+            problems.Add($"--http-port {settings.HttpPort} must be in 0..65535");
+        }
+
+        if (settings.MqttPort is < 0 or > 65535)
+        {
+            problems.Add($"--mqtt-port {settings.MqttPort} must be in 0..65535");
+        }
+
+        if (problems.Count > 0)
+        {
+            foreach (var p in problems)
+            {
+                stderr.WriteLine($"edgesentinel aggregate: {p}");
+            }
+
+            return EdgeSentinelCommand.UsageError;
+        }
+
+        var options = new AggregatorOptions
+        {
+            HttpUrl = $"http://{(bindAddress!.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{bindAddress}]" : bindAddress.ToString())}:{settings.HttpPort}",
+        };
+        location!.ApplyTo(options);
+        options.Mqtt.ClientId = settings.ClientId;
+
+        IAggregatorStore? store = null;
+        EmbeddedBroker? embedded = null;
+        Aggregator? aggregator = null;
+        try
+        {
+            store = await location.OpenAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var keys = new DeviceKeyRegistry();
+            var devices = await DeviceProvisioning.LoadKeysAsync(store, keys, cancellationToken).ConfigureAwait(false);
+            string brokerText;
+            if (brokerUri is null)
+            {
+                var brokerOptions = new EmbeddedBrokerOptions { BindAddress = settings.Bind, Port = settings.MqttPort, AggregatorPassword = DeviceProvisioning.GeneratePassword() };
+                embedded = await EmbeddedBroker.StartAsync(brokerOptions, store, cancellationToken).ConfigureAwait(false);
+                options.Mqtt.Host = IPAddress.IsLoopback(embedded.Address) || embedded.Address.Equals(IPAddress.Any) ? "127.0.0.1" : embedded.Address.ToString();
+                options.Mqtt.Port = embedded.Port;
+                options.Mqtt.Username = brokerOptions.AggregatorUsername;
+                options.Mqtt.Password = brokerOptions.AggregatorPassword;
+                brokerText = $"embedded MQTT 5 broker (authenticated, per-device topic ACL, persistent sessions) on mqtt://{settings.Bind}:{embedded.Port}";
+            }
+            else
+            {
+                options.Mqtt.Host = brokerUri.Host;
+                options.Mqtt.Port = brokerUri.IsDefaultPort || brokerUri.Port < 0 ? 1883 : brokerUri.Port;
+                options.Mqtt.Username = settings.Username;
+                if (settings.PasswordFile is { } file)
+                {
+                    options.Mqtt.Password = (await File.ReadAllLinesAsync(file.FullName, cancellationToken).ConfigureAwait(false)).FirstOrDefault() ?? string.Empty;
+                }
+
+                brokerText = $"external broker mqtt://{options.Mqtt.Host}:{options.Mqtt.Port}";
+            }
+
+            aggregator = await Aggregator.StartAsync(options, keys, cancellationToken: cancellationToken).ConfigureAwait(false);
+            stdout.WriteLine($"edgesentinel aggregate: store {location} ({devices} provisioned device(s))");
+            stdout.WriteLine($"  MQTT: {brokerText}, subscribed {(aggregator.Ingest.Mode == SubscriptionMode.Shared ? "with a shared subscription" : "plainly")} as '{options.Mqtt.ClientId}'");
+            stdout.WriteLine($"  HTTP API: {aggregator.Http.Address} (/api/..., /health, /metrics)");
+            stdout.WriteLine("  Ctrl+C stops.");
+            await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(KeyRefreshInterval, cancellationToken).ConfigureAwait(false);
+                    await DeviceProvisioning.LoadKeysAsync(store, keys, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (System.Data.Common.DbException e)
+                {
+                    stderr.WriteLine($"edgesentinel aggregate: could not refresh device keys from the store (retrying): {e.Message}");
+                }
+            }
+
+            return 0;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return 0;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or System.Net.Sockets.SocketException or System.Data.Common.DbException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"edgesentinel aggregate: {e.Message}");
+            return 1;
+        }
+        finally
+        {
+            if (aggregator is not null)
+            {
+                await aggregator.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (embedded is not null)
+            {
+                await embedded.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (store is not null)
+            {
+                await store.DisposeAsync().ConfigureAwait(false);
+            }
+
+            stdout.WriteLine("edgesentinel aggregate: stopped");
+        }
+    }
+}

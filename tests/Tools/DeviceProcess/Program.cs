@@ -1,0 +1,93 @@
+using System.Globalization;
+using EdgeSentinel.Monitor.Alerts;
+using EdgeSentinel.Protocol.Envelopes;
+using EdgeSentinel.Runtime.Reporting;
+
+// A device process: the real DeviceReporter with its SQLite outbox. Enqueues alerts number
+// --first .. --first+--alerts-1 (ids "{device}-a{n}"), prints "enqueued n" after each is durable,
+// "drained" when the outbox is empty, then goes offline cleanly and exits 0.
+// Usage: DeviceProcess --broker HOST:PORT --fleet F --device D --key BASE64 --outbox PATH --alerts N
+//        [--first 1] [--username U --password P] [--interval-ms 0]
+var arguments = new Dictionary<string, string>(StringComparer.Ordinal);
+for (var i = 0; i + 1 < args.Length; i += 2)
+{
+    if (!args[i].StartsWith("--", StringComparison.Ordinal))
+    {
+        Console.Error.WriteLine($"DeviceProcess: expected --name value pairs, found '{args[i]}'");
+        return 2;
+    }
+
+    arguments[args[i][2..]] = args[i + 1];
+}
+
+string Required(string name) => arguments.TryGetValue(name, out var v) ? v : throw new ArgumentException($"--{name} is required");
+int Number(string name, int fallback) => arguments.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+var broker = Required("broker").Split(':');
+var fleet = Required("fleet");
+var device = Required("device");
+var first = Number("first", 1);
+var count = Number("alerts", 0);
+var interval = TimeSpan.FromMilliseconds(Number("interval-ms", 0));
+var options = new ReporterOptions
+{
+    Fleet = fleet,
+    Device = device,
+    DeviceKey = SigningKey.FromBase64(Required("key")),
+    BrokerHost = broker[0],
+    BrokerPort = int.Parse(broker[1], CultureInfo.InvariantCulture),
+    Username = arguments.GetValueOrDefault("username"),
+    Password = arguments.GetValueOrDefault("password"),
+    OutboxPath = Required("outbox"),
+    PingInterval = TimeSpan.FromMilliseconds(500),
+    ResponseTimeout = TimeSpan.FromSeconds(2),
+    PublishTimeout = TimeSpan.FromSeconds(5),
+    KeepAlive = TimeSpan.FromSeconds(5),
+    InitialReconnectDelay = TimeSpan.FromMilliseconds(50),
+    MaxReconnectDelay = TimeSpan.FromMilliseconds(400),
+    BreakerFailureThreshold = 1000,
+    BreakerBreakDuration = TimeSpan.FromMilliseconds(500),
+    StatusInterval = TimeSpan.FromMinutes(10),
+    HoldUntilSubscribed = true,
+};
+
+await using var reporter = new DeviceReporter(options);
+var start = reporter.Counts;
+Console.Out.WriteLine($"started pending={start.PendingAlerts} next-sequence={start.NextSequence}");
+Console.Out.Flush();
+using var stop = new CancellationTokenSource();
+var run = reporter.RunAsync(stop.Token);
+for (var n = first; n < first + count; n++)
+{
+    var now = TimeProvider.System.GetUtcNow();
+    reporter.EnqueueAlert(new Alert(
+        $"{device}-a{n}",
+        device,
+        "model-a",
+        AlertKind.InputDrift,
+        "inputs",
+        AlertSeverity.Warning,
+        AlertState.Raised,
+        n,
+        n,
+        now,
+        now,
+        new AlertEvidence("min-holm-adjusted-p", 1e-7, 1e-4, 1e-4, "per window", [new ChannelContribution("input.x", "ks", 0.31, 0.31)])));
+    Console.Out.WriteLine($"enqueued {n}");
+    Console.Out.Flush();
+    if (interval > TimeSpan.Zero)
+    {
+        await Task.Delay(interval);
+    }
+}
+
+while (reporter.Counts.PendingAlerts > 0)
+{
+    await Task.Delay(10);
+}
+
+Console.Out.WriteLine("drained");
+Console.Out.Flush();
+await stop.CancelAsync();
+await run;
+return 0;
