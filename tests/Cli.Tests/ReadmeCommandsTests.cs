@@ -9,7 +9,8 @@ namespace EdgeSentinel.Cli.Tests;
 /// scratch folder that sees the checkout's <c>models/</c> and <c>firmware-config/</c>. Substitutions, all visible here:
 /// <c>dotnet run --project src/Cli -c Release --</c> and the README's <c>es</c> shorthand run the already built command
 /// (the test's own build), the build, install and test commands themselves are skipped (CI runs them), and <c>demo</c>
-/// runs headless for a short duration on a free port.
+/// runs headless for a short duration, ports become 0 (free ones), and <c>aggregate</c>, a server, runs for 20 s and must
+/// then stop cleanly on SIGINT.
 /// </summary>
 public sealed partial class ReadmeCommandsTests
 {
@@ -68,6 +69,13 @@ public sealed partial class ReadmeCommandsTests
                     command = command.Replace("--headless", string.Empty, StringComparison.Ordinal) + " --headless --duration 25 --sleeper-after 10 --port 0 --data demo-data";
                 }
 
+                command = Regex.Replace(command, "--(http-port|mqtt-port|port)\\s+\\d+", "--$1 0");
+                if (command.StartsWith("es aggregate", StringComparison.Ordinal))
+                {
+                    // A server: it must start and then stop cleanly on Ctrl+C (timeout's 124 = it was still running when stopped).
+                    command = "rc=0; timeout -s INT 20 dotnet \"$ES_DLL\" " + command["es ".Length..] + " || rc=$?; [ $rc -eq 0 ] || [ $rc -eq 124 ]";
+                }
+
                 commands.Add(command);
             }
         }
@@ -102,7 +110,7 @@ public sealed partial class ReadmeCommandsTests
             var cli = Path.Combine(AppContext.BaseDirectory, "edgesentinel.dll");
             Assert.True(File.Exists(cli), cli);
             // One shell, so that what a command sets up (a function, a variable, a folder) holds for the next one, as for a reader.
-            var script = new StringBuilder($"set -eo pipefail\nes() {{ dotnet '{cli}' \"$@\"; }}\n");
+            var script = new StringBuilder($"set -eo pipefail\nES_DLL='{cli}'\nes() {{ dotnet \"$ES_DLL\" \"$@\"; }}\n");
             foreach (var command in commands)
             {
                 script.Append("echo '+ ").Append(command.Replace("'", "'\\''", StringComparison.Ordinal)).Append("' >&2\n").Append(command).Append('\n');
