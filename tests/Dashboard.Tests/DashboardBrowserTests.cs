@@ -40,6 +40,7 @@ public sealed class DashboardBrowserTests(DashboardFleet fleet, Browser browser)
         var status = await page.Locator(".card[data-fleet=plant-a] [data-fleet-status=outliers]").InnerTextAsync();
         Assert.Contains("robot-3", status, StringComparison.Ordinal);
         Assert.DoesNotContain("robot-1", status, StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator(".card[data-fleet=plant-a] [data-fleet-status=fleet-wide]").CountAsync()); // one of three devices drifts: not fleet-wide
 
         await page.SelectOptionAsync("select[name=fleet]", "plant-b");
         await page.WaitForFunctionAsync("() => document.querySelectorAll('#devices tbody tr').length === 1");

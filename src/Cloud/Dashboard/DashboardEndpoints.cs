@@ -18,7 +18,7 @@ namespace EdgeSentinel.Cloud.Dashboard;
 /// <summary>
 /// The dashboard: its pages under <c>/dashboard/</c>, a server-sent event stream at <c>/api/events</c>,
 /// and the few read endpoints the pages need beyond <see cref="AggregatorApi"/> (overview, a device's
-/// channels, a model's baseline band). Every bad request gets a 400 ProblemDetails naming the parameter.
+/// channels, a model's baseline band, and the fleet summary over the default range reused between changes). Every bad request gets a 400 ProblemDetails naming the parameter.
 /// </summary>
 public static class DashboardEndpoints
 {
@@ -42,7 +42,8 @@ public static class DashboardEndpoints
         app.MapGet("/", () => Results.Redirect("/dashboard/"));
         app.MapGet("/dashboard/{**path}", Asset);
         app.MapGet("/api/events", (HttpContext context, IHostApplicationLifetime lifetime, TimeProvider time, IOptions<JsonOptions> json) => StreamEventsAsync(context, services.Events, lifetime, time, json.Value.SerializerOptions));
-        app.MapGet("/api/dashboard/overview", OverviewAsync);
+        app.MapGet("/api/dashboard/overview", (HttpRequest request, IAggregatorStore store, FleetView view, TimeProvider time, CancellationToken cancellationToken) => OverviewAsync(request, store, view, services, time, cancellationToken));
+        app.MapGet("/api/dashboard/fleets/{fleet}/summary", (string fleet, FleetView view, TimeProvider time, CancellationToken cancellationToken) => SummaryAsync(fleet, view, services, time, cancellationToken));
         app.MapGet("/api/dashboard/devices/{fleet}/{device}/channels", (string fleet, string device, HttpRequest request, FleetView view, TimeProvider time, CancellationToken cancellationToken) => ChannelsAsync(fleet, device, request, view, services.Baselines, time, cancellationToken));
         app.MapGet("/api/models/{modelHash}/baseline", (string modelHash) => BaselineBand(modelHash, services.Baselines));
         return app;
@@ -79,7 +80,7 @@ public static class DashboardEndpoints
         var time = context.RequestServices.GetRequiredService<TimeProvider>();
         if (await store.GetAlertAsync(id, context.RequestAborted).ConfigureAwait(false) is { } alert)
         {
-            services.Events.Publish(new DashboardEvent("acknowledged", alert.Fleet, alert.Device, time.GetUtcNow(), alert.Id, "acknowledged", alert.Severity, alert.Kind));
+            services.Notify(new DashboardEvent("acknowledged", alert.Fleet, alert.Device, time.GetUtcNow(), alert.Id, "acknowledged", alert.Severity, alert.Kind));
         }
     }
 
@@ -97,19 +98,29 @@ public static class DashboardEndpoints
             await response.WriteAsync("retry: 2000\nevent: ready\ndata: {}\n\n", cancellationToken).ConfigureAwait(false);
             await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
             var reader = subscription.Reader;
+            Task<bool>? waiting = null; // one outstanding wait, kept across heartbeats
             while (!cancellationToken.IsCancellationRequested)
             {
-                var waiting = reader.WaitToReadAsync(cancellationToken).AsTask();
-                var heartbeat = Task.Delay(HeartbeatInterval, time, cancellationToken);
-                if (await Task.WhenAny(waiting, heartbeat).ConfigureAwait(false) == heartbeat)
+                waiting ??= reader.WaitToReadAsync(cancellationToken).AsTask();
+                using (var heartbeatCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
-                    await response.WriteAsync(": keep-alive\n\n", cancellationToken).ConfigureAwait(false);
+                    var heartbeat = Task.Delay(HeartbeatInterval, time, heartbeatCancel.Token);
+                    var first = await Task.WhenAny(waiting, heartbeat).ConfigureAwait(false);
+                    await heartbeatCancel.CancelAsync().ConfigureAwait(false);
+                    if (first == heartbeat)
+                    {
+                        await response.WriteAsync(": keep-alive\n\n", cancellationToken).ConfigureAwait(false);
+                        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
                 }
-                else if (!await waiting.ConfigureAwait(false))
+
+                if (!await waiting.ConfigureAwait(false))
                 {
                     return;
                 }
 
+                waiting = null;
                 while (reader.TryRead(out var e))
                 {
                     await response.WriteAsync($"event: {e.Type}\ndata: {JsonSerializer.Serialize(e, json)}\n\n", cancellationToken).ConfigureAwait(false);
@@ -124,7 +135,24 @@ public static class DashboardEndpoints
         }
     }
 
-    private static async Task<IResult> OverviewAsync(HttpRequest request, IAggregatorStore store, FleetView view, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> SummaryAsync(string fleet, FleetView view, DashboardServices services, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (CheckName(fleet, "fleet") is { } problem)
+        {
+            return BadRequest(problem);
+        }
+
+        return Results.Ok(await services.Summaries.GetAsync(
+            fleet,
+            () =>
+            {
+                var to = time.GetUtcNow();
+                return view.GetSummaryAsync(fleet, to - AggregatorApi.DefaultRange, to, CancellationToken.None);
+            },
+            cancellationToken).ConfigureAwait(false));
+    }
+
+    private static async Task<IResult> OverviewAsync(HttpRequest request, IAggregatorStore store, FleetView view, DashboardServices services, TimeProvider time, CancellationToken cancellationToken)
     {
         string? fleet = null;
         if (request.Query.TryGetValue("fleet", out var values))
@@ -136,8 +164,13 @@ public static class DashboardEndpoints
             }
         }
 
-        var devices = await store.GetDevicesAsync(fleet, cancellationToken).ConfigureAwait(false);
-        var open = await store.QueryAlertsAsync(new AlertQuery { Fleet = fleet, State = "open", Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false);
+        return Results.Ok(await services.Overviews.GetAsync(fleet ?? string.Empty, () => ComputeOverviewAsync(fleet, store, view, time), cancellationToken).ConfigureAwait(false));
+    }
+
+    private static async Task<Overview> ComputeOverviewAsync(string? fleet, IAggregatorStore store, FleetView view, TimeProvider time)
+    {
+        var devices = await store.GetDevicesAsync(fleet).ConfigureAwait(false);
+        var open = await store.QueryAlertsAsync(new AlertQuery { Fleet = fleet, State = "open", Limit = int.MaxValue }).ConfigureAwait(false);
         var now = time.GetUtcNow();
         var severities = Enum.GetValues<AlertSeverity>().Select(AlertSeverities.ToWireName).ToArray();
         var openByDevice = open.GroupBy(a => (a.Fleet, a.Device)).ToDictionary(g => g.Key, g => g.ToList());
@@ -169,7 +202,7 @@ public static class DashboardEndpoints
             CountBySeverity(open.Where(a => a.Fleet == g.Key), severities),
             g.Select(r => r.ModelHash).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
             g.Count(r => r.OpenAlerts > 0))).ToList();
-        return Results.Ok(new Overview(now, fleets, rows));
+        return new Overview(now, fleets, rows);
     }
 
     private static async Task<IResult> ChannelsAsync(string fleet, string device, HttpRequest request, FleetView view, BaselineCatalog baselines, TimeProvider time, CancellationToken cancellationToken)

@@ -6,7 +6,7 @@ using EdgeSentinel.Protocol.Topics;
 namespace EdgeSentinel.Cloud.Ingest;
 
 /// <summary>The signing key of each device, as provisioned; the ingest verifies every message against it.</summary>
-/// <remarks>Thread-safe. Keys are held in memory only; the store records each device's key id, never the key.</remarks>
+/// <remarks>Thread-safe. Keys are held in memory; fill it from the store's provisioned credentials with <c>DeviceProvisioning.LoadKeysAsync</c>.</remarks>
 public sealed class DeviceKeyRegistry
 {
     private readonly ConcurrentDictionary<(string Fleet, string Device), SigningKey> _keys = new();

@@ -114,6 +114,34 @@ public sealed class EmbeddedBrokerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeviceConnectionLost_ItsLastWillIsPublishedAndStoredAsOffline()
+    {
+        await StartIngestAsync();
+        var d1 = _fleet["d1"];
+        var will = EdgeSentinel.Protocol.Envelopes.EnvelopeCodec.Encode(EdgeSentinel.Protocol.Envelopes.Envelope.Seal(
+            d1.Credentials.Key, EdgeTopics.Address("f1", "d1", TopicKind.Status), 1, T0, StatusCodec.Encode(new StatusReport(DeviceState.Offline, 1, 0, 0, 0, 0, "last will"))));
+        var client = new MqttClientFactory().CreateMqttClient();
+        var options = new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", _broker.Port)
+            .WithClientId("f1.d1")
+            .WithCredentials(d1.MqttUsername, d1.MqttPassword)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .WithWillTopic(EdgeTopics.Build("f1", "d1", TopicKind.Status))
+            .WithWillPayload(will)
+            .WithWillRetain(true)
+            .WithWillQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithWillContentType(EdgeSentinel.Protocol.Envelopes.WireFormat.ContentTypeJson)
+            .WithWillUserProperty(EdgeSentinel.Protocol.Envelopes.WireFormat.VersionProperty, "1"u8.ToArray())
+            .WithWillUserProperty(EdgeSentinel.Protocol.Envelopes.WireFormat.EncodingProperty, System.Text.Encoding.UTF8.GetBytes(EdgeSentinel.Protocol.Envelopes.WireFormat.EncodingJson))
+            .Build();
+        Assert.Equal(MqttClientConnectResultCode.Success, (await client.ConnectAsync(options)).ResultCode);
+        client.Dispose(); // the socket closes without DISCONNECT: the broker publishes the will
+
+        await Eventually.TrueAsync(async () => (await _store.GetDeviceAsync("f1", "d1"))?.Status == "offline", "the last will stored as offline");
+        Assert.Equal(0, _broker.DeniedPublishes);
+    }
+
+    [Fact]
     public async Task NewlyProvisionedDevice_ConnectsWithoutRestartingTheBroker()
     {
         var late = await EdgeSentinel.Cloud.Provisioning.DeviceProvisioning.ProvisionAsync(_store, "f1", "late");

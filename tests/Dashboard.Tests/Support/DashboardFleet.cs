@@ -11,7 +11,7 @@ namespace EdgeSentinel.Dashboard.Tests.Support;
 /// An aggregator (SQLite in a temp folder, free ports, wall-clock time because a browser reads it) fed
 /// through its real MQTT ingest by four signed devices in two fleets: status, window fingerprints of
 /// the shared test baseline (robot-3's input x shifted by 1.5 standard deviations) and one alert each
-/// on robot-1 and robot-3. The baseline is registered so the device page can draw its band.
+/// on robot-1 (activation anomaly) and robot-3 (input drift). The baseline is registered so the device page can draw its band.
 /// </summary>
 public sealed class DashboardFleet : IAsyncLifetime
 {
@@ -73,7 +73,7 @@ public sealed class DashboardFleet : IAsyncLifetime
             }
         }
 
-        await PublishAlertAsync("robot-1", "robot-1-drift-1", AlertKind.InputDrift, AlertSeverity.Warning, "input.y", StartedAt.AddMinutes(-20));
+        await PublishAlertAsync("robot-1", "robot-1-drift-1", AlertKind.ActivationAnomaly, AlertSeverity.Warning, "input.y", StartedAt.AddMinutes(-20));
         await PublishAlertAsync("robot-3", "robot-3-drift-1", AlertKind.InputDrift, AlertSeverity.Warning, "input.x", StartedAt.AddMinutes(-10));
         await Eventually.TrueAsync(
             async () => await Aggregator.Store.CountMessagesAsync() == Devices.Length * (1 + Windows) + 2,

@@ -161,7 +161,7 @@ function fleetStatus(fleet, summary) {
 
 async function renderOverview() {
   const overview = await api('/api/dashboard/overview');
-  const summaries = await Promise.all(overview.fleets.map((f) => api(`/api/fleets/${enc(f.fleet)}/summary`).catch((e) => e)));
+  const summaries = await Promise.all(overview.fleets.map((f) => api(`/api/dashboard/fleets/${enc(f.fleet)}/summary`).catch((e) => e)));
   const f = ui.overview;
   const cards = overview.fleets.map((fleet, i) => h('div', { class: 'card', dataset: { fleet: fleet.fleet } },
     h('h3', {}, `Fleet ${fleet.fleet}`),

@@ -1,0 +1,284 @@
+using System.Diagnostics;
+using System.Globalization;
+using EdgeSentinel.Cloud.Benchmarks;
+using EdgeSentinel.Cloud.Ingest;
+using EdgeSentinel.Cloud.Metrics;
+using EdgeSentinel.Cloud.Storage;
+using EdgeSentinel.Monitor.Alerts;
+using EdgeSentinel.Monitor.Baselines;
+using EdgeSentinel.Monitor.Fingerprints;
+using EdgeSentinel.Monitor.Monitoring;
+using EdgeSentinel.Protocol.Envelopes;
+using EdgeSentinel.Protocol.Payloads;
+using EdgeSentinel.Protocol.Topics;
+using EdgeSentinel.Runtime.Reporting;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+// Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [--messages N] [--devices D] [--alerts N]
+var modes = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
+int Option(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+var all = modes.Count == 0;
+Console.WriteLine($"EdgeSentinel cloud bench — {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, {Mosquitto.Version()}");
+if (all || modes.Contains("ingest"))
+{
+    await IngestBench.RunAsync(Option("--messages", 20_000), Option("--devices", 4));
+}
+
+if (all || modes.Contains("latency"))
+{
+    await LatencyBench.RunAsync(Option("--alerts", 300));
+}
+
+return 0;
+
+internal static class Stream
+{
+    public static readonly DateTimeOffset Epoch = TimeProvider.System.GetUtcNow();
+
+    public static Alert Alert(string id, string device, long n) => new(
+        id, device, "model-a", AlertKind.InputDrift, "inputs", AlertSeverity.Warning, AlertState.Raised, n, n, Epoch, Epoch,
+        new AlertEvidence("min-holm-adjusted-p", 1e-7, 1e-4, 1e-4, "per window", [new ChannelContribution("input.x", "ks", 0.31, 0.31)]));
+
+    public static MqttApplicationMessage Message(string topic, byte[] wire) => new MqttApplicationMessageBuilder()
+        .WithTopic(topic)
+        .WithPayload(wire)
+        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+        .WithContentType(WireFormat.ContentTypeJson)
+        .WithUserProperty(WireFormat.VersionProperty, "1"u8.ToArray())
+        .WithUserProperty(WireFormat.EncodingProperty, System.Text.Encoding.UTF8.GetBytes(WireFormat.EncodingJson))
+        .Build();
+}
+
+/// <summary>
+/// Ingest rate from a backlog: one stream of signed alerts is published once into Mosquitto while three
+/// persistent sessions are offline (mosquitto_sub, the aggregator with durable SQLite, the aggregator
+/// with synchronous=NORMAL); then each drains the same backlog in turn and is timed until the last message
+/// is received (mosquitto_sub) or stored (aggregator).
+/// </summary>
+internal static class IngestBench
+{
+    private const string RawClient = "es-bench-raw";
+
+    public static async Task RunAsync(int messages, int devices)
+    {
+        using var broker = await Mosquitto.StartAsync();
+        var folder = Path.Combine(Path.GetTempPath(), "es-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var keys = new DeviceKeyRegistry();
+            var deviceKeys = Enumerable.Range(1, devices).Select(d => (Device: $"d{d}", Key: SigningKey.Generate())).ToList();
+            foreach (var (device, key) in deviceKeys)
+            {
+                keys.Register("bench", device, key);
+            }
+
+            var filter = EdgeTopics.AllDevicesFilter();
+            Mosquitto.Run("mosquitto_sub", $"-h 127.0.0.1 -p {broker.Port} -V 5 -q 1 -c -i {RawClient} -t {filter} -E");
+            await using var durable = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(folder, "durable.db"), DurableCommits = true });
+            await using var normal = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(folder, "normal.db"), DurableCommits = false });
+            foreach (var (id, store) in new[] { ("es-bench-agg-durable", durable), ("es-bench-agg-normal", normal) })
+            {
+                await using var session = new MqttIngestor(Options(broker.Port, id), store, keys, new IngestMetrics(TimeProvider.System));
+                await session.StartAsync(); // creates the persistent session; disposing disconnects, the session stays
+            }
+
+            var payloadBytes = await PublishAsync(broker.Port, deviceKeys, messages);
+            Console.WriteLine($"ingest: {messages} signed alert messages ({payloadBytes / messages} bytes each on average) from {devices} devices queued in Mosquitto for 3 offline persistent sessions");
+
+            var raw = Stopwatch.StartNew();
+            Mosquitto.Run("bash", $"-c \"mosquitto_sub -h 127.0.0.1 -p {broker.Port} -V 5 -q 1 -c -i {RawClient} -t '{filter}' -C {messages} > /dev/null\"");
+            raw.Stop();
+            var rawRate = messages / raw.Elapsed.TotalSeconds;
+            Console.WriteLine($"  mosquitto_sub (QoS 1, discards):          {rawRate,9:F0} msg/s  ({raw.Elapsed.TotalSeconds:F2} s)");
+
+            var durableRate = await DrainAsync(broker.Port, "es-bench-agg-durable", durable, keys, messages);
+            Console.WriteLine($"  aggregator, SQLite synchronous=FULL:       {durableRate,9:F0} msg/s  = {100 * durableRate / rawRate:F1}% of raw (target >= 70%)");
+            var normalRate = await DrainAsync(broker.Port, "es-bench-agg-normal", normal, keys, messages);
+            Console.WriteLine($"  aggregator, SQLite synchronous=NORMAL:     {normalRate,9:F0} msg/s  = {100 * normalRate / rawRate:F1}% of raw");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static MqttIngestOptions Options(int port, string clientId) => new() { Port = port, ClientId = clientId, SharedGroup = null, ReconnectInterval = TimeSpan.FromMilliseconds(200) };
+
+    private static async Task<double> DrainAsync(int port, string clientId, IAggregatorStore store, DeviceKeyRegistry keys, int messages)
+    {
+        var metrics = new IngestMetrics(TimeProvider.System);
+        var watch = Stopwatch.StartNew();
+        await using (var ingest = new MqttIngestor(Options(port, clientId), store, keys, metrics))
+        {
+            await ingest.StartAsync();
+            while (metrics.Stored.GetValueOrDefault("alert") + metrics.Duplicates.GetValueOrDefault("alert") < messages)
+            {
+                if (metrics.Rejected.Count > 0)
+                {
+                    throw new InvalidOperationException("rejections: " + string.Join(", ", metrics.Rejected));
+                }
+
+                await Task.Delay(5);
+            }
+
+            watch.Stop();
+        }
+
+        var count = await store.CountMessagesAsync();
+        if (count != messages)
+        {
+            throw new InvalidOperationException($"{clientId}: {count} messages in the store, expected {messages}");
+        }
+
+        return messages / watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<long> PublishAsync(int port, List<(string Device, SigningKey Key)> devices, int messages)
+    {
+        using var client = new MqttClientFactory().CreateMqttClient();
+        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("es-bench-pub").WithProtocolVersion(MqttProtocolVersion.V500).Build());
+        long bytes = 0;
+        var inFlight = new List<Task<MqttClientPublishResult>>();
+        for (var i = 0; i < messages; i++)
+        {
+            var (device, key) = devices[i % devices.Count];
+            var sequence = (i / devices.Count) + 1;
+            var address = EdgeTopics.Address("bench", device, TopicKind.Alert);
+            var wire = EnvelopeCodec.Encode(Envelope.Seal(key, address, sequence, Stream.Epoch, AlertCodec.Encode(Stream.Alert($"{device}-a{sequence}", device, sequence))));
+            bytes += wire.Length;
+            inFlight.Add(client.PublishAsync(Stream.Message(address.Topic, wire)));
+            if (inFlight.Count == 100)
+            {
+                await Task.WhenAll(inFlight);
+                inFlight.Clear();
+            }
+        }
+
+        await Task.WhenAll(inFlight);
+        await client.DisconnectAsync();
+        return bytes;
+    }
+}
+
+/// <summary>
+/// End-to-end alert latency: a DriftMonitor on the device observes a shifted input until its sequential
+/// detector alarms; the alert goes through the AlertTracker, the DeviceReporter's durable outbox, Mosquitto
+/// and the aggregator into durable SQLite. Timed from the start of the Observe call that alarmed to the
+/// completion of the store's commit. One alert at a time on loopback.
+/// </summary>
+internal static class LatencyBench
+{
+    public static async Task RunAsync(int alerts)
+    {
+        using var broker = await Mosquitto.StartAsync();
+        var folder = Path.Combine(Path.GetTempPath(), "es-bench-lat-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var key = SigningKey.Generate();
+            var keys = new DeviceKeyRegistry();
+            keys.Register("bench", "lat1", key);
+            var store = new TimingStore(await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(folder, "s.db"), DurableCommits = true }));
+            await using var _ = store;
+            await using var ingest = new MqttIngestor(new MqttIngestOptions { Port = broker.Port, ClientId = "es-bench-lat", SharedGroup = null }, store, keys, new IngestMetrics(TimeProvider.System));
+            await ingest.StartAsync();
+            await using var reporter = new DeviceReporter(new ReporterOptions { Fleet = "bench", Device = "lat1", DeviceKey = key, BrokerPort = broker.Port, OutboxPath = Path.Combine(folder, "outbox.db"), HoldUntilSubscribed = true });
+            using var stop = new CancellationTokenSource();
+            var run = reporter.RunAsync(stop.Token);
+
+            var baseline = BuildBaseline();
+            var random = new Random(7);
+            var latencies = new List<double>(alerts);
+            var inputs = new float[2];
+            var outputs = new float[1];
+            for (var trial = 0; trial < alerts + 10; trial++)
+            {
+                var monitor = new DriftMonitor(baseline, new DriftMonitorOptions { WindowSize = 64 });
+                var tracker = new AlertTracker("lat1", baseline.Model.Sha256, new AlertPolicy(), TimeProvider.System);
+                while (true)
+                {
+                    inputs[0] = (float)(3.0 + Gaussian(random));
+                    inputs[1] = (float)Gaussian(random);
+                    outputs[0] = inputs[0] + inputs[1];
+                    var t0 = Stopwatch.GetTimestamp();
+                    var flags = monitor.Observe(inputs, outputs, [], 1.0);
+                    while (monitor.TryTakeWindow(out var window))
+                    {
+                        monitor.ReturnWindow(window);
+                    }
+
+                    if ((flags & ObserveResult.SequentialAlarm) == 0 || !monitor.TryTakeSequentialAlarm(out var alarm))
+                    {
+                        continue;
+                    }
+
+                    var transitions = tracker.Process(monitor.ToSignal(alarm));
+                    if (transitions.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    var id = $"lat-{trial}";
+                    var stored = store.Expect(id);
+                    reporter.EnqueueAlert(transitions[0].Alert with { Id = id });
+                    var t1 = await stored.WaitAsync(TimeSpan.FromSeconds(30));
+                    if (trial >= 10)
+                    {
+                        latencies.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds); // the first 10 warm up
+                    }
+
+                    break;
+                }
+            }
+
+            await stop.CancelAsync();
+            await run;
+            latencies.Sort();
+            double P(double q) => latencies[(int)Math.Floor(q * (latencies.Count - 1))];
+            Console.WriteLine($"latency: {latencies.Count} alerts, device Observe -> stored in durable SQLite via DeviceReporter + Mosquitto + aggregator (loopback)");
+            Console.WriteLine($"  p50 {P(0.50):F2} ms   p90 {P(0.90):F2} ms   p99 {P(0.99):F2} ms   max {latencies[^1]:F2} ms");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static double Gaussian(Random random)
+    {
+        var u1 = 1.0 - random.NextDouble();
+        var u2 = random.NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
+    }
+
+    private static Baseline BuildBaseline()
+    {
+        var schema = FingerprintSchema.CreateBuilder().AddInputs(["x", "y"]).AddOutputs(["sum"], OutputKind.Regression).Build();
+        var identity = ModelIdentity.FromModelBytes("bench-model"u8.ToArray(), [new TensorSignature("in", "float32", [1, 2])], [new TensorSignature("out", "float32", [1, 1])]);
+        var builder = new BaselineBuilder(schema, identity, new BaselineOptions { WindowSize = 64, MinTrainingRows = 200, MinHeldOutRows = 1000, TargetAverageRunLength = 1e4 });
+        var random = new Random(42);
+        for (var i = 0; i < 3000; i++)
+        {
+            var x = (float)Gaussian(random);
+            var y = (float)Gaussian(random);
+            if (i < 2000)
+            {
+                builder.AddTraining([x, y], [x + y], []);
+            }
+            else
+            {
+                builder.AddHeldOut([x, y], [x + y], []);
+            }
+        }
+
+        return builder.Build(TimeProvider.System);
+    }
+}
