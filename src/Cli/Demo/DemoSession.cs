@@ -66,6 +66,13 @@ internal sealed class DemoSession(TextWriter stdout, TextWriter stderr, RunEnvir
             }
 
             await server.ReloadKeysAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var model in plan.Select(d => d.Model).Distinct(StringComparer.Ordinal))
+            {
+                // The dashboard draws each channel against its baseline band; the aggregator learns baselines only this way.
+                var bytes = await File.ReadAllBytesAsync(Path.Combine(models!.FullName, model + ".baseline"), cancellationToken).ConfigureAwait(false);
+                server.Aggregator.Dashboard.Baselines.Register(Monitor.Baselines.Baseline.FromBytes(bytes));
+            }
+
             var dashboard = server.Aggregator.Http.Address;
             Line($"EdgeSentinel demo — fleet '{DemoCommand.Fleet}', {plan.Count} simulated robots at {request.RateHz.ToString("G4", CultureInfo.InvariantCulture)} frames/s");
             Line($"  dashboard: {dashboard}");
