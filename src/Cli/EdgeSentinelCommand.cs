@@ -25,9 +25,11 @@ internal static class EdgeSentinelCommand
         root.Subcommands.Add(CheckConfigCommand.Create(stdout, stderr));
         root.Subcommands.Add(ModelsCommand.Create(stdout, stderr));
         root.Subcommands.Add(RecordCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ReportCommand.Create(stdout, stderr));
+        root.Subcommands.Add(RunCommand.Create(stdout, stderr));
         root.Subcommands.Add(ProvisionCommand.Create(stdout, stderr));
         root.Subcommands.Add(AggregateCommand.Create(stdout, stderr));
-        root.Subcommands.Add(RunCommand.Create(stdout, stderr));
+        root.Subcommands.Add(Demo.DemoCommand.Create(stdout, stderr));
         return root;
     }
 }

@@ -67,6 +67,17 @@ internal sealed record RunRequest(
     FileInfo Config, double? DurationSeconds, long? Frames, FileInfo? Alerts, bool NoReport, bool AllowModelMismatch,
     FileInfo? Outbox, FileInfo? OperatorKey, double? RateHz, double FingerprintEverySeconds, int CueProbeEvery);
 
+/// <summary>What one run did: frames, why it ended, alert transitions by "kind state", and the simulated robot's harm counters.</summary>
+/// <param name="Frames">Frames run.</param>
+/// <param name="Ended">Why the run ended.</param>
+/// <param name="Alerts">Alert transitions by "kind state".</param>
+/// <param name="FirstHarmfulAction">Frame of the robot's first harmful action (simulator only; null when none).</param>
+/// <param name="HarmfulActions">Harmful actions the simulated robot took (0 for other sources).</param>
+/// <param name="Collisions">Collisions of the simulated robot (0 for other sources).</param>
+/// <param name="InterlockTrips">Times the safety interlock tripped.</param>
+/// <param name="Outbox">The reporter's outbox counts at the end (null without reporting).</param>
+internal sealed record RunOutcome(long Frames, string Ended, IReadOnlyDictionary<string, int> Alerts, long? FirstHarmfulAction, long HarmfulActions, long Collisions, long InterlockTrips, string? Outbox);
+
 /// <summary>The machine <c>run</c> runs on: clock, GPIO, I2C and the simulator's model set (replaced in tests).</summary>
 internal sealed class RunEnvironment
 {
@@ -112,6 +123,9 @@ internal sealed class RunSession(TextWriter stdout, TextWriter stderr, RunEnviro
     private readonly Lock _output = new();
     private readonly SortedDictionary<string, int> _alertCounts = new(StringComparer.Ordinal);
     private readonly TimeProvider _time = environment.TimeProvider;
+
+    /// <summary>What the run did, once <see cref="RunAsync"/> has returned after running (null when it refused to start).</summary>
+    public RunOutcome? Outcome { get; private set; }
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -345,6 +359,13 @@ internal sealed class RunSession(TextWriter stdout, TextWriter stderr, RunEnviro
         }
 
         Summary(config, loop, interlock, reporter, world, source, frames, elapsed, ended);
+        lock (_output)
+        {
+            Outcome = new RunOutcome(frames, ended, new SortedDictionary<string, int>(_alertCounts, StringComparer.Ordinal),
+                world is { FirstHarmfulAction: >= 0 } w ? w.FirstHarmfulAction : null, world?.HarmfulActions ?? 0, world?.Collisions ?? 0,
+                interlock?.Trips ?? 0, reporter?.Counts.ToString());
+        }
+
         return 0;
     }
 

@@ -151,6 +151,7 @@ public static class ConfigurationCheck
                 World = sim.String("world", required: false) ?? "robot",
                 Seed = sim.Integer("seed", required: false, long.MinValue, long.MaxValue) ?? 1,
                 Scenario = sim.String("scenario", required: false),
+                ChangeAtFrame = (int?)sim.Integer("changeAtFrame", required: false, 0, int.MaxValue - 1),
             };
             sim.ReportUnknown();
         }

@@ -51,6 +51,10 @@ public sealed class SimulatorSettings
     /// <summary>The named scenario to play (e.g. "clean", "drift", "sleeper"); null for the world's default.</summary>
     /// <value>Default: null.</value>
     public string? Scenario { get; set; }
+
+    /// <summary>The frame at which the scenario's change (drift, sleeper cue, ...) begins; null for the scenario's default.</summary>
+    /// <value>Default: null.</value>
+    public int? ChangeAtFrame { get; set; }
 }
 
 /// <summary>Settings of the MPU-6050 source.</summary>

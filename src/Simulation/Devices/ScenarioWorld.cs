@@ -101,7 +101,7 @@ public sealed class ScenarioWorld : ISimulatedWorld, IActionSink
 
         try
         {
-            return new ScenarioWorld(new ScenarioRun(definition, models, (ulong)settings.Seed, length));
+            return new ScenarioWorld(new ScenarioRun(definition, models, (ulong)settings.Seed, length, settings.ChangeAtFrame));
         }
         catch (ArgumentException e)
         {
