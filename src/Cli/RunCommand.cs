@@ -465,6 +465,9 @@ internal sealed class RunSession(TextWriter stdout, TextWriter stderr, RunEnviro
             Password = config.Mqtt.PasswordFile is { } passwordFile ? File.ReadAllText(passwordFile).Trim() : null,
             KeepAlive = TimeSpan.FromSeconds(config.Mqtt.KeepAliveSeconds),
             OutboxPath = outbox,
+            // An alert the broker acknowledged with "no matching subscribers" (no aggregator subscribed yet, or a broker
+            // restarted without its shared subscriptions) stays in the outbox and is sent again: it must reach the store.
+            HoldUntilSubscribed = true,
         };
     }
 
