@@ -25,6 +25,7 @@ internal static class EdgeSentinelCommand
         root.Subcommands.Add(CheckConfigCommand.Create(stdout, stderr));
         root.Subcommands.Add(ModelsCommand.Create(stdout, stderr));
         root.Subcommands.Add(RecordCommand.Create(stdout, stderr));
+        root.Subcommands.Add(EvalCommand.Create(stdout, stderr));
         return root;
     }
 }
