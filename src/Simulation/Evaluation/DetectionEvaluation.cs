@@ -27,19 +27,24 @@ public static class DetectionEvaluation
     public static EvaluationReport Run(EvaluationOptions options, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = options.Validate();
-        if (problems.Count > 0)
+        ThrowIfInvalid(options);
+        var started = options.TimeProvider.GetTimestamp();
+        progress?.Report(new EvaluationProgress($"training the demo models (seed {options.ModelSeed})", 0, 0, 0, 0));
+        return RunWith(options, DemoModelSet.Train(options.ModelSeed), started, progress, cancellationToken);
+    }
+
+    /// <summary>Runs the evaluation on already trained <paramref name="models"/> (their seed must be <see cref="EvaluationOptions.ModelSeed"/>).</summary>
+    internal static EvaluationReport RunWith(EvaluationOptions options, DemoModelSet models, long started, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
+    {
+        ThrowIfInvalid(options);
+        if (models.Seed != options.ModelSeed)
         {
-            throw new ArgumentException("invalid evaluation options: " + string.Join("; ", problems), nameof(options));
+            throw new ArgumentException($"the models were trained with seed {models.Seed}, the options name seed {options.ModelSeed}", nameof(models));
         }
 
         var clock = options.TimeProvider;
-        var started = clock.GetTimestamp();
         var scenarios = options.EffectiveScenarios;
         var arls = options.EffectiveAverageRunLengths;
-
-        progress?.Report(new EvaluationProgress($"training the demo models (seed {options.ModelSeed})", 0, 0, 0, 0));
-        var models = DemoModelSet.Train(options.ModelSeed);
         var onnx = models.All.ToDictionary(m => m.Name, m => ModelExport.ToOnnx(m, models.Seed, models.TrainingDays), StringComparer.Ordinal);
         var training = ModelBaselines.TrainingRecording(models);
 
@@ -67,27 +72,62 @@ public static class DetectionEvaluation
         {
             var item = items[i];
             var baselineBytes = baselines[(ModelBaselines.BaselineOf(DeployedModel(item.Scenario, models)), item.Arl)];
-            results[i] = RunStream(item, models, onnx, Baseline.FromBytes(baselineBytes), autocorrelation, options.FramePeriod, cancellationToken);
+            results[i] = RunStream(item, models, onnx, Baseline.FromBytes(baselineBytes), autocorrelation, options.FramePeriod, item.Arl == arls[0], cancellationToken);
             var streams = Interlocked.Increment(ref done);
             var inferences = Interlocked.Add(ref inferencesDone, item.Length);
             progress?.Report(new EvaluationProgress("running streams", streams, items.Count, inferences, totalInferences));
         });
         var streamSeconds = clock.GetElapsedTime(streamsStarted).TotalSeconds;
+        CopyWindowResults(results);
 
         var agreement = Agreement(models);
         var settings = new EvaluationSettings(
             [.. scenarios.Select(s => s.Name)], options.Seeds, options.FirstSeed, [.. arls], options.Length, options.CleanRows, options.CleanStreamLength,
-            options.DegreeOfParallelism, options.ModelSeed, options.FramePeriod.TotalMilliseconds, MonitoredModelDeviceDescription,
+            options.DegreeOfParallelism, options.ModelSeed, options.FramePeriod.TotalMilliseconds, PathDescription,
             [.. keys.Select(k => BaselineSummary.Of(k.Model, Baseline.FromBytes(baselines[k])))]);
         var run = new RunStatistics(clock.GetElapsedTime(started).TotalSeconds, streamSeconds, items.Count, totalInferences,
             streamSeconds > 0 ? totalInferences / streamSeconds : double.NaN, options.DegreeOfParallelism, Environment.ProcessorCount);
         return EvaluationReportBuilder.Build(settings, results, agreement, run);
     }
 
+    private static void ThrowIfInvalid(EvaluationOptions options)
+    {
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("invalid evaluation options: " + string.Join("; ", problems), nameof(options));
+        }
+    }
+
     /// <summary>How the streams reach the monitor, for the report.</summary>
-    internal const string MonitoredModelDeviceDescription =
-        "ONNX Runtime host (taps from the baseline) -> DriftMonitor (inline window analysis) -> AlertTracker, composed directly as 'edgesentinel replay' does; " +
-        "action = argmax of the ONNX Runtime outputs, fed back into the world; no interlock, canary replay or cue probes";
+    internal const string PathDescription =
+        DeviceLoopStream.Description + ". Exceptions, because DeviceLoop core cannot serve them: the tampered scenario (the model is swapped mid-stream; a loop is bound to one host) " +
+        "and the per-window drift scores and window alarms (the loop does not expose its window reports) come from the same closed-loop stream run through the " +
+        "ONNX Runtime host -> DriftMonitor (inline window analysis) -> AlertTracker composed directly, as 'edgesentinel replay' does, once per scenario and seed " +
+        "(window tests do not depend on the ARL). Canary replay and cue probes are not part of DeviceLoop core and are not exercised";
+
+    /// <summary>Window results are measured at the first ARL only (they do not depend on it); the other ARLs' streams get them from there.</summary>
+    private static void CopyWindowResults(StreamResult[] results)
+    {
+        var measured = new Dictionary<(string, ulong, int), StreamResult>();
+        foreach (var r in results)
+        {
+            if (r.Windows is not null)
+            {
+                measured.TryAdd((r.Scenario, r.Seed, r.Length), r);
+            }
+        }
+
+        for (var i = 0; i < results.Length; i++)
+        {
+            var r = results[i];
+            if (r.Windows is null && measured.TryGetValue((r.Scenario, r.Seed, r.Length), out var source))
+            {
+                var families = r.Families.Append(source.Family(DetectorFamily.Window)).OrderBy(f => f.Family).ToList();
+                results[i] = r with { Families = families, Windows = source.Windows };
+            }
+        }
+    }
 
     internal static string DeployedModel(ScenarioDefinition scenario, DemoModelSet models) => scenario.Kind switch
     {
@@ -129,8 +169,57 @@ public static class DetectionEvaluation
         return items;
     }
 
-    private static StreamResult RunStream(WorkItem item, DemoModelSet models, IReadOnlyDictionary<string, byte[]> onnx, Baseline baseline,
-        double[] autocorrelation, TimeSpan framePeriod, CancellationToken cancellationToken)
+    private static StreamResult RunStream(WorkItem item, DemoModelSet models, Dictionary<string, byte[]> onnx, Baseline baseline,
+        double[] autocorrelation, TimeSpan framePeriod, bool windowScores, CancellationToken cancellationToken)
+    {
+        var run = new ScenarioRun(item.Scenario, models, item.Seed, item.Length);
+        StreamObserver primary;
+        StreamObserver? windows = null;
+        int firstHarmful;
+        long collisions;
+        string path;
+        if (item.Scenario.Kind == ScenarioKind.TamperedModel)
+        {
+            // A device loop is bound to one model host: the mid-stream swap runs through the direct composition.
+            (primary, firstHarmful, collisions) = RunThroughMonitor(item, models, onnx, baseline, framePeriod, cancellationToken);
+            windows = primary;
+            path = "monitor (model swapped mid-stream)";
+        }
+        else
+        {
+            var (world, observer) = DeviceLoopStream.Run(item.Scenario, item.Seed, item.Length, models, onnx[DeployedModel(item.Scenario, models)], baseline, framePeriod, cancellationToken);
+            primary = observer;
+            firstHarmful = (int)world.FirstHarmfulAction;
+            collisions = world.Collisions;
+            path = "device-loop";
+            if (windowScores)
+            {
+                // Window reports are not exposed by the loop: the same closed-loop stream through the monitor gives them.
+                windows = RunThroughMonitor(item, models, onnx, baseline, framePeriod, cancellationToken).Observer;
+            }
+        }
+
+        var lorden = double.NaN;
+        if (item.Scenario.Kind == ScenarioKind.SensorBias && !item.Scenario.IsGradual)
+        {
+            var kl = 0.0;
+            foreach (var c in run.AffectedChannels)
+            {
+                // The detector standardizes by the baseline's training spread and prewhitens with the channel's lag-1 autocorrelation.
+                var shift = item.Scenario.Magnitude * models.FeatureStandardDeviations[c] / baseline.Fingerprint.Channels[c].StandardDeviation;
+                var white = DetectionMetrics.PrewhitenedShift(shift, autocorrelation[c]);
+                kl = Math.Max(kl, Monitor.Detection.Sequential.DetectionDelayBound.GaussianMeanShiftKl(white));
+            }
+
+            lorden = Monitor.Detection.Sequential.DetectionDelayBound.LordenMinimumDelay(item.Arl, kl);
+        }
+
+        return Summarize(item, run.ChangePoint, firstHarmful, collisions, primary, windows, lorden, path);
+    }
+
+    /// <summary>Runs the stream through <see cref="MonitoredModelDevice"/> (host + monitor + tracker composed directly).</summary>
+    internal static (StreamObserver Observer, int FirstHarmful, long Collisions) RunThroughMonitor(WorkItem item, DemoModelSet models, Dictionary<string, byte[]> onnx,
+        Baseline baseline, TimeSpan framePeriod, CancellationToken cancellationToken)
     {
         var run = new ScenarioRun(item.Scenario, models, item.Seed, item.Length);
         var observer = new StreamObserver(run.ChangePoint);
@@ -159,33 +248,24 @@ public static class DetectionEvaluation
             device.Complete();
         }
 
-        var lorden = double.NaN;
-        if (item.Scenario.Kind == ScenarioKind.SensorBias && !item.Scenario.IsGradual)
-        {
-            var kl = 0.0;
-            foreach (var c in run.AffectedChannels)
-            {
-                // The detector standardizes by the baseline's training spread and prewhitens with the channel's lag-1 autocorrelation.
-                var shift = item.Scenario.Magnitude * models.FeatureStandardDeviations[c] / baseline.Fingerprint.Channels[c].StandardDeviation;
-                var white = DetectionMetrics.PrewhitenedShift(shift, autocorrelation[c]);
-                kl = Math.Max(kl, Monitor.Detection.Sequential.DetectionDelayBound.GaussianMeanShiftKl(white));
-            }
-
-            lorden = Monitor.Detection.Sequential.DetectionDelayBound.LordenMinimumDelay(item.Arl, kl);
-        }
-
-        return Summarize(item, run.ChangePoint, firstHarmful, collisions, observer, lorden);
+        return (observer, firstHarmful, collisions);
     }
 
-    internal static StreamResult Summarize(WorkItem item, int changePoint, int firstHarmful, long collisions, StreamObserver observer, double lorden)
+    internal static StreamResult Summarize(WorkItem item, int changePoint, int firstHarmful, long collisions, StreamObserver observer, StreamObserver? windows, double lorden, string path)
     {
         var families = new List<FamilyAlarms>();
         foreach (var family in Enum.GetValues<DetectorFamily>())
         {
+            var source = family == DetectorFamily.Window ? windows : observer;
+            if (source is null)
+            {
+                continue;
+            }
+
             var alarms = 0;
             var before = 0;
             var first = -1L;
-            foreach (var (f, sample) in observer.Alarms)
+            foreach (var (f, sample) in source.Alarms)
             {
                 if (f != family)
                 {
@@ -236,7 +316,8 @@ public static class DetectionEvaluation
             }
         }
 
-        return new StreamResult(item.Scenario.Name, item.Seed, item.Arl, item.Length, changePoint, firstHarmful, collisions, families, kinds, lorden, [.. observer.Windows]);
+        return new StreamResult(item.Scenario.Name, item.Seed, item.Arl, item.Length, changePoint, firstHarmful, collisions, path, families, kinds, lorden,
+            windows is null ? null : [.. windows.Windows]);
     }
 
     /// <summary>

@@ -116,6 +116,7 @@ internal static class EvaluationReportBuilder
     private static SleeperRow Sleeper(string name, double arl, List<StreamResult> runs)
     {
         var caught = 0;
+        var onHarmfulFrame = 0;
         var caughtAny = 0;
         var beforeCue = 0;
         var leads = new List<double>();
@@ -133,6 +134,11 @@ internal static class EvaluationReportBuilder
                 }
             }
 
+            if (expected >= 0 && expected == s.FirstHarmfulAction)
+            {
+                onHarmfulFrame++;
+            }
+
             if (any >= 0 && any < horizon)
             {
                 caughtAny++;
@@ -144,7 +150,7 @@ internal static class EvaluationReportBuilder
             }
         }
 
-        return new SleeperRow(name, arl, runs.Count, runs.Count(s => s.FirstHarmfulAction >= 0), caught, (double)caught / runs.Count, caughtAny, beforeCue,
+        return new SleeperRow(name, arl, runs.Count, runs.Count(s => s.FirstHarmfulAction >= 0), caught, (double)caught / runs.Count, onHarmfulFrame, caughtAny, beforeCue,
             leads.Count == 0 ? double.NaN : leads.Average(), Counts(runs.Select(s => s.FirstAlertAfterChange?.Kind)));
     }
 
@@ -153,7 +159,7 @@ internal static class EvaluationReportBuilder
         // The window tests do not depend on the ARL (same fingerprint, same closed-loop stream): the first ARL's streams are used.
         var rows = new List<WindowRocRow>();
         var arl = settings.AverageRunLengths[0];
-        var negatives = streams.Where(s => s.ChangePoint < 0 && s.AverageRunLength == arl).SelectMany(s => s.Windows).Select(w => w.Score).ToList();
+        var negatives = streams.Where(s => s.ChangePoint < 0 && s.AverageRunLength == arl).SelectMany(s => s.Windows ?? []).Select(w => w.Score).ToList();
         foreach (var name in settings.Scenarios)
         {
             var scenario = ScenarioCatalog.Get(name);
@@ -163,7 +169,7 @@ internal static class EvaluationReportBuilder
             }
 
             var positives = streams.Where(s => s.Scenario == name && s.AverageRunLength == arl)
-                .SelectMany(s => s.Windows.Where(w => w.FirstSample >= s.ChangePoint)).Select(w => w.Score).ToList();
+                .SelectMany(s => (s.Windows ?? []).Where(w => w.FirstSample >= s.ChangePoint)).Select(w => w.Score).ToList();
             rows.Add(new WindowRocRow(name, positives.Count, negatives.Count, DetectionMetrics.Auroc(negatives, positives),
                 DetectionMetrics.TruePositiveRateAt(negatives, positives, 0.01), DetectionMetrics.TruePositiveRateAt(negatives, positives, 1e-4)));
         }

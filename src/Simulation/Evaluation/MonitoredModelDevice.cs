@@ -12,11 +12,12 @@ namespace EdgeSentinel.Simulation.Evaluation;
 /// model's outputs as computed by ONNX Runtime.
 /// </summary>
 /// <remarks>
-/// No interlock acts on the alerts (the evaluation measures detection; the robot keeps the model's action), and there
-/// is no canary replay or cue probing: those belong to the device loop. When the deployed model changes
-/// (the tampered scenario) the new model is swapped in behind the monitor, which keeps its baseline. Not thread-safe.
+/// The evaluation's streams go through the device loop (<see cref="DeviceLoopStream"/>); this composition is used where the
+/// loop cannot serve: the per-window drift scores (the loop does not expose its window reports) and the tampered scenario
+/// (the deployed model is swapped mid-stream behind the monitor, which keeps the policy's baseline; a loop is bound to one
+/// host). No interlock, canary replay or cue probing. The same frames give the same monitor decisions as in the loop. Not thread-safe.
 /// </remarks>
-internal sealed class MonitoredModelDevice : IEvaluationDevice
+internal sealed class MonitoredModelDevice : IDisposable
 {
     private readonly IReadOnlyDictionary<string, byte[]> _models;
     private readonly Dictionary<string, OnnxModelHost> _hosts = new(StringComparer.Ordinal);

@@ -10,10 +10,12 @@ namespace EdgeSentinel.Simulation.Evaluation;
 /// <param name="ChangePoint">First changed sample (−1 for clean streams).</param>
 /// <param name="FirstHarmfulAction">First sample whose action was harmful (the sleepers' full throttle), −1 when none.</param>
 /// <param name="Collisions">Collisions of the robot during the stream.</param>
+/// <param name="Path">How the stream reached the monitor: <c>device-loop</c>, or <c>monitor (model swapped mid-stream)</c>.</param>
 /// <param name="Families">Alarms per detector family.</param>
 /// <param name="Alerts">Raised alerts per alert kind (kinds never raised are left out).</param>
 /// <param name="LordenBound">For an abrupt sensor bias: ln(ARL)/KL with KL the largest per-sample KL of an affected channel in the detector's standardized, prewhitened units; NaN otherwise.</param>
 /// <param name="Windows">Drift score of every tested window (not written to JSON).</param>
+/// <remarks>Window alarms and scores are measured once per scenario and seed (at the first ARL) and shared by the other ARLs' streams.</remarks>
 public sealed record StreamResult(
     string Scenario,
     ulong Seed,
@@ -22,10 +24,11 @@ public sealed record StreamResult(
     int ChangePoint,
     int FirstHarmfulAction,
     long Collisions,
+    string Path,
     IReadOnlyList<FamilyAlarms> Families,
     IReadOnlyList<KindAlerts> Alerts,
     double LordenBound,
-    [property: JsonIgnore] IReadOnlyList<WindowScore> Windows)
+    [property: JsonIgnore] IReadOnlyList<WindowScore>? Windows)
 {
     /// <summary>The alarms of <paramref name="family"/>.</summary>
     public FamilyAlarms Family(DetectorFamily family) => Families.First(f => f.Family == family);
