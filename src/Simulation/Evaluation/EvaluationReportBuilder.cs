@@ -201,9 +201,13 @@ internal static class EvaluationReportBuilder
         var clean = falseAlarms.Where(f => f.AverageRunLength == Arl).ToList();
         foreach (var f in clean)
         {
+            // With fewer clean inferences than one expected alarm at the target, no alarm cannot tell "on target" from "too few".
+            var expected = f.TargetPerMillion * f.CleanInferences / 1e6;
+            var unresolved = f.Alarms == 0 && expected < 1;
             rows.Add(new AcceptanceRow($"clean false-alarm rate of the {f.Detector} detector within 2x of its calibrated target (ARL 1e6)",
-                F($"{f.PerMillion:G3} per 1e6 vs target {f.TargetPerMillion:G3} (x{f.RatioToTarget:G3}) on {f.CleanInferences:N0} inferences"),
-                f.RatioToTarget is >= 0.5 and <= 2.0));
+                F($"{f.PerMillion:G3} per 1e6 vs target {f.TargetPerMillion:G3} (x{f.RatioToTarget:G3}) on {f.CleanInferences:N0} inferences") +
+                    (unresolved ? F($"; too few inferences to resolve (expected {expected:G2} alarms at the target)") : string.Empty),
+                unresolved ? null : f.RatioToTarget is >= 0.5 and <= 2.0));
         }
 
         if (clean.Count == 0)

@@ -100,7 +100,13 @@ public sealed class EvaluationReportBuilderTests
         Assert.Equal(0.390625, report.FalseAlarms.Single(f => f.Detector == "window").TargetPerMillion, 12);
         Assert.Equal(2.0, report.FalseAlarms.Single(f => f.Detector == "activation").TargetPerMillion, 12);
         Assert.True(report.Acceptance.Single(a => a.Target.Contains("sequential detector", StringComparison.Ordinal)).Met);
-        Assert.False(report.Acceptance.Single(a => a.Target.Contains("activation detector", StringComparison.Ordinal)).Met); // 0 alarms: not within 2×
+        Assert.False(report.Acceptance.Single(a => a.Target.Contains("activation detector", StringComparison.Ordinal)).Met); // 0 alarms where 4 were expected
+
+        // 10^4 clean inferences: the sequential target expects 0.01 alarms, so none cannot be judged; one is 100× the target.
+        var few = Build(Settings("clean"), Stream("clean-long", -1, alarms: 0, length: 10_000));
+        Assert.Null(few.Acceptance.Single(a => a.Target.Contains("sequential detector", StringComparison.Ordinal)).Met);
+        var one = Build(Settings("clean"), Stream("clean-long", -1, alarms: 1, length: 10_000));
+        Assert.False(one.Acceptance.Single(a => a.Target.Contains("sequential detector", StringComparison.Ordinal)).Met);
     }
 
     [Fact]
