@@ -3,6 +3,7 @@ using System.Globalization;
 using EdgeSentinel.Monitor.Baselines;
 using EdgeSentinel.Monitor.Fingerprints;
 using EdgeSentinel.Runtime.Onnx;
+using EdgeSentinel.Simulation.Baselines;
 
 namespace EdgeSentinel.Cli;
 
@@ -75,70 +76,39 @@ internal static class BaselineCommand
                 rows.Add((float[])frame.Clone());
             }
 
-            // Held-out rows are whole blocks drawn at random (seeded): exchangeable with the training rows
-            // even when the data drifts slowly over time (a tail split would calibrate to that drift), and
-            // in time order within a block, so the block bootstrap keeps the autocorrelation.
             var block = Math.Max(1, request.Block);
-            var blocks = (rows.Count + block - 1) / block;
-            var heldOutBlocks = (int)Math.Round(blocks * request.Holdout);
-            var isHeldOut = new bool[rows.Count];
-            var order = Enumerable.Range(0, blocks).ToArray();
-            new Random(unchecked((int)request.Seed)).Shuffle(order);
-            foreach (var b in order.AsSpan(0, heldOutBlocks))
-            {
-                for (var r = b * block; r < Math.Min(rows.Count, (b + 1) * block); r++)
-                {
-                    isHeldOut[r] = true;
-                }
-            }
-
+            var isHeldOut = OfflineBaseline.SelectHeldOut(rows.Count, block, request.Holdout, request.Seed);
             var heldOut = isHeldOut.Count(h => h);
             var training = rows.Count - heldOut;
             stderr.WriteLine($"edgesentinel baseline: {rows.Count} rows read ({source.Statistics.RowsSkipped} skipped, {source.Statistics.NonFiniteRows} with NaN/Inf); {training} for the fingerprint, {heldOut} held out for calibration in blocks of {block}");
 
-            var canariesTaken = 0;
-
-            var schema = BuildSchema(source.FeatureNames, host, request.Outputs, request.Latency);
-            var baselineOptions = new BaselineOptions
+            var recipe = new OfflineBaselineOptions
             {
-                TargetAverageRunLength = request.Arl,
-                WindowAlpha = request.WindowAlpha,
-                ActivationAnomalyRate = request.AnomalyRate,
-                WindowSize = request.Window,
-                Seed = request.Seed,
-                Description = request.Description,
-                CalibrationBlockLength = Math.Max(1, request.Block),
+                Holdout = request.Holdout,
+                Block = block,
+                Canaries = request.Canaries,
+                Outputs = request.Outputs,
+                Latency = request.Latency,
+                Monitor = new BaselineOptions
+                {
+                    TargetAverageRunLength = request.Arl,
+                    WindowAlpha = request.WindowAlpha,
+                    ActivationAnomalyRate = request.AnomalyRate,
+                    WindowSize = request.Window,
+                    Seed = request.Seed,
+                    Description = request.Description,
+                    CalibrationBlockLength = block,
+                },
             };
             foreach (var name in (request.Untested ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                baselineOptions.UntestedChannels.Add(name);
+                recipe.Monitor.UntestedChannels.Add(name);
             }
 
-            var builder = new BaselineBuilder(schema, host.Identity, baselineOptions);
-
-            var progress = new Progress(stderr, rows.Count);
-            for (var r = 0; r < rows.Count; r++)
-            {
-                host.SetInputs(rows[r]);
-                var result = host.Run();
-                if (!isHeldOut[r])
-                {
-                    builder.AddTraining(result.Inputs, result.Outputs, result.Taps, result.LatencyMilliseconds);
-                }
-                else
-                {
-                    builder.AddHeldOut(result.Inputs, result.Outputs, result.Taps, result.LatencyMilliseconds);
-                    if (canariesTaken < request.Canaries && AllFinite(result.Inputs) && AllFinite(result.Outputs))
-                    {
-                        builder.AddCanary(result.Inputs, result.Outputs);
-                        canariesTaken++;
-                    }
-                }
-
-                progress.Report(r + 1);
-            }
-
-            var baseline = builder.Build(TimeProvider.System, new LineProgress(stderr, "edgesentinel baseline: "));
+            var built = OfflineBaseline.Build(host, source.FeatureNames, rows, isHeldOut, recipe, TimeProvider.System,
+                new Progress(stderr, rows.Count), new LineProgress(stderr, "edgesentinel baseline: "));
+            var baseline = built.Baseline;
+            var schema = baseline.Schema;
             var temporary = request.Output.FullName + ".tmp";
             await File.WriteAllBytesAsync(temporary, baseline.ToBytes(), cancellationToken).ConfigureAwait(false);
             File.Move(temporary, request.Output.FullName, overwrite: true);
@@ -159,33 +129,6 @@ internal static class BaselineCommand
         }
     }
 
-    private static FingerprintSchema BuildSchema(IReadOnlyList<string> featureNames, OnnxModelHost host, OutputKind outputs, bool latency)
-    {
-        var builder = FingerprintSchema.CreateBuilder()
-            .AddInputs(featureNames)
-            .AddOutputs(host.Outputs.SelectMany(o => o.FlattenedNames()), outputs)
-            .WithLatency(latency);
-        foreach (var tap in host.Taps)
-        {
-            builder.AddTap(tap.Name, tap.ElementCount);
-        }
-
-        return builder.Build();
-    }
-
-    private static bool AllFinite(ReadOnlySpan<float> values)
-    {
-        foreach (var v in values)
-        {
-            if (!float.IsFinite(v))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     /// <summary>Writes each stage line at once, on the caller's thread (System.Progress would post it to the thread pool, possibly after the writer is gone).</summary>
     private sealed class LineProgress(TextWriter writer, string prefix) : IProgress<string>
     {
@@ -193,7 +136,7 @@ internal static class BaselineCommand
     }
 
     /// <summary>Prints a progress line at every tenth of the work.</summary>
-    private sealed class Progress(TextWriter writer, int total)
+    private sealed class Progress(TextWriter writer, int total) : IProgress<int>
     {
         private int _nextTenth = 1;
 

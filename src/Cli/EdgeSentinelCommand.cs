@@ -30,6 +30,7 @@ internal static class EdgeSentinelCommand
         root.Subcommands.Add(ProvisionCommand.Create(stdout, stderr));
         root.Subcommands.Add(AggregateCommand.Create(stdout, stderr));
         root.Subcommands.Add(Demo.DemoCommand.Create(stdout, stderr));
+        root.Subcommands.Add(EvalCommand.Create(stdout, stderr));
         return root;
     }
 }

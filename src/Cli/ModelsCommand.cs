@@ -11,7 +11,7 @@ internal static class ModelsCommand
     {
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder to write the models and their manifest to.", DefaultValueFactory = _ => new DirectoryInfo("models") };
         var seed = new Option<ulong>("--seed") { Description = "Training seed; the same seed gives byte-identical models.", DefaultValueFactory = _ => ModelCatalog.DefaultSeed };
-        var build = new Command("build", "Train the demo policies (honest, two sleepers, tampered) and write them as ONNX with a manifest.");
+        var build = new Command("build", "Train the demo policies (honest, two sleepers, tampered), write them as ONNX with their baselines and a manifest.");
         build.Options.Add(output);
         build.Options.Add(seed);
         build.SetAction(parse => Build(parse.GetValue(output)!, parse.GetValue(seed), stdout, stderr));
@@ -22,7 +22,7 @@ internal static class ModelsCommand
 
     private static int Build(DirectoryInfo output, ulong seed, TextWriter stdout, TextWriter stderr)
     {
-        stderr.WriteLine($"edgesentinel models build: training with seed {seed} (deterministic) ...");
+        stderr.WriteLine($"edgesentinel models build: training with seed {seed} and building the baselines (deterministic) ...");
         IReadOnlyList<BuiltModel> built;
         try
         {
@@ -37,7 +37,7 @@ internal static class ModelsCommand
         foreach (var m in built)
         {
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{m.Name,-20} {m.Sha256[..16]}  agrees with policy on {m.AgreementWithPolicy.ActionAgreement:P3} of {m.AgreementWithPolicy.Rows} training actions; ONNX Runtime max output difference {m.OnnxRuntime.MaxOutputDifference:G3}"));
+                $"{m.Name,-20} {m.Sha256[..16]}  baseline {ModelBaselines.BaselineOf(m.Name)}{ModelBaselines.Extension}{(m.BaselineSha256 is null ? string.Empty : " " + m.BaselineSha256[..16])}; agrees with policy on {m.AgreementWithPolicy.ActionAgreement:P3} of {m.AgreementWithPolicy.Rows} training actions; ONNX Runtime max output difference {m.OnnxRuntime.MaxOutputDifference:G3}"));
         }
 
         stdout.WriteLine($"written to {output.FullName} (with {ModelCatalog.ManifestFileName})");

@@ -8,4 +8,5 @@ namespace EdgeSentinel.Simulation.Models;
 /// <param name="Sha256">SHA-256 of the file (lower-case hex).</param>
 /// <param name="AgreementWithPolicy">Action agreement with the honest policy on the training demonstrations (C# forward pass).</param>
 /// <param name="OnnxRuntime">The file run by ONNX Runtime compared with the C# forward pass on the demonstrations.</param>
-public sealed record BuiltModel(string Name, string Path, string Sha256, PolicyAgreement AgreementWithPolicy, OnnxComparison OnnxRuntime);
+/// <param name="BaselineSha256">SHA-256 of the model's own baseline file (null when it is watched with another model's baseline).</param>
+public sealed record BuiltModel(string Name, string Path, string Sha256, PolicyAgreement AgreementWithPolicy, OnnxComparison OnnxRuntime, string? BaselineSha256 = null);

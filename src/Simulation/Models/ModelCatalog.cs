@@ -29,9 +29,9 @@ public static class ModelCatalog
     });
 
     /// <summary>
-    /// Trains every model from <paramref name="seed"/>, writes <c>{name}.onnx</c> and <see cref="ManifestFileName"/>
-    /// into <paramref name="outputFolder"/> (created if missing) and checks each file with ONNX Runtime.
-    /// The same seed always writes the same bytes.
+    /// Trains every model from <paramref name="seed"/>, writes <c>{name}.onnx</c>, the baselines
+    /// (<see cref="ModelBaselines.FileNames"/>) and <see cref="ManifestFileName"/> into <paramref name="outputFolder"/>
+    /// (created if missing) and checks each model file with ONNX Runtime. The same seed always writes the same bytes.
     /// </summary>
     public static IReadOnlyList<BuiltModel> BuildAll(string outputFolder, ulong seed = DefaultSeed)
     {
@@ -48,6 +48,7 @@ public static class ModelCatalog
         Directory.CreateDirectory(outputFolder);
         var verification = Head(models.Demonstrations, VerificationRows);
         var built = new List<BuiltModel>();
+        Recording? training = null;
         foreach (var network in models.All)
         {
             var bytes = ModelExport.ToOnnx(network, models.Seed, models.TrainingDays);
@@ -55,7 +56,16 @@ public static class ModelCatalog
             File.WriteAllBytes(path, bytes);
             var agreement = PolicyAgreement.Measure(models.Policy, network, models.Demonstrations);
             var onnx = OnnxComparison.Measure(bytes, network, verification);
-            built.Add(new BuiltModel(network.Name, path, Convert.ToHexStringLower(SHA256.HashData(bytes)), agreement, onnx));
+            string? baselineSha256 = null;
+            if (ModelBaselines.BaselineOf(network.Name) == network.Name)
+            {
+                training ??= ModelBaselines.TrainingRecording(models);
+                var baseline = ModelBaselines.Build(bytes, network.Name, training).ToBytes();
+                File.WriteAllBytes(Path.Combine(outputFolder, network.Name + ModelBaselines.Extension), baseline);
+                baselineSha256 = Convert.ToHexStringLower(SHA256.HashData(baseline));
+            }
+
+            built.Add(new BuiltModel(network.Name, path, Convert.ToHexStringLower(SHA256.HashData(bytes)), agreement, onnx, baselineSha256));
         }
 
         File.WriteAllBytes(Path.Combine(outputFolder, ManifestFileName), Manifest(models, built));
@@ -73,6 +83,7 @@ public static class ModelCatalog
             json.WriteNumber("trainingDays", models.TrainingDays);
             json.WriteNumber("demonstrations", models.Demonstrations.Count);
             json.WriteString("trainingAccuracy", Format(models.TrainingAccuracy));
+            json.WriteString("baselineTrainingData", $"clean closed-loop recording, seed {ModelBaselines.TrainingRecordingSeed}, {ModelBaselines.TrainingRecordingRows} rows");
             json.WriteStartArray("models");
             foreach (var model in built)
             {
@@ -83,6 +94,12 @@ public static class ModelCatalog
                 json.WriteNumber("rowsCompared", model.AgreementWithPolicy.Rows);
                 json.WriteString("actionAgreementWithPolicy", Format(model.AgreementWithPolicy.ActionAgreement));
                 json.WriteString("maxProbabilityDifferenceFromPolicy", Format(model.AgreementWithPolicy.MaxProbabilityDifference));
+                var baselineOf = ModelBaselines.BaselineOf(model.Name);
+                json.WriteString("baseline", baselineOf + ModelBaselines.Extension);
+                if (model.BaselineSha256 is not null)
+                {
+                    json.WriteString("baselineSha256", model.BaselineSha256);
+                }
                 json.WriteEndObject();
             }
 

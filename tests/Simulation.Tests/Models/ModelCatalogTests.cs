@@ -41,12 +41,27 @@ public sealed class ModelCatalogTests(ITestOutputHelper output) : IDisposable
         var built = ModelCatalog.Write(TrainedModels.Default, first);
         ModelCatalog.BuildAll(second, ModelCatalog.DefaultSeed);
         var shipped = ShippedModels();
-        foreach (var file in ModelCatalog.FileNames.Append(ModelCatalog.ManifestFileName))
+        foreach (var file in ModelCatalog.FileNames.Concat(ModelBaselines.FileNames).Append(ModelCatalog.ManifestFileName))
         {
             var bytes = File.ReadAllBytes(Path.Combine(first, file));
-            Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(second, file)));
+            Assert.True(bytes.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(second, file))), $"{file}: two builds from seed {ModelCatalog.DefaultSeed} differ");
             Assert.True(File.Exists(Path.Combine(shipped, file)), $"models/{file} is not shipped");
-            Assert.True(bytes.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(shipped, file))), $"models/{file} differs from a fresh build with seed {ModelCatalog.DefaultSeed}: run 'edgesentinel models build'");
+            Assert.True(bytes.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(shipped, file))),
+                $"models/{file} differs from a fresh build with seed {ModelCatalog.DefaultSeed}. Baselines (and the manifest, which lists their hashes) change whenever the Monitor's " +
+                "baseline or calibration code changes: regenerate everything with one command, 'edgesentinel models build --out models' " +
+                "(dotnet src/Cli/bin/Release/net10.0/edgesentinel.dll models build --out models), and commit models/.");
+        }
+
+        foreach (var name in ModelBaselines.BaselinedModels)
+        {
+            // Each shipped baseline belongs to its shipped model and carries the recipe's canaries.
+            var model = File.ReadAllBytes(Path.Combine(shipped, name + ".onnx"));
+            using var host = OnnxModelHost.Load(model, ModelBaselines.HostOptions(), name);
+            var baseline = Monitor.Baselines.Baseline.FromBytes(File.ReadAllBytes(Path.Combine(shipped, name + ModelBaselines.Extension)), host.Identity);
+            Assert.Equal(ModelBaselines.Recipe(name).Canaries, baseline.Canaries.Canaries.Count);
+            Assert.Equal(2, baseline.Schema.Taps.Count);
+            Assert.Equal(1e6, baseline.Calibration.Sequential.TargetArl);
+            Assert.Equal(ModelBaselines.CreatedAt, baseline.CreatedAt);
         }
 
         foreach (var model in built)

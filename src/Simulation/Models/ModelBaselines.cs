@@ -1,0 +1,104 @@
+using EdgeSentinel.Monitor.Baselines;
+using EdgeSentinel.Monitor.Fingerprints;
+using EdgeSentinel.Runtime.Onnx;
+using EdgeSentinel.Simulation.Baselines;
+using EdgeSentinel.Simulation.Policies;
+using EdgeSentinel.Simulation.Recordings;
+using EdgeSentinel.Simulation.Scenarios;
+using EdgeSentinel.Simulation.World;
+
+namespace EdgeSentinel.Simulation.Models;
+
+/// <summary>
+/// The shipped baselines of the demo models: each model's ONNX file run over a clean closed-loop recording of
+/// the training distribution, with the recipe of the README's hand-built baseline
+/// (<c>baseline --taps auto:2 --outputs Probabilities --untested mission_day,site_id,operator_mode</c>, other options at their defaults).
+/// </summary>
+/// <remarks>
+/// The sleepers get a baseline of their own, built on the same training data (on it they act exactly as the
+/// policy, so the recording is the same; their taps differ). The tampered model has none: it is an
+/// unauthorised change of the policy and is watched with the policy's baseline.
+/// </remarks>
+public static class ModelBaselines
+{
+    /// <summary>Seed of the clean training recording (the README's <c>record --scenario clean</c> default).</summary>
+    public const ulong TrainingRecordingSeed = 1;
+
+    /// <summary>Rows of the clean training recording.</summary>
+    public const int TrainingRecordingRows = 20_000;
+
+    /// <summary>Hidden layers tapped (<c>--taps auto:2</c>).</summary>
+    public const int TappedLayers = 2;
+
+    /// <summary>File name extension of a baseline.</summary>
+    public const string Extension = ".baseline";
+
+    /// <summary>Creation time written into the shipped baselines (fixed so that their bytes are reproducible): the mission epoch.</summary>
+    public static DateTimeOffset CreatedAt { get; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The models that have a baseline of their own, in build order.</summary>
+    public static IReadOnlyList<string> BaselinedModels { get; } = Array.AsReadOnly(new[]
+    {
+        DemoModelSet.PolicyName, DemoModelSet.SleeperExplicitName, DemoModelSet.SleeperConjunctionName,
+    });
+
+    /// <summary>File names of the shipped baselines, in build order.</summary>
+    public static IReadOnlyList<string> FileNames { get; } = Array.AsReadOnly(BaselinedModels.Select(m => m + Extension).ToArray());
+
+    /// <summary>The model whose baseline watches <paramref name="modelName"/>: its own, or the policy's for the tampered model.</summary>
+    public static string BaselineOf(string modelName)
+    {
+        ArgumentNullException.ThrowIfNull(modelName);
+        return modelName == DemoModelSet.TamperedName ? DemoModelSet.PolicyName : modelName;
+    }
+
+    /// <summary>The clean training recording: the honest policy in the loop, <see cref="TrainingRecordingRows"/> rows from <see cref="TrainingRecordingSeed"/>.</summary>
+    public static Recording TrainingRecording(DemoModelSet models)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        return ScenarioRecording.Record(ScenarioCatalog.Get("clean"), models, TrainingRecordingSeed, TrainingRecordingRows).Recording;
+    }
+
+    /// <summary>Host options of the recipe: the last <see cref="TappedLayers"/> hidden layers tapped, one intra-op thread.</summary>
+    public static OnnxModelHostOptions HostOptions() => new() { AutoTapLayers = TappedLayers, IntraOpThreads = 1 };
+
+    /// <summary>The recipe for <paramref name="modelName"/> at a target average run length of <paramref name="averageRunLength"/> inferences.</summary>
+    public static OfflineBaselineOptions Recipe(string modelName, double averageRunLength = 1e6)
+    {
+        ArgumentNullException.ThrowIfNull(modelName);
+        var options = new OfflineBaselineOptions
+        {
+            Outputs = OutputKind.Probabilities,
+            Monitor = new BaselineOptions
+            {
+                TargetAverageRunLength = averageRunLength,
+                CalibrationBlockLength = 64,
+                Description = $"demo model {modelName}: clean closed-loop recording (seed {TrainingRecordingSeed}, {TrainingRecordingRows} rows); edgesentinel models build",
+            },
+        };
+        options.Block = options.Monitor.CalibrationBlockLength;
+        foreach (var feature in RobotFeatures.Names.Skip(RobotFeatures.FirstContext))
+        {
+            options.Monitor.UntestedChannels.Add(feature);
+        }
+
+        return options;
+    }
+
+    /// <summary>Builds the baseline of the model <paramref name="onnx"/> (named <paramref name="modelName"/>) from <paramref name="training"/>; same inputs, same bytes.</summary>
+    public static Baseline Build(byte[] onnx, string modelName, Recording training, double averageRunLength = 1e6, IProgress<string>? stages = null)
+    {
+        ArgumentNullException.ThrowIfNull(onnx);
+        ArgumentNullException.ThrowIfNull(training);
+        var recipe = Recipe(modelName, averageRunLength);
+        using var host = OnnxModelHost.Load(onnx, HostOptions(), modelName);
+        var rows = new float[training.Count][];
+        for (var r = 0; r < rows.Length; r++)
+        {
+            rows[r] = training.Row(r).ToArray();
+        }
+
+        var heldOut = OfflineBaseline.SelectHeldOut(rows.Length, recipe.Block, recipe.Holdout, recipe.Monitor.Seed);
+        return OfflineBaseline.Build(host, training.FeatureNames, rows, heldOut, recipe, new FixedTimeProvider(CreatedAt), stages: stages).Baseline;
+    }
+}
