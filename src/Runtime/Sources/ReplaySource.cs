@@ -443,6 +443,10 @@ public sealed class ReplaySource : IFrameSource
             {
                 throw new FrameSourceException($"NDJSON line 1 is not valid JSON ({e.Message}), so no feature names can be taken from it.", e);
             }
+            catch (InvalidOperationException e)
+            {
+                throw new FrameSourceException($"NDJSON line 1 has a key that is not valid text (lone surrogate escape: {e.Message}), so no feature names can be taken from it.", e);
+            }
         }
 
         public override RowResult Parse(string line, Span<float> destination)
@@ -467,6 +471,11 @@ public sealed class ReplaySource : IFrameSource
             catch (JsonException e)
             {
                 return new RowResult(FrameProblemKind.Malformed, $"not valid JSON: {e.Message}");
+            }
+            catch (InvalidOperationException e)
+            {
+                // A key or string whose escapes decode to a lone UTF-16 surrogate is valid JSON syntax but not text.
+                return new RowResult(FrameProblemKind.Malformed, $"a key or string is not valid text (lone surrogate escape): {e.Message}");
             }
         }
 
