@@ -28,8 +28,28 @@ public sealed class RegressionTests
     [MemberData(nameof(Reproducers))]
     public void Reproducer_RunsThroughTheOracle_WithoutFinding(string target, string file)
     {
+        // Files named valid-* are inputs that must be accepted (and round-trip); the others must be rejected.
         var outcome = FuzzTargets.Create(target).Run(File.ReadAllBytes(Path.Combine(Folder, target, file)));
-        Assert.False(outcome.IsAccepted, $"{target}/{file} was a malformed input and must be rejected");
+        Assert.Equal(file.StartsWith("valid-", StringComparison.Ordinal), outcome.IsAccepted);
+    }
+
+    [Fact]
+    public void AlertBody_NonAsciiTextWithinTheLimit_RoundTripsThroughOurOwnEncoder()
+    {
+        // 200 × '°' is 400 UTF-8 bytes (under the 512-byte limit) but our writer escapes it to 1200 bytes of \u00B0:
+        // the limit applies to the text, so what the device encodes the receiver accepts.
+        var alert = SeedValues.Alerts()[1];
+        alert = alert with { Evidence = alert.Evidence with { Statistic = new string('°', 200) } };
+        var bytes = EdgeSentinel.Protocol.Payloads.AlertCodec.Encode(alert);
+        Assert.True(bytes.Length > 1200);
+        Assert.True(EdgeSentinel.Protocol.Payloads.AlertCodec.TryDecode(bytes, EdgeSentinel.Protocol.ProtocolLimits.Default, out var decoded, out var rejection), rejection.ToString());
+        Assert.Equal(alert, decoded);
+
+        // 300 × '°' is 600 bytes of text: over the limit however it is escaped.
+        var tooLong = alert with { Evidence = alert.Evidence with { Statistic = new string('°', 300) } };
+        Assert.False(EdgeSentinel.Protocol.Payloads.AlertCodec.TryDecode(EdgeSentinel.Protocol.Payloads.AlertCodec.Encode(tooLong), EdgeSentinel.Protocol.ProtocolLimits.Default, out _, out rejection));
+        Assert.Equal(EdgeSentinel.Protocol.RejectionReason.FieldTooLong, rejection.Reason);
+        Assert.Contains("string of 600 bytes is longer than 512", rejection.Message, StringComparison.Ordinal);
     }
 
     [Theory]
