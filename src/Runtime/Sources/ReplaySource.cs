@@ -294,6 +294,7 @@ public sealed class ReplaySource : IFrameSource
             var fields = new List<string>();
             var current = new StringBuilder();
             bool quoted = false;
+            bool blank = true; // current holds only whitespace (tracked, so a long header stays linear)
             for (int i = 0; i < header.Length; i++)
             {
                 char c = header[i];
@@ -304,6 +305,7 @@ public sealed class ReplaySource : IFrameSource
                         if (i + 1 < header.Length && header[i + 1] == '"')
                         {
                             current.Append('"');
+                            blank = false;
                             i++;
                         }
                         else
@@ -314,9 +316,10 @@ public sealed class ReplaySource : IFrameSource
                     else
                     {
                         current.Append(c);
+                        blank &= char.IsWhiteSpace(c);
                     }
                 }
-                else if (c == '"' && current.ToString().Trim().Length == 0)
+                else if (c == '"' && blank)
                 {
                     current.Clear();
                     quoted = true;
@@ -325,10 +328,12 @@ public sealed class ReplaySource : IFrameSource
                 {
                     fields.Add(current.ToString().Trim());
                     current.Clear();
+                    blank = true;
                 }
                 else
                 {
                     current.Append(c);
+                    blank &= char.IsWhiteSpace(c);
                 }
             }
 
