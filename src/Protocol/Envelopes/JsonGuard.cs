@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using EdgeSentinel.Protocol.Topics;
 
@@ -121,7 +122,9 @@ internal static class JsonGuard
 
     private static bool CheckLength(ref Utf8JsonReader reader, ProtocolLimits limits, string what, string item, out Rejection rejection)
     {
-        var length = reader.ValueSpan.Length;
+        // The limit is on the text (UTF-8 bytes once unescaped), not on how it is escaped: our writers escape
+        // characters (DEL, non-ASCII) that may arrive raw, and what a receiver accepts must re-encode within limits.
+        var length = reader.ValueIsEscaped ? Encoding.UTF8.GetByteCount(reader.GetString()!) : reader.ValueSpan.Length;
         if (length > limits.MaxStringBytes)
         {
             rejection = new(RejectionReason.FieldTooLong, $"{what}: {item} of {length} bytes is longer than {limits.MaxStringBytes} (at byte {reader.TokenStartIndex})");

@@ -52,6 +52,14 @@ public static class ConfigurationCheck
 
         using (document)
         {
+            // Escapes that decode to a lone UTF-16 surrogate are valid JSON syntax but cannot be read as text.
+            var unreadable = new List<ConfigurationProblem>();
+            FindUnreadableText(document.RootElement, "$", unreadable);
+            if (unreadable.Count > 0)
+            {
+                return new ConfigurationCheckResult(null, unreadable);
+            }
+
             DeviceConfiguration? configuration = ReadRoot(context, document.RootElement);
             if (configuration is not null)
             {
@@ -70,6 +78,54 @@ public static class ConfigurationCheck
     {
         ConfigurationCheckResult result = CheckFile(path, options);
         return result.Configuration ?? throw new ConfigurationException(Path.GetFullPath(path), result.Problems);
+    }
+
+    private static void FindUnreadableText(JsonElement element, string path, List<ConfigurationProblem> problems)
+    {
+        const string Why = "holds an escaped lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair), which is not text";
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (JsonProperty property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        problems.Add(new ConfigurationProblem(path, $"a property name {Why}"));
+                        continue;
+                    }
+
+                    FindUnreadableText(property.Value, JsonObjectReader.Child(path, name), problems);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                int index = 0;
+                foreach (JsonElement item in element.EnumerateArray())
+                {
+                    FindUnreadableText(item, string.Create(CultureInfo.InvariantCulture, $"{path}[{index}]"), problems);
+                    index++;
+                }
+
+                break;
+            case JsonValueKind.String:
+                try
+                {
+                    _ = element.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    problems.Add(new ConfigurationProblem(path, $"the string {Why}"));
+                }
+
+                break;
+            default:
+                break;
+        }
     }
 
     private static string? CheckIdentifier(string value) =>

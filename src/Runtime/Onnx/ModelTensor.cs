@@ -26,12 +26,14 @@ public sealed class ModelTensor
         long count = 1;
         foreach (var d in shape)
         {
-            count *= d;
-        }
+            // A negative or huge declared dimension must not wrap the product around or allocate gigabytes.
+            if (d < 0 || (d > 0 && count > MaxElements / d))
+            {
+                throw new OnnxModelException(
+                    $"Tensor '{name}' has shape [{string.Join(",", shape)}]: {(d < 0 ? "a negative dimension" : $"more than {MaxElements.ToString(CultureInfo.InvariantCulture)} elements")}, too many to bind.");
+            }
 
-        if (count > Array.MaxLength)
-        {
-            throw new OnnxModelException($"Tensor '{name}' has {count.ToString(CultureInfo.InvariantCulture)} elements, too many to bind.");
+            count *= d;
         }
 
         ElementCount = (int)count;
@@ -58,6 +60,9 @@ public sealed class ModelTensor
                     $"Tensor '{name}' has element type {OnnxElementTypes.ToName(elementType)}; the host binds float32, float64, int64 and bool.");
         }
     }
+
+    /// <summary>Most elements one bound tensor may have (64 MiB as float32); larger declared shapes are refused at load.</summary>
+    public const long MaxElements = 1L << 24;
 
     /// <summary>Tensor name in the model.</summary>
     public string Name { get; }

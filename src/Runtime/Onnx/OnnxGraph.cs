@@ -61,6 +61,10 @@ internal sealed class OnnxGraph
             {
                 problems.Add("its graph has no nodes and no inputs");
             }
+
+            // The identity and the load plan read these declarations; refuse what no valid model declares.
+            CheckDeclarations(model.Graph.Input, "input", problems);
+            CheckDeclarations(model.Graph.Output, "output", problems);
         }
 
         if (model.IrVersion <= 0)
@@ -158,6 +162,29 @@ internal sealed class OnnxGraph
         value.Type?.TensorType?.Shape is { } shape
             ? [.. shape.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam ? d.DimParam : null)]
             : [];
+
+    private static void CheckDeclarations(IEnumerable<ValueInfoProto> values, string what, List<string> problems)
+    {
+        var index = 0;
+        foreach (var value in values)
+        {
+            if (string.IsNullOrWhiteSpace(value.Name))
+            {
+                problems.Add($"graph {what} {index} has no name");
+            }
+
+            var shape = DeclaredShape(value);
+            for (var d = 0; d < shape.Length; d++)
+            {
+                if (value.Type.TensorType.Shape.Dim[d].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && shape[d] < 0)
+                {
+                    problems.Add($"{what} '{value.Name}' dimension {d} is {shape[d]} (a fixed dimension must be >= 0)");
+                }
+            }
+
+            index++;
+        }
+    }
 
     private static TensorSignature Signature(ValueInfoProto value) =>
         new(value.Name, OnnxElementTypes.ToName(DeclaredType(value)), DeclaredShape(value));

@@ -294,6 +294,7 @@ public sealed class ReplaySource : IFrameSource
             var fields = new List<string>();
             var current = new StringBuilder();
             bool quoted = false;
+            bool blank = true; // current holds only whitespace (tracked, so a long header stays linear)
             for (int i = 0; i < header.Length; i++)
             {
                 char c = header[i];
@@ -304,6 +305,7 @@ public sealed class ReplaySource : IFrameSource
                         if (i + 1 < header.Length && header[i + 1] == '"')
                         {
                             current.Append('"');
+                            blank = false;
                             i++;
                         }
                         else
@@ -314,9 +316,10 @@ public sealed class ReplaySource : IFrameSource
                     else
                     {
                         current.Append(c);
+                        blank &= char.IsWhiteSpace(c);
                     }
                 }
-                else if (c == '"' && current.ToString().Trim().Length == 0)
+                else if (c == '"' && blank)
                 {
                     current.Clear();
                     quoted = true;
@@ -325,10 +328,12 @@ public sealed class ReplaySource : IFrameSource
                 {
                     fields.Add(current.ToString().Trim());
                     current.Clear();
+                    blank = true;
                 }
                 else
                 {
                     current.Append(c);
+                    blank &= char.IsWhiteSpace(c);
                 }
             }
 
@@ -443,6 +448,10 @@ public sealed class ReplaySource : IFrameSource
             {
                 throw new FrameSourceException($"NDJSON line 1 is not valid JSON ({e.Message}), so no feature names can be taken from it.", e);
             }
+            catch (InvalidOperationException e)
+            {
+                throw new FrameSourceException($"NDJSON line 1 has a key that is not valid text (lone surrogate escape: {e.Message}), so no feature names can be taken from it.", e);
+            }
         }
 
         public override RowResult Parse(string line, Span<float> destination)
@@ -467,6 +476,11 @@ public sealed class ReplaySource : IFrameSource
             catch (JsonException e)
             {
                 return new RowResult(FrameProblemKind.Malformed, $"not valid JSON: {e.Message}");
+            }
+            catch (InvalidOperationException e)
+            {
+                // A key or string whose escapes decode to a lone UTF-16 surrogate is valid JSON syntax but not text.
+                return new RowResult(FrameProblemKind.Malformed, $"a key or string is not valid text (lone surrogate escape): {e.Message}");
             }
         }
 
