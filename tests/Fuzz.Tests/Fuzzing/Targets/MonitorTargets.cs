@@ -95,7 +95,16 @@ public sealed class BaselineTarget : FuzzTarget
         catch (ModelIdentityMismatchException ex)
         {
             OracleViolationException.CheckMessage(ex.Message, Name);
-            return FuzzOutcome.Rejected("model identity mismatch");
+            // The foreign expectation is deliberate: the mismatch is the right answer when the file is a readable baseline
+            // of another model (a valid seed included), and a format error must still be the specific one.
+            try
+            {
+                baseline = Baseline.FromBytes(input);
+            }
+            catch (MonitorFormatException format)
+            {
+                return MonitorOracle.Rejected(format, Name);
+            }
         }
 
         var bytes = baseline.ToBytes();
