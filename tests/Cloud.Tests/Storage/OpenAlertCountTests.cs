@@ -34,7 +34,7 @@ public abstract class OpenAlertCountTests : IAsyncLifetime
     protected abstract Task<DbConnection> OpenRawAsync();
 
     /// <summary>The query plan of a SELECT, one line per step.</summary>
-    protected abstract Task<string> ExplainAsync(DbConnection connection, string select);
+    protected abstract Task<string> ExplainAsync(DbConnection connection, string query);
 
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
@@ -135,10 +135,10 @@ public sealed class SqliteOpenAlertCountTests : OpenAlertCountTests
         return connection;
     }
 
-    protected override async Task<string> ExplainAsync(DbConnection connection, string select)
+    protected override async Task<string> ExplainAsync(DbConnection connection, string query)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = "EXPLAIN QUERY PLAN " + select;
+        command.CommandText = "EXPLAIN QUERY PLAN " + query;
         await using var reader = await command.ExecuteReaderAsync();
         var lines = new List<string>();
         while (await reader.ReadAsync())
@@ -175,7 +175,7 @@ public sealed class PostgresOpenAlertCountTests(PostgresServer server) : OpenAle
         return connection;
     }
 
-    protected override async Task<string> ExplainAsync(DbConnection connection, string select)
+    protected override async Task<string> ExplainAsync(DbConnection connection, string query)
     {
         // A handful of rows: the planner would rightly scan the table; forbid that to show the index fits the query.
         await using (var off = connection.CreateCommand())
@@ -185,7 +185,7 @@ public sealed class PostgresOpenAlertCountTests(PostgresServer server) : OpenAle
         }
 
         await using var command = connection.CreateCommand();
-        command.CommandText = "EXPLAIN " + select;
+        command.CommandText = "EXPLAIN " + query;
         await using var reader = await command.ExecuteReaderAsync();
         var lines = new List<string>();
         while (await reader.ReadAsync())
