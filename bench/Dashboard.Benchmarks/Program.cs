@@ -118,6 +118,7 @@ try
     Console.WriteLine($"{"store read (no HTTP), mean of 10",-36} {"wall",8} {"cpu",8}");
     await Breakdown("devices", () => store.GetDevicesAsync());
     await Breakdown($"open alerts ({open})", () => store.QueryAlertsAsync(new AlertQuery { State = "open", Limit = int.MaxValue }));
+    await Breakdown("open alert counts (SQL GROUP BY)", () => store.CountOpenAlertsAsync());
     await Breakdown("fingerprints fleet-0, 24 h", () => store.GetFingerprintsAsync("fleet-0", null, time.GetUtcNow().AddDays(-1), time.GetUtcNow()));
     await Breakdown("fleet view summary fleet-0", () => view.GetSummaryAsync("fleet-0", time.GetUtcNow().AddDays(-1), time.GetUtcNow()));
 

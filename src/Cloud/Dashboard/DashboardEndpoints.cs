@@ -170,7 +170,7 @@ public static class DashboardEndpoints
     private static async Task<Overview> ComputeOverviewAsync(string? fleet, IAggregatorStore store, FleetView view, TimeProvider time)
     {
         var devices = await store.GetDevicesAsync(fleet).ConfigureAwait(false);
-        var open = await store.QueryAlertsAsync(new AlertQuery { Fleet = fleet, State = "open", Limit = int.MaxValue }).ConfigureAwait(false);
+        var open = await store.CountOpenAlertsAsync(fleet).ConfigureAwait(false);
         var now = time.GetUtcNow();
         var severities = Enum.GetValues<AlertSeverity>().Select(AlertSeverities.ToWireName).ToArray();
         var openByDevice = open.GroupBy(a => (a.Fleet, a.Device)).ToDictionary(g => g.Key, g => g.ToList());
@@ -187,8 +187,8 @@ public static class DashboardEndpoints
                 d.LastSeen is { } seen ? (now - seen).TotalSeconds : null,
                 d.OutboxDepth,
                 d.DroppedFingerprints,
-                alerts.Count,
-                alerts.Count(a => a.IsOpen && a.AcknowledgedAt is null),
+                alerts.Sum(a => a.Count),
+                alerts.Sum(a => a.Unacknowledged),
                 CountBySeverity(alerts, severities),
                 alerts.Select(a => a.Kind).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList());
         }).ToList();
@@ -283,12 +283,12 @@ public static class DashboardEndpoints
         return new ChannelBand(summary.Channel.Name, summary.Channel.ValueKind.ToString().ToLowerInvariant(), untested, summary.Count, Finite(summary.Mean), Q(0.05), Q(0.25), Q(0.5), Q(0.75), Q(0.95));
     }
 
-    private static Dictionary<string, int> CountBySeverity(IEnumerable<StoredAlert> alerts, string[] severities)
+    private static Dictionary<string, int> CountBySeverity(IEnumerable<OpenAlertCount> alerts, string[] severities)
     {
         var counts = severities.ToDictionary(s => s, _ => 0, StringComparer.Ordinal);
         foreach (var a in alerts)
         {
-            counts[a.Severity] = counts.GetValueOrDefault(a.Severity) + 1;
+            counts[a.Severity] = counts.GetValueOrDefault(a.Severity) + a.Count;
         }
 
         return counts;

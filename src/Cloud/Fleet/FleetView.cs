@@ -54,9 +54,14 @@ public sealed class FleetView
     /// <summary>All devices (optionally of one fleet) with liveness and open-alert counts.</summary>
     public async Task<IReadOnlyList<DeviceView>> GetDevicesAsync(string? fleet = null, CancellationToken cancellationToken = default)
     {
+        var open = await _store.CountOpenAlertsAsync(fleet, null, cancellationToken).ConfigureAwait(false);
+        return await GetDevicesAsync(fleet, open, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<List<DeviceView>> GetDevicesAsync(string? fleet, IReadOnlyList<OpenAlertCount> open, CancellationToken cancellationToken)
+    {
         var devices = await _store.GetDevicesAsync(fleet, cancellationToken).ConfigureAwait(false);
-        var open = await _store.QueryAlertsAsync(new AlertQuery { Fleet = fleet, State = "open", Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false);
-        var openByDevice = open.GroupBy(a => (a.Fleet, a.Device)).ToDictionary(g => g.Key, g => g.Count());
+        var openByDevice = open.GroupBy(a => (a.Fleet, a.Device)).ToDictionary(g => g.Key, g => g.Sum(a => a.Count));
         var now = _timeProvider.GetUtcNow();
         return devices.Select(d => ToView(d, openByDevice.GetValueOrDefault((d.Fleet, d.Device)), now)).ToList();
     }
@@ -70,8 +75,8 @@ public sealed class FleetView
             return null;
         }
 
-        var open = await _store.QueryAlertsAsync(new AlertQuery { Fleet = fleet, Device = device, State = "open", Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false);
-        return ToView(record, open.Count, _timeProvider.GetUtcNow());
+        var open = await _store.CountOpenAlertsAsync(fleet, device, cancellationToken).ConfigureAwait(false);
+        return ToView(record, open.Sum(a => a.Count), _timeProvider.GetUtcNow());
     }
 
     /// <summary>The device's window fingerprints in [from, to) merged per model hash (a model change starts a new group).</summary>
@@ -156,8 +161,8 @@ public sealed class FleetView
     public async Task<FleetSummary> GetSummaryAsync(string fleet, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fleet);
-        var devices = await GetDevicesAsync(fleet, cancellationToken).ConfigureAwait(false);
-        var open = await _store.QueryAlertsAsync(new AlertQuery { Fleet = fleet, State = "open", Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false);
+        var open = await _store.CountOpenAlertsAsync(fleet, null, cancellationToken).ConfigureAwait(false);
+        var devices = await GetDevicesAsync(fleet, open, cancellationToken).ConfigureAwait(false);
         var stored = await _store.GetFingerprintsAsync(fleet, null, from, to, cancellationToken).ConfigureAwait(false);
         var models = new List<ModelGroupSummary>();
         foreach (var model in stored.GroupBy(f => f.ModelHash, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
@@ -187,8 +192,8 @@ public sealed class FleetView
             devices.Count(d => d.Liveness == DeviceLiveness.Online),
             devices.Count(d => d.Liveness == DeviceLiveness.Offline),
             devices.Count(d => d.Liveness == DeviceLiveness.Unknown),
-            open.GroupBy(a => a.Severity, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
-            open.GroupBy(a => a.Kind, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+            open.GroupBy(a => a.Severity, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(a => a.Count), StringComparer.Ordinal),
+            open.GroupBy(a => a.Kind, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(a => a.Count), StringComparer.Ordinal),
             models);
     }
 

@@ -58,6 +58,14 @@ public interface IAggregatorStore : IAsyncDisposable
     /// <summary>Alerts matching the query, most recently updated first.</summary>
     Task<IReadOnlyList<StoredAlert>> QueryAlertsAsync(AlertQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Open (not cleared) alerts, optionally of one fleet or device, counted per device, model hash, severity and
+    /// kind, ordered by those (ordinal): the overview's numbers without loading alert rows.
+    /// </summary>
+    /// <remarks>The default loads the open alerts and counts them; the SQL stores count in the database over an index.</remarks>
+    async Task<IReadOnlyList<OpenAlertCount>> CountOpenAlertsAsync(string? fleet = null, string? device = null, CancellationToken cancellationToken = default) =>
+        OpenAlertCount.Tally(await QueryAlertsAsync(new AlertQuery { Fleet = fleet, Device = device, State = "open", Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false));
+
     /// <summary>One alert, or null.</summary>
     Task<StoredAlert?> GetAlertAsync(string id, CancellationToken cancellationToken = default);
 

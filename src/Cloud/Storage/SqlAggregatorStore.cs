@@ -390,6 +390,43 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
     private const string AlertColumns = "id, fleet, device, model_hash, kind, subject, severity, state, first_sample, last_sample, evidence_json, raised_at_ms, updated_at_ms, acknowledged_by, acknowledged_at_ms";
 
     /// <inheritdoc/>
+    public async Task<IReadOnlyList<OpenAlertCount>> CountOpenAlertsAsync(string? fleet = null, string? device = null, CancellationToken cancellationToken = default)
+    {
+        // "state <> 'cleared'" is written exactly as the predicate of the partial index ix_alerts_open_counts (migration 4),
+        // so both databases answer from that index alone, in its order, without reading the alert rows.
+        var where = new WhereClause();
+        where.AddCondition("state <> 'cleared'");
+        where.AddEquals("fleet", fleet);
+        where.AddEquals("device", device);
+        var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var counts = await QueryAsync(
+                connection,
+                null,
+                $"""
+                SELECT fleet, device, model_hash, severity, kind, COUNT(*), SUM(CASE WHEN acknowledged_at_ms IS NULL THEN 1 ELSE 0 END)
+                FROM alerts{where.Sql}
+                GROUP BY fleet, device, model_hash, severity, kind
+                """,
+                r => new OpenAlertCount(
+                    r.GetString(0),
+                    r.GetString(1),
+                    r.GetString(2),
+                    r.GetString(3),
+                    r.GetString(4),
+                    Convert.ToInt32(r.GetValue(5), CultureInfo.InvariantCulture),
+                    Convert.ToInt32(r.GetValue(6), CultureInfo.InvariantCulture)),
+                cancellationToken,
+                where.Parameters).ConfigureAwait(false);
+
+            // sorted here, not in SQL: a PostgreSQL database's collation need not be ordinal
+            counts.Sort(OpenAlertCount.Compare);
+            return counts;
+        }
+    }
+
+    /// <inheritdoc/>
     public async Task<IReadOnlyList<StoredAlert>> QueryAlertsAsync(AlertQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);

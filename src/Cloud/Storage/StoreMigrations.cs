@@ -114,6 +114,10 @@ internal static class StoreMigrations
                 PRIMARY KEY (fleet, device))
             """,
         ]),
+        new(4, "dashboard: partial covering index of open alerts for counting them per device, model, severity and kind",
+        [
+            "CREATE INDEX ix_alerts_open_counts ON alerts (fleet, device, model_hash, severity, kind, acknowledged_at_ms) WHERE state <> 'cleared'",
+        ]),
     ];
 
     /// <summary>The version a fully migrated store has.</summary>
