@@ -27,6 +27,12 @@ public sealed class FlakyStore(IAggregatorStore inner) : IAggregatorStore
         return inner.StoreAlertAsync(key, receivedAt, alert, cancellationToken);
     }
 
+    public Task<IReadOnlyList<BatchItemOutcome>> StoreBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken = default)
+    {
+        MaybeFail();
+        return inner.StoreBatchAsync(messages, cancellationToken);
+    }
+
     public Task<StoreOutcome> StoreFingerprintAsync(MessageKey key, DateTimeOffset receivedAt, StoredFingerprint fingerprint, CancellationToken cancellationToken = default)
     {
         MaybeFail();
