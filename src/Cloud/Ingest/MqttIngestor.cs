@@ -330,6 +330,11 @@ public sealed class MqttIngestor : IAsyncDisposable
         try
         {
             var outcomes = messages.Count == 0 ? [] : await _store.StoreBatchAsync(messages, cancellationToken).ConfigureAwait(false);
+            if (messages.Count > 0)
+            {
+                _metrics.RecordBatch(messages.Count);
+            }
+
             var next = 0;
             foreach (var pending in batch)
             {
