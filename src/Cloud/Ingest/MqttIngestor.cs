@@ -253,7 +253,6 @@ public sealed class MqttIngestor : IAsyncDisposable
         else
         {
             var kind = parsed ? EdgeTopics.KindLevel(address.Kind) : "unknown";
-            _metrics.RecordReceived(kind);
             var payload = message.Payload.IsSingleSegment ? message.Payload.First : message.Payload.ToArray();
             var properties = new MessageProperties(message.ContentType, UserProperty(message, WireFormat.VersionProperty), UserProperty(message, WireFormat.EncodingProperty));
             if (_verifier.TryVerify(topic, payload.Span, properties, out var inbound, out var rejection))
@@ -281,6 +280,10 @@ public sealed class MqttIngestor : IAsyncDisposable
         try
         {
             await _queue.Writer.WriteAsync(pending, _stopping.Token).ConfigureAwait(false);
+            if (pending.Work != Work.AcknowledgeOnly)
+            {
+                _metrics.RecordReceived(pending.Kind); // counted once queued for the writer
+            }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
