@@ -33,7 +33,7 @@ public sealed class MqttIngestOptions
     /// <summary>How often the connection is checked and, when lost, re-established. Default: 2 s.</summary>
     public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>MQTT 5 receive maximum: how many unacknowledged QoS 1 messages the broker may have in flight to the aggregator (the group-commit window). Default: 1000.</summary>
+    /// <summary>MQTT 5 receive maximum: how many unacknowledged QoS 1 messages the broker may have in flight to the aggregator (the group-commit window; with Mosquitto also raise <c>max_inflight_messages</c>, default 20, to match). Default: 1000.</summary>
     public int ReceiveMaximum { get; set; } = 1000;
 
     /// <summary>At most this many messages are stored in one transaction (group commit). Default: 500.</summary>
