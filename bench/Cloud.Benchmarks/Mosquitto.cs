@@ -31,7 +31,7 @@ internal sealed class Mosquitto : IDisposable
         }
 
         var config = Path.Combine(folder, "mosquitto.conf");
-        await File.WriteAllTextAsync(config, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\n");
+        await File.WriteAllTextAsync(config, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 1000\n");
         Run("chown", $"-R mosquitto {folder}");
         var process = Process.Start(new ProcessStartInfo("/usr/sbin/mosquitto", $"-c {config}") { RedirectStandardError = true, RedirectStandardOutput = true })
             ?? throw new InvalidOperationException("cannot start /usr/sbin/mosquitto");

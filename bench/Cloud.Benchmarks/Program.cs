@@ -132,6 +132,7 @@ internal static class IngestBench
             watch.Stop();
         }
 
+        Console.WriteLine($"    ({metrics.Batches} group commits, {(double)metrics.BatchedMessages / Math.Max(1, metrics.Batches):F1} messages per transaction on average)");
         var count = await store.CountMessagesAsync();
         if (count != messages)
         {

@@ -23,6 +23,21 @@ internal sealed class TimingStore(IAggregatorStore inner) : IAggregatorStore
         return outcome;
     }
 
+    public async Task<IReadOnlyList<BatchItemOutcome>> StoreBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken = default)
+    {
+        var outcomes = await inner.StoreBatchAsync(messages, cancellationToken);
+        var at = Stopwatch.GetTimestamp();
+        for (var i = 0; i < messages.Count; i++)
+        {
+            if (messages[i].Alert is { } alert && outcomes[i] is { Outcome: StoreOutcome.Stored, Conflict: null } && _expected.TryGetValue(alert.Id, out var waiting))
+            {
+                waiting.TrySetResult(at);
+            }
+        }
+
+        return outcomes;
+    }
+
     public Task<StoreOutcome> StoreFingerprintAsync(MessageKey key, DateTimeOffset receivedAt, StoredFingerprint fingerprint, CancellationToken cancellationToken = default) => inner.StoreFingerprintAsync(key, receivedAt, fingerprint, cancellationToken);
 
     public Task<StoreOutcome> StoreStatusAsync(MessageKey key, DateTimeOffset receivedAt, DeviceStatusReport status, CancellationToken cancellationToken = default) => inner.StoreStatusAsync(key, receivedAt, status, cancellationToken);

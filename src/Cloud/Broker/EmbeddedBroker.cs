@@ -151,7 +151,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         }
 
         // A device uses its own client id, so it cannot take over another client's session.
-        return string.Equals(clientId, $"{fleet}.{device}", StringComparison.Ordinal)
+        return string.Equals(clientId, DeviceProvisioning.MqttClientId(fleet, device), StringComparison.Ordinal)
             ? MqttConnectReasonCode.Success
             : MqttConnectReasonCode.ClientIdentifierNotValid;
     }

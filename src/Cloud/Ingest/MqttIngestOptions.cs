@@ -33,6 +33,12 @@ public sealed class MqttIngestOptions
     /// <summary>How often the connection is checked and, when lost, re-established. Default: 2 s.</summary>
     public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>MQTT 5 receive maximum: how many unacknowledged QoS 1 messages the broker may have in flight to the aggregator (the group-commit window; with Mosquitto also raise <c>max_inflight_messages</c>, default 20, to match). Default: 1000.</summary>
+    public int ReceiveMaximum { get; set; } = 1000;
+
+    /// <summary>At most this many messages are stored in one transaction (group commit). Default: 500.</summary>
+    public int MaxBatchSize { get; set; } = 500;
+
     /// <summary>Limits of the wire codecs. Default: <see cref="ProtocolLimits.Default"/>.</summary>
     public ProtocolLimits Limits { get; set; } = ProtocolLimits.Default;
 
@@ -76,6 +82,16 @@ public sealed class MqttIngestOptions
         if (ReconnectInterval <= TimeSpan.Zero)
         {
             problems.Add($"ReconnectInterval: {ReconnectInterval} must be positive");
+        }
+
+        if (ReceiveMaximum is < 1 or > ushort.MaxValue)
+        {
+            problems.Add($"ReceiveMaximum: {ReceiveMaximum} must be in 1..{ushort.MaxValue}");
+        }
+
+        if (MaxBatchSize < 1)
+        {
+            problems.Add($"MaxBatchSize: {MaxBatchSize} must be at least 1");
         }
 
         if (Limits is null)

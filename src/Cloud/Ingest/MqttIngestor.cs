@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Threading.Channels;
 using EdgeSentinel.Cloud.Metrics;
 using EdgeSentinel.Cloud.Storage;
 using EdgeSentinel.Monitor.Alerts;
@@ -21,11 +22,16 @@ namespace EdgeSentinel.Cloud.Ingest;
 /// the device registry, stores it exactly once and only then acknowledges it.
 /// </summary>
 /// <remarks>
-/// <para>Acknowledgement is manual: a message is acknowledged after it is durably stored, found
-/// already stored (a redelivery), or rejected and recorded. When the store fails, the message is
-/// left unacknowledged and the connection is dropped, so the broker redelivers it — in order — after
-/// the reconnect; nothing accepted is ever acknowledged without being stored.</para>
-/// <para>Thread-safe to start and dispose; MQTTnet delivers messages to the handler one at a time.</para>
+/// <para>Acknowledgement is manual and follows a group commit: MQTTnet delivers messages one at a
+/// time to the handler, which verifies each and queues it (bounded by
+/// <see cref="MqttIngestOptions.ReceiveMaximum"/>, the number of unacknowledged messages the broker may
+/// have in flight to this client) without acknowledging it; a single writer takes up to
+/// <see cref="MqttIngestOptions.MaxBatchSize"/> queued messages, stores the accepted ones in ONE
+/// transaction, records the rejections, and only then acknowledges each message, in arrival order.
+/// When the store fails, the batch is left unacknowledged and the connection is dropped, so the broker
+/// redelivers it — in order — after the reconnect; queued messages of a lost connection are dropped
+/// (redelivered too). Nothing accepted is ever acknowledged without being stored.</para>
+/// <para>Thread-safe to start and dispose.</para>
 /// </remarks>
 public sealed class MqttIngestor : IAsyncDisposable
 {
@@ -37,7 +43,10 @@ public sealed class MqttIngestor : IAsyncDisposable
     private readonly InboundVerifier _verifier;
     private readonly IMqttClient _client;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Channel<Pending> _queue;
     private Task? _supervisor;
+    private Task? _writer;
+    private long _generation;
     private volatile bool _halted;
     private volatile SubscriptionMode _mode;
 
@@ -64,6 +73,7 @@ public sealed class MqttIngestor : IAsyncDisposable
             address => address.Kind == TopicKind.Command ? null : keys.Find(address.Fleet, address.Device),
             new ReplayGuard(_timeProvider, options.Replay),
             options.Limits);
+        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.ReceiveMaximum) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         _client = new MqttClientFactory().CreateMqttClient();
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
     }
@@ -99,6 +109,7 @@ public sealed class MqttIngestor : IAsyncDisposable
             }
         }
 
+        _writer = Task.Run(() => WriteAsync(_stopping.Token), CancellationToken.None);
         await ConnectAndSubscribeAsync(cancellationToken).ConfigureAwait(false);
         _supervisor = Task.Run(() => SuperviseAsync(_stopping.Token), CancellationToken.None);
     }
@@ -107,11 +118,16 @@ public sealed class MqttIngestor : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_supervisor is not null)
+        foreach (var task in new[] { _supervisor, _writer })
         {
+            if (task is null)
+            {
+                continue;
+            }
+
             try
             {
-                await _supervisor.ConfigureAwait(false);
+                await task.ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -135,13 +151,16 @@ public sealed class MqttIngestor : IAsyncDisposable
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithCleanStart(false)
             .WithSessionExpiryInterval((uint)_options.SessionExpiry.TotalSeconds)
-            .WithKeepAlivePeriod(_options.KeepAlive);
+            .WithKeepAlivePeriod(_options.KeepAlive)
+            .WithReceiveMaximum((ushort)_options.ReceiveMaximum);
         if (_options.Username is not null)
         {
             builder.WithCredentials(_options.Username, _options.Password);
         }
 
-        // Cleared before connecting: redelivered messages may arrive right after the CONNACK.
+        // A new generation before connecting (redelivered messages may arrive right after the CONNACK):
+        // messages queued from an earlier connection are dropped, not acknowledged on this one.
+        Interlocked.Increment(ref _generation);
         _halted = false;
         var connected = await _client.ConnectAsync(builder.Build(), cancellationToken).ConfigureAwait(false);
         if (connected.ResultCode != MqttClientConnectResultCode.Success)
@@ -220,49 +239,149 @@ public sealed class MqttIngestor : IAsyncDisposable
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         e.AutoAcknowledge = false;
+        var generation = Interlocked.Read(ref _generation);
         if (_halted)
         {
             return; // left unacknowledged: redelivered after the reconnect
         }
 
-        var cancellationToken = _stopping.Token;
         var message = e.ApplicationMessage;
         var topic = message.Topic;
         var parsed = EdgeTopics.TryParse(topic, out var address, out _);
+        Pending pending;
         if (parsed && address.Kind == TopicKind.Command)
         {
-            await e.AcknowledgeAsync(cancellationToken).ConfigureAwait(false); // commands to devices are not the aggregator's
-            return;
+            pending = new(e, generation, Work.AcknowledgeOnly, "command"); // commands to devices are not the aggregator's
         }
-
-        var kind = parsed ? EdgeTopics.KindLevel(address.Kind) : "unknown";
-        _metrics.RecordReceived(kind);
-        var payload = message.Payload.IsSingleSegment ? message.Payload.First : message.Payload.ToArray();
-        var properties = new MessageProperties(message.ContentType, UserProperty(message, WireFormat.VersionProperty), UserProperty(message, WireFormat.EncodingProperty));
-        try
+        else
         {
+            var kind = parsed ? EdgeTopics.KindLevel(address.Kind) : "unknown";
+            var payload = message.Payload.IsSingleSegment ? message.Payload.First : message.Payload.ToArray();
+            var properties = new MessageProperties(message.ContentType, UserProperty(message, WireFormat.VersionProperty), UserProperty(message, WireFormat.EncodingProperty));
             if (_verifier.TryVerify(topic, payload.Span, properties, out var inbound, out var rejection))
             {
-                await StoreAsync(inbound, kind, cancellationToken).ConfigureAwait(false);
+                pending = new(e, generation, Work.Store, kind) { Inbound = inbound, Message = ToIncoming(inbound), Address = address, Topic = topic };
             }
-            else if (rejection.Reason == RejectionReason.Replayed && await IsStoredAsync(topic, payload, properties, cancellationToken).ConfigureAwait(false))
+            else if (rejection.Reason == RejectionReason.Replayed && EnvelopeCodec.TryDecode(topic, payload.Span, properties, _options.Limits, out var envelope, out _))
             {
-                _metrics.RecordDuplicate(kind); // a QoS 1 redelivery of a stored message
+                // A QoS 1 redelivery of a stored message, or a true replay: the writer asks the store.
+                pending = new(e, generation, Work.Replayed, kind)
+                {
+                    Key = new MessageKey(envelope.Fleet, envelope.Device, envelope.Sequence),
+                    Address = address,
+                    Topic = topic,
+                    Reason = RejectionCodes.Of(rejection.Reason),
+                    Detail = rejection.Message,
+                };
             }
             else
             {
-                await RejectAsync(RejectionCodes.Of(rejection.Reason), parsed ? address : null, topic, rejection.Message, cancellationToken).ConfigureAwait(false);
+                pending = new(e, generation, Work.Reject, kind) { Address = parsed ? address : null, Topic = topic, Reason = RejectionCodes.Of(rejection.Reason), Detail = rejection.Message };
             }
         }
-        catch (StoreConflictException conflict)
+
+        try
         {
-            await RejectAsync(RejectionCodes.AlertIdConflict, address, topic, conflict.Message, cancellationToken).ConfigureAwait(false);
+            await _queue.Writer.WriteAsync(pending, _stopping.Token).ConfigureAwait(false);
+            if (pending.Work != Work.AcknowledgeOnly)
+            {
+                _metrics.RecordReceived(pending.Kind); // counted once queued for the writer
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task WriteAsync(CancellationToken cancellationToken)
+    {
+        var reader = _queue.Reader;
+        var batch = new List<Pending>(_options.MaxBatchSize);
+        try
+        {
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                batch.Clear();
+                while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
+                {
+                    batch.Add(pending);
+                }
+
+                await ProcessAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ProcessAsync(List<Pending> batch, CancellationToken cancellationToken)
+    {
+        var generation = Interlocked.Read(ref _generation);
+        if (_halted)
+        {
+            return; // a store failure: everything queued is redelivered after the reconnect
+        }
+
+        batch.RemoveAll(p => p.Generation != generation); // from a lost connection: the broker redelivers them
+        var messages = new List<IncomingMessage>(batch.Count);
+        foreach (var pending in batch)
+        {
+            if (pending.Work == Work.Store)
+            {
+                messages.Add(pending.Message!);
+            }
+        }
+
+        try
+        {
+            var outcomes = messages.Count == 0 ? [] : await _store.StoreBatchAsync(messages, cancellationToken).ConfigureAwait(false);
+            if (messages.Count > 0)
+            {
+                _metrics.RecordBatch(messages.Count);
+            }
+
+            var next = 0;
+            foreach (var pending in batch)
+            {
+                switch (pending.Work)
+                {
+                    case Work.Store:
+                        var outcome = outcomes[next++];
+                        if (outcome.Conflict is { } conflict)
+                        {
+                            await RejectAsync(RejectionCodes.AlertIdConflict, pending.Address, pending.Topic, conflict, cancellationToken).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            _verifier.Commit(pending.Inbound!);
+                            if (outcome.Outcome == StoreOutcome.Stored)
+                            {
+                                _metrics.RecordStored(pending.Kind, _timeProvider.GetUtcNow() - pending.Inbound!.Envelope.Timestamp);
+                                Stored?.Invoke(pending.Inbound!);
+                            }
+                            else
+                            {
+                                _metrics.RecordDuplicate(pending.Kind);
+                            }
+                        }
+
+                        break;
+                    case Work.Replayed when await _store.ContainsMessageAsync(pending.Key!, cancellationToken).ConfigureAwait(false):
+                        _metrics.RecordDuplicate(pending.Kind);
+                        break;
+                    case Work.Replayed:
+                    case Work.Reject:
+                        await RejectAsync(pending.Reason!, pending.Address, pending.Topic, pending.Detail!, cancellationToken).ConfigureAwait(false);
+                        break;
+                }
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return;
         }
-#pragma warning disable CA1031 // any store failure: leave the message unacknowledged and reconnect
+#pragma warning disable CA1031 // any store failure: leave the batch unacknowledged and reconnect
         catch (Exception)
 #pragma warning restore CA1031
         {
@@ -271,35 +390,43 @@ public sealed class MqttIngestor : IAsyncDisposable
             return;
         }
 
-        await e.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
+        // Durable now: acknowledge in arrival order.
+        foreach (var pending in batch)
+        {
+            if (Interlocked.Read(ref _generation) != pending.Generation)
+            {
+                return; // the connection was replaced: the broker redelivers the rest, the store keeps them once
+            }
+
+            try
+            {
+                await pending.Args.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // the connection is gone: the broker redelivers, the store keeps each message once
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                return;
+            }
+        }
     }
 
-    private async Task StoreAsync(InboundMessage inbound, string kind, CancellationToken cancellationToken)
+    private IncomingMessage ToIncoming(InboundMessage inbound)
     {
         var envelope = inbound.Envelope;
         var key = new MessageKey(envelope.Fleet, envelope.Device, envelope.Sequence);
         var now = _timeProvider.GetUtcNow();
-        var outcome = envelope.Kind switch
+        return envelope.Kind switch
         {
-            TopicKind.Alert => await _store.StoreAlertAsync(key, now, ToStored(envelope, inbound.Alert!), cancellationToken).ConfigureAwait(false),
-            TopicKind.Fingerprint => await _store.StoreFingerprintAsync(key, now, ToStored(envelope, inbound.Fingerprint!), cancellationToken).ConfigureAwait(false),
-            _ => await _store.StoreStatusAsync(key, now, ToStored(inbound.Status!, envelope), cancellationToken).ConfigureAwait(false),
+            TopicKind.Alert => IncomingMessage.Of(key, now, ToStored(envelope, inbound.Alert!)),
+            TopicKind.Fingerprint => IncomingMessage.Of(key, now, ToStored(envelope, inbound.Fingerprint!)),
+            _ => IncomingMessage.Of(key, now, ToStored(inbound.Status!, envelope)),
         };
-        _verifier.Commit(inbound);
-        if (outcome == StoreOutcome.Stored)
-        {
-            _metrics.RecordStored(kind, now - envelope.Timestamp);
-            Stored?.Invoke(inbound);
-        }
-        else
-        {
-            _metrics.RecordDuplicate(kind);
-        }
     }
-
-    private async Task<bool> IsStoredAsync(string topic, ReadOnlyMemory<byte> payload, MessageProperties properties, CancellationToken cancellationToken) =>
-        EnvelopeCodec.TryDecode(topic, payload.Span, properties, _options.Limits, out var envelope, out _)
-        && await _store.ContainsMessageAsync(new MessageKey(envelope.Fleet, envelope.Device, envelope.Sequence), cancellationToken).ConfigureAwait(false);
 
     private async Task RejectAsync(string reason, TopicAddress? address, string? topic, string detail, CancellationToken cancellationToken)
     {
@@ -352,6 +479,32 @@ public sealed class MqttIngestor : IAsyncDisposable
         }
 
         return null;
+    }
+
+    private enum Work
+    {
+        AcknowledgeOnly,
+        Store,
+        Replayed,
+        Reject,
+    }
+
+    /// <summary>A received, not yet acknowledged message and what the writer does with it.</summary>
+    private sealed record Pending(MqttApplicationMessageReceivedEventArgs Args, long Generation, Work Work, string Kind)
+    {
+        public InboundMessage? Inbound { get; init; }
+
+        public IncomingMessage? Message { get; init; }
+
+        public MessageKey? Key { get; init; }
+
+        public TopicAddress? Address { get; init; }
+
+        public string? Topic { get; init; }
+
+        public string? Reason { get; init; }
+
+        public string? Detail { get; init; }
     }
 
     private static string Clip(string value, int max) => value.Length <= max ? value : value[..max];

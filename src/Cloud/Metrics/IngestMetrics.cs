@@ -19,6 +19,8 @@ public sealed class IngestMetrics
     private readonly Lock _rateLock = new();
     private readonly Lock _lagLock = new();
     private long _storeFailures;
+    private long _batches;
+    private long _batchedMessages;
     private double _lagSum;
     private long _lagCount;
     private double _lagLast;
@@ -69,6 +71,19 @@ public sealed class IngestMetrics
 
     /// <summary>Counts a message that could not be stored (left unacknowledged for redelivery).</summary>
     public void RecordStoreFailure() => Interlocked.Increment(ref _storeFailures);
+
+    /// <summary>Counts one group commit (store transaction) and the messages it stored or found stored.</summary>
+    public void RecordBatch(int messages)
+    {
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _batchedMessages, messages);
+    }
+
+    /// <summary>Group commits (store transactions) of accepted messages.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Accepted messages in all group commits (divided by <see cref="Batches"/>: the mean batch size).</summary>
+    public long BatchedMessages => Interlocked.Read(ref _batchedMessages);
 
     /// <summary>Received messages per kind.</summary>
     public IReadOnlyDictionary<string, long> Received => Snapshot(_received);

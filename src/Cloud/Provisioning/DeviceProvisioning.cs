@@ -36,6 +36,18 @@ public static class DeviceProvisioning
         return $"{fleet}/{device}";
     }
 
+    /// <summary>
+    /// The MQTT client id a device connects with: <c>{fleet}:{device}</c>. Ids may contain '.', so a '.'
+    /// separator would be ambiguous (fleet "f.a" device "b" and fleet "f" device "a.b"); ':' is never in an
+    /// id (<see cref="Identifiers"/>) and MQTT, Mosquitto and MQTTnet accept it in client ids.
+    /// </summary>
+    public static string MqttClientId(string fleet, string device)
+    {
+        Identifiers.EnsureValid(fleet, nameof(fleet));
+        Identifiers.EnsureValid(device, nameof(device));
+        return $"{fleet}:{device}";
+    }
+
     /// <summary>Splits a device's MQTT user name into fleet and device; false when it is not one (e.g. the aggregator's own user).</summary>
     public static bool TryParseMqttUsername(string? username, out string fleet, out string device)
     {

@@ -37,6 +37,14 @@ public interface IAggregatorStore : IAsyncDisposable
     /// <summary>Stores a device status report once per message key.</summary>
     Task<StoreOutcome> StoreStatusAsync(MessageKey key, DateTimeOffset receivedAt, DeviceStatusReport status, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Stores several messages in ONE transaction (group commit), in order, with the same exactly-once
+    /// semantics per (device, sequence) as the single-message calls — a key repeated inside the batch or
+    /// already stored is a duplicate — and one outcome per message, in order. An alert-id conflict refuses
+    /// only its message (<see cref="BatchItemOutcome.Conflict"/>); any other failure throws and stores nothing.
+    /// </summary>
+    Task<IReadOnlyList<BatchItemOutcome>> StoreBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken = default);
+
     /// <summary>Records a refused message.</summary>
     Task RecordRejectionAsync(Rejection rejection, CancellationToken cancellationToken = default);
 

@@ -183,7 +183,13 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
             throw new ArgumentException($"Alert '{alert.Id}' belongs to {alert.Fleet}/{alert.Device} but its message came from {key.Fleet}/{key.Device}.", nameof(alert));
         }
 
-        return StoreMessageAsync(key, "alert", receivedAt, alert.ModelHash, async (connection, transaction, ct) =>
+        return StoreMessageAsync(AlertWrite(key, alert), key, receivedAt, cancellationToken);
+    }
+
+    private static MessageWrite AlertWrite(MessageKey key, StoredAlert alert) => new(
+        "alert",
+        alert.ModelHash,
+        async (connection, transaction, ct) =>
         {
             var owner = await QueryAsync(
                 connection,
@@ -194,9 +200,13 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
                 ("id", alert.Id)).ConfigureAwait(false);
             if (owner.Count > 0 && (owner[0].Item1 != key.Fleet || owner[0].Item2 != key.Device))
             {
-                throw new StoreConflictException($"alert id '{alert.Id}' already belongs to device {owner[0].Item1}/{owner[0].Item2}; {key.Fleet}/{key.Device} cannot update it");
+                return $"alert id '{alert.Id}' already belongs to device {owner[0].Item1}/{owner[0].Item2}; {key.Fleet}/{key.Device} cannot update it";
             }
 
+            return null;
+        },
+        async (connection, transaction, ct) =>
+        {
             await ExecuteAsync(
                 connection,
                 transaction,
@@ -236,8 +246,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
                 ("state", alert.State),
                 ("severity", alert.Severity),
                 ("at", alert.UpdatedAt.ToUnixTimeMilliseconds())).ConfigureAwait(false);
-        }, cancellationToken);
-    }
+        });
 
     /// <inheritdoc/>
     public Task<StoreOutcome> StoreFingerprintAsync(MessageKey key, DateTimeOffset receivedAt, StoredFingerprint fingerprint, CancellationToken cancellationToken = default)
@@ -249,7 +258,14 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
             throw new ArgumentException($"Fingerprint of {fingerprint.Fleet}/{fingerprint.Device}#{fingerprint.Sequence} does not match its message key {key.Fleet}/{key.Device}#{key.Sequence}.", nameof(fingerprint));
         }
 
-        return StoreMessageAsync(key, "fingerprint", receivedAt, fingerprint.ModelHash, (connection, transaction, ct) => ExecuteAsync(
+        return StoreMessageAsync(FingerprintWrite(key, fingerprint), key, receivedAt, cancellationToken);
+    }
+
+    private static MessageWrite FingerprintWrite(MessageKey key, StoredFingerprint fingerprint) => new(
+        "fingerprint",
+        fingerprint.ModelHash,
+        null,
+        (connection, transaction, ct) => ExecuteAsync(
             connection,
             transaction,
             """
@@ -264,8 +280,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
             ("start", fingerprint.WindowStart.ToUnixTimeMilliseconds()),
             ("end", fingerprint.WindowEnd.ToUnixTimeMilliseconds()),
             ("count", fingerprint.ObservationCount),
-            ("data", fingerprint.Data.ToArray())), cancellationToken);
-    }
+            ("data", fingerprint.Data.ToArray())));
 
     /// <inheritdoc/>
     public Task<StoreOutcome> StoreStatusAsync(MessageKey key, DateTimeOffset receivedAt, DeviceStatusReport status, CancellationToken cancellationToken = default)
@@ -275,7 +290,14 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
 
         // Status reports apply in arrival order: the retained topic's latest value wins (a last will
         // is signed when the device connects, so its sequence is older than what follows it).
-        return StoreMessageAsync(key, "status", receivedAt, status.ModelHash, (connection, transaction, ct) => ExecuteAsync(
+        return StoreMessageAsync(StatusWrite(key, status), key, receivedAt, cancellationToken);
+    }
+
+    private static MessageWrite StatusWrite(MessageKey key, DeviceStatusReport status) => new(
+        "status",
+        status.ModelHash,
+        null,
+        (connection, transaction, ct) => ExecuteAsync(
             connection,
             transaction,
             """
@@ -290,8 +312,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
             ("dropped", status.DroppedFingerprints),
             ("model", status.ModelHash),
             ("fleet", key.Fleet),
-            ("device", key.Device)), cancellationToken);
-    }
+            ("device", key.Device)));
 
     /// <inheritdoc/>
     public async Task RecordRejectionAsync(Rejection rejection, CancellationToken cancellationToken = default)
@@ -566,61 +587,152 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
         }
     }
 
-    /// <summary>Inserts the message key; when new, runs <paramref name="apply"/> and records the device as seen, all in one transaction.</summary>
-    private async Task<StoreOutcome> StoreMessageAsync(
-        MessageKey key,
-        string kind,
-        DateTimeOffset receivedAt,
-        string? modelHash,
-        Func<DbConnection, DbTransaction, CancellationToken, Task> apply,
-        CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<BatchItemOutcome>> StoreBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken = default)
     {
-        RequireName(key.Fleet, nameof(key));
-        RequireName(key.Device, nameof(key));
-        ArgumentOutOfRangeException.ThrowIfNegative(key.Sequence);
+        ArgumentNullException.ThrowIfNull(messages);
+        var writes = new MessageWrite[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i] ?? throw new ArgumentException($"Message {i} of the batch is null.", nameof(messages));
+            writes[i] = message switch
+            {
+                { Alert: { } alert, Fingerprint: null, Status: null } => CheckedAlertWrite(message.Key, alert, nameof(messages)),
+                { Alert: null, Fingerprint: { } fingerprint, Status: null } => CheckedFingerprintWrite(message.Key, fingerprint, nameof(messages)),
+                { Alert: null, Fingerprint: null, Status: { } status } => StatusWrite(message.Key, status),
+                _ => throw new ArgumentException($"Message {i} of the batch ({message.Key.Fleet}/{message.Key.Device}#{message.Key.Sequence}) must carry exactly one of alert, fingerprint or status.", nameof(messages)),
+            };
+            RequireKey(message.Key);
+        }
+
+        var outcomes = new BatchItemOutcome[messages.Count];
+        if (messages.Count == 0)
+        {
+            return outcomes;
+        }
+
         var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var inserted = await ExecuteAsync(
-                    connection,
-                    transaction,
-                    "INSERT INTO messages (fleet, device, sequence, kind, received_at_ms) VALUES (@fleet, @device, @sequence, @kind, @at) ON CONFLICT (fleet, device, sequence) DO NOTHING",
-                    cancellationToken,
-                    ("fleet", key.Fleet),
-                    ("device", key.Device),
-                    ("sequence", key.Sequence),
-                    ("kind", kind),
-                    ("at", receivedAt.ToUnixTimeMilliseconds())).ConfigureAwait(false);
-                if (inserted == 0)
+                for (var i = 0; i < messages.Count; i++)
+                {
+                    // The conflict check comes first here so that a refused message writes nothing at all
+                    // (the single-message call rolls its transaction back instead).
+                    if (writes[i].Check is { } check && await check(connection, transaction, cancellationToken).ConfigureAwait(false) is { } conflict)
+                    {
+                        outcomes[i] = new(StoreOutcome.Duplicate, conflict);
+                        continue;
+                    }
+
+                    if (!await InsertKeyAsync(connection, transaction, writes[i], messages[i].Key, messages[i].ReceivedAt, cancellationToken).ConfigureAwait(false))
+                    {
+                        outcomes[i] = new(StoreOutcome.Duplicate, null); // stored before, or earlier in this batch
+                        continue;
+                    }
+
+                    await writes[i].Apply(connection, transaction, cancellationToken).ConfigureAwait(false);
+                    outcomes[i] = new(StoreOutcome.Stored, null);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return outcomes;
+    }
+
+    private static MessageWrite CheckedAlertWrite(MessageKey key, StoredAlert alert, string paramName) =>
+        string.Equals(alert.Fleet, key.Fleet, StringComparison.Ordinal) && string.Equals(alert.Device, key.Device, StringComparison.Ordinal)
+            ? AlertWrite(key, alert)
+            : throw new ArgumentException($"Alert '{alert.Id}' belongs to {alert.Fleet}/{alert.Device} but its message came from {key.Fleet}/{key.Device}.", paramName);
+
+    private static MessageWrite CheckedFingerprintWrite(MessageKey key, StoredFingerprint fingerprint, string paramName) =>
+        fingerprint.Fleet == key.Fleet && fingerprint.Device == key.Device && fingerprint.Sequence == key.Sequence
+            ? FingerprintWrite(key, fingerprint)
+            : throw new ArgumentException($"Fingerprint of {fingerprint.Fleet}/{fingerprint.Device}#{fingerprint.Sequence} does not match its message key {key.Fleet}/{key.Device}#{key.Sequence}.", paramName);
+
+    private static void RequireKey(MessageKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        RequireName(key.Fleet, nameof(key));
+        RequireName(key.Device, nameof(key));
+        ArgumentOutOfRangeException.ThrowIfNegative(key.Sequence);
+    }
+
+    /// <summary>Inserts the message key; when new, checks for a conflict, applies the write and records the device as seen, all in one transaction.</summary>
+    private async Task<StoreOutcome> StoreMessageAsync(MessageWrite write, MessageKey key, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        RequireKey(key);
+        var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                if (!await InsertKeyAsync(connection, transaction, write, key, receivedAt, cancellationToken).ConfigureAwait(false))
                 {
                     await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
                     return StoreOutcome.Duplicate;
                 }
 
-                await ExecuteAsync(
-                    connection,
-                    transaction,
-                    """
-                    INSERT INTO devices (fleet, device, model_hash, key_id, last_seen_ms, status, status_sequence, outbox_depth, dropped_fingerprints)
-                    VALUES (@fleet, @device, @model, NULL, @seen, 'unknown', -1, 0, 0)
-                    ON CONFLICT (fleet, device) DO UPDATE SET
-                        last_seen_ms = CASE WHEN devices.last_seen_ms IS NULL OR devices.last_seen_ms < excluded.last_seen_ms THEN excluded.last_seen_ms ELSE devices.last_seen_ms END,
-                        model_hash = COALESCE(excluded.model_hash, devices.model_hash)
-                    """,
-                    cancellationToken,
-                    ("fleet", key.Fleet),
-                    ("device", key.Device),
-                    ("model", modelHash),
-                    ("seen", receivedAt.ToUnixTimeMilliseconds())).ConfigureAwait(false);
-                await apply(connection, transaction, cancellationToken).ConfigureAwait(false);
+                if (write.Check is { } check && await check(connection, transaction, cancellationToken).ConfigureAwait(false) is { } conflict)
+                {
+                    await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                    throw new StoreConflictException(conflict);
+                }
+
+                await write.Apply(connection, transaction, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return StoreOutcome.Stored;
             }
         }
     }
+
+    /// <summary>Inserts the message key and marks the device seen; false when the key was stored before (nothing written).</summary>
+    private static async Task<bool> InsertKeyAsync(DbConnection connection, DbTransaction transaction, MessageWrite write, MessageKey key, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        var inserted = await ExecuteAsync(
+            connection,
+            transaction,
+            "INSERT INTO messages (fleet, device, sequence, kind, received_at_ms) VALUES (@fleet, @device, @sequence, @kind, @at) ON CONFLICT (fleet, device, sequence) DO NOTHING",
+            cancellationToken,
+            ("fleet", key.Fleet),
+            ("device", key.Device),
+            ("sequence", key.Sequence),
+            ("kind", write.Kind),
+            ("at", receivedAt.ToUnixTimeMilliseconds())).ConfigureAwait(false);
+        if (inserted == 0)
+        {
+            return false;
+        }
+
+        await ExecuteAsync(
+            connection,
+            transaction,
+            """
+            INSERT INTO devices (fleet, device, model_hash, key_id, last_seen_ms, status, status_sequence, outbox_depth, dropped_fingerprints)
+            VALUES (@fleet, @device, @model, NULL, @seen, 'unknown', -1, 0, 0)
+            ON CONFLICT (fleet, device) DO UPDATE SET
+                last_seen_ms = CASE WHEN devices.last_seen_ms IS NULL OR devices.last_seen_ms < excluded.last_seen_ms THEN excluded.last_seen_ms ELSE devices.last_seen_ms END,
+                model_hash = COALESCE(excluded.model_hash, devices.model_hash)
+            """,
+            cancellationToken,
+            ("fleet", key.Fleet),
+            ("device", key.Device),
+            ("model", write.ModelHash),
+            ("seen", receivedAt.ToUnixTimeMilliseconds())).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>How one message is written: its kind, model hash, an optional conflict check (null: none; a string: why it is refused) and the data writes.</summary>
+    private sealed record MessageWrite(
+        string Kind,
+        string? ModelHash,
+        Func<DbConnection, DbTransaction, CancellationToken, Task<string?>>? Check,
+        Func<DbConnection, DbTransaction, CancellationToken, Task> Apply);
 
     private static DeviceCredentials ReadCredentials(DbDataReader r) => new(
         r.GetString(0),

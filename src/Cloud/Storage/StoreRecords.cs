@@ -160,3 +160,26 @@ public enum AcknowledgeOutcome
     /// <summary>It had been acknowledged before; the first acknowledgement stands.</summary>
     AlreadyAcknowledged,
 }
+
+/// <summary>One verified message for <see cref="IAggregatorStore.StoreBatchAsync"/>: its key, arrival time and exactly one of alert, fingerprint or status.</summary>
+/// <param name="Key">The message's (device, sequence) key.</param>
+/// <param name="ReceivedAt">When the aggregator received it.</param>
+/// <param name="Alert">The alert lifecycle step, or null.</param>
+/// <param name="Fingerprint">The window fingerprint, or null.</param>
+/// <param name="Status">The status report, or null.</param>
+public sealed record IncomingMessage(MessageKey Key, DateTimeOffset ReceivedAt, StoredAlert? Alert, StoredFingerprint? Fingerprint, DeviceStatusReport? Status)
+{
+    /// <summary>An alert message.</summary>
+    public static IncomingMessage Of(MessageKey key, DateTimeOffset receivedAt, StoredAlert alert) => new(key, receivedAt, alert, null, null);
+
+    /// <summary>A fingerprint message.</summary>
+    public static IncomingMessage Of(MessageKey key, DateTimeOffset receivedAt, StoredFingerprint fingerprint) => new(key, receivedAt, null, fingerprint, null);
+
+    /// <summary>A status message.</summary>
+    public static IncomingMessage Of(MessageKey key, DateTimeOffset receivedAt, DeviceStatusReport status) => new(key, receivedAt, null, null, status);
+}
+
+/// <summary>What became of one message of a batch: stored, a duplicate, or refused for an alert-id conflict (<see cref="Conflict"/> says why; nothing was written for it).</summary>
+/// <param name="Outcome">Stored or Duplicate; meaningless when <see cref="Conflict"/> is set.</param>
+/// <param name="Conflict">Why the message was refused, or null.</param>
+public readonly record struct BatchItemOutcome(StoreOutcome Outcome, string? Conflict);

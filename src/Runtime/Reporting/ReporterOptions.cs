@@ -34,7 +34,7 @@ public sealed class ReporterOptions
     /// <summary>MQTT password, or null for none.</summary>
     public string? Password { get; init; }
 
-    /// <summary>MQTT client id; null means "{fleet}.{device}".</summary>
+    /// <summary>MQTT client id; null means "{fleet}:{device}" (':' never occurs in an id, so the default is unambiguous; the embedded broker requires it).</summary>
     public string? ClientId { get; init; }
 
     /// <summary>Path of the SQLite outbox file (required).</summary>
@@ -84,8 +84,8 @@ public sealed class ReporterOptions
     /// </summary>
     public bool HoldUntilSubscribed { get; init; }
 
-    /// <summary>The client id used: <see cref="ClientId"/> or "{fleet}.{device}".</summary>
-    public string EffectiveClientId => ClientId ?? $"{Fleet}.{Device}";
+    /// <summary>The client id used: <see cref="ClientId"/> or "{fleet}:{device}".</summary>
+    public string EffectiveClientId => ClientId ?? $"{Fleet}:{Device}";
 
     /// <summary>Returns every problem (empty when valid).</summary>
     public IReadOnlyList<string> Validate()

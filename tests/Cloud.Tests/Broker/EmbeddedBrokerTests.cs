@@ -1,6 +1,7 @@
 using EdgeSentinel.Cloud.Broker;
 using EdgeSentinel.Cloud.Ingest;
 using EdgeSentinel.Cloud.Metrics;
+using EdgeSentinel.Cloud.Provisioning;
 using EdgeSentinel.Cloud.Storage;
 using EdgeSentinel.Cloud.Tests.Support;
 using EdgeSentinel.Protocol.Payloads;
@@ -102,15 +103,29 @@ public sealed class EmbeddedBrokerTests : IAsyncLifetime
     {
         var d1 = _fleet["d1"];
         var port = _broker.Port;
-        Assert.Equal(MqttClientConnectResultCode.Success, await TestDevice.TryConnectAsync(port, "f1.d1", d1.MqttUsername, d1.MqttPassword));
-        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await TestDevice.TryConnectAsync(port, "f1.d1", d1.MqttUsername, "wrong"));
-        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await TestDevice.TryConnectAsync(port, "f1.d2", "f1/d2", d1.MqttPassword));
-        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await TestDevice.TryConnectAsync(port, "f1.d9", "f1/d9", d1.MqttPassword));
+        Assert.Equal(MqttClientConnectResultCode.Success, await TestDevice.TryConnectAsync(port, "f1:d1", d1.MqttUsername, d1.MqttPassword));
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await TestDevice.TryConnectAsync(port, "f1:d1", d1.MqttUsername, "wrong"));
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await TestDevice.TryConnectAsync(port, "f1:d2", "f1/d2", d1.MqttPassword));
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await TestDevice.TryConnectAsync(port, "f1:d9", "f1/d9", d1.MqttPassword));
         Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await TestDevice.TryConnectAsync(port, "anon", null, null));
         Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await TestDevice.TryConnectAsync(port, "agg-x", ProvisionedFleet.AggregatorUser, "wrong-password-of-16+"));
         // Right password, but the client id of the aggregator: would take over its session.
         Assert.Equal(MqttClientConnectResultCode.ClientIdentifierNotValid, await TestDevice.TryConnectAsync(port, "agg-1", d1.MqttUsername, d1.MqttPassword));
         Assert.Equal(6, _broker.RefusedConnections);
+    }
+
+    [Fact]
+    public async Task ClientIds_DottedIdsCannotPassForAnotherDevice()
+    {
+        // With a '.' separator both devices below would own the client id "f.a.b".
+        var dotted = await DeviceProvisioning.ProvisionAsync(_store, "f", "a.b");
+        var other = await DeviceProvisioning.ProvisionAsync(_store, "f.a", "b");
+        Assert.Equal(("f:a.b", "f.a:b"), (DeviceProvisioning.MqttClientId("f", "a.b"), DeviceProvisioning.MqttClientId("f.a", "b")));
+        var port = _broker.Port;
+        Assert.Equal(MqttClientConnectResultCode.ClientIdentifierNotValid, await TestDevice.TryConnectAsync(port, "f.a.b", dotted.MqttUsername, dotted.MqttPassword));
+        Assert.Equal(MqttClientConnectResultCode.ClientIdentifierNotValid, await TestDevice.TryConnectAsync(port, "f.a:b", dotted.MqttUsername, dotted.MqttPassword));
+        Assert.Equal(MqttClientConnectResultCode.Success, await TestDevice.TryConnectAsync(port, "f:a.b", dotted.MqttUsername, dotted.MqttPassword));
+        Assert.Equal(MqttClientConnectResultCode.Success, await TestDevice.TryConnectAsync(port, "f.a:b", other.MqttUsername, other.MqttPassword));
     }
 
     [Fact]
@@ -123,7 +138,7 @@ public sealed class EmbeddedBrokerTests : IAsyncLifetime
         var client = new MqttClientFactory().CreateMqttClient();
         var options = new MqttClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", _broker.Port)
-            .WithClientId("f1.d1")
+            .WithClientId("f1:d1")
             .WithCredentials(d1.MqttUsername, d1.MqttPassword)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithWillTopic(EdgeTopics.Build("f1", "d1", TopicKind.Status))
@@ -145,7 +160,7 @@ public sealed class EmbeddedBrokerTests : IAsyncLifetime
     public async Task NewlyProvisionedDevice_ConnectsWithoutRestartingTheBroker()
     {
         var late = await EdgeSentinel.Cloud.Provisioning.DeviceProvisioning.ProvisionAsync(_store, "f1", "late");
-        Assert.Equal(MqttClientConnectResultCode.Success, await TestDevice.TryConnectAsync(_broker.Port, "f1.late", late.MqttUsername, late.MqttPassword));
+        Assert.Equal(MqttClientConnectResultCode.Success, await TestDevice.TryConnectAsync(_broker.Port, "f1:late", late.MqttUsername, late.MqttPassword));
     }
 
     [Fact]

@@ -111,6 +111,30 @@ public abstract class MqttIngestorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GroupCommit_MessagesArrivingWhileAStoreIsInProgress_StoredTogetherInOneTransaction()
+    {
+        await StartIngestorAsync();
+        var device = await DeviceAsync();
+        var gate = _store.HoldNextBatch();
+        await device.PublishAsync(TopicKind.Alert, device.Seal(TopicKind.Alert, 1, T0, AlertCodec.Encode(TestDevice.Alert("d1-a1", "d1", T0))));
+        for (var seq = 2; seq <= 31; seq++)
+        {
+            await device.PublishAsync(TopicKind.Alert, device.Seal(TopicKind.Alert, seq, T0, AlertCodec.Encode(TestDevice.Alert($"d1-a{seq}", "d1", T0))));
+        }
+
+        // All 31 received (verified and queued, none stored: the first batch is held).
+        await Eventually.TrueAsync(() => Task.FromResult(_metrics.Received.GetValueOrDefault("alert") == 31), "31 alerts received");
+        Assert.Equal(0, await _store.CountMessagesAsync());
+        gate.SetResult();
+
+        await WaitStoredAsync(31);
+        Assert.Equal((2L, 31L), (_metrics.Batches, _metrics.BatchedMessages)); // the held one, then the 30 queued behind it in one transaction
+        Assert.Equal(31, _metrics.Stored["alert"]);
+        Assert.Equal(31L, (await _store.GetHighestSequencesAsync()).Single().Value);
+        Assert.Empty(await _store.CountRejectionsByReasonAsync());
+    }
+
+    [Fact]
     public async Task AggregatorRestart_RedeliveryOfStoredAlert_IsADuplicateNotAReplay()
     {
         var first = await StartIngestorAsync("agg-a");
@@ -299,8 +323,10 @@ public abstract class MqttIngestorTests : IAsyncLifetime
     [Fact]
     public void Options_Invalid_EveryProblemListed()
     {
-        var options = new MqttIngestOptions { Host = "", Port = 0, ClientId = "", SharedGroup = "a/b", KeepAlive = TimeSpan.Zero, ReconnectInterval = TimeSpan.Zero };
-        Assert.Equal(6, options.Validate().Count);
+        var options = new MqttIngestOptions { Host = "", Port = 0, ClientId = "", SharedGroup = "a/b", KeepAlive = TimeSpan.Zero, ReconnectInterval = TimeSpan.Zero, ReceiveMaximum = 0, MaxBatchSize = 0 };
+        Assert.Equal(8, options.Validate().Count);
+        Assert.Contains(options.Validate(), p => p.StartsWith("ReceiveMaximum: 0", StringComparison.Ordinal));
+        Assert.Contains(options.Validate(), p => p.StartsWith("MaxBatchSize: 0", StringComparison.Ordinal));
         var error = Assert.Throws<ArgumentException>(() => new MqttIngestor(options, _store, _keys, _metrics, _time));
         Assert.Contains("SharedGroup", error.Message, StringComparison.Ordinal);
     }

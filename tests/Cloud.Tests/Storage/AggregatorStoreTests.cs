@@ -109,6 +109,72 @@ public abstract class AggregatorStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StoreBatch_DuplicatesInsideTheBatchAndAgainstTheStore_EachKeyStoredOnceInOrder()
+    {
+        var store = await OpenAsync();
+        Assert.Equal(StoreOutcome.Stored, await store.StoreAlertAsync(new MessageKey("f1", "d1", 1), T0, Alert("a1")));
+        var fingerprint = new StoredFingerprint("f1", "d2", 5, "model-a", T0, T0.AddMinutes(1), 64, new byte[] { 1, 2, 3 });
+        IncomingMessage[] batch =
+        [
+            IncomingMessage.Of(new MessageKey("f1", "d1", 1), T0, Alert("a1", state: "cleared", minute: 9)), // stored before
+            IncomingMessage.Of(new MessageKey("f1", "d1", 2), T0, Alert("a1", state: "escalated", minute: 1)),
+            IncomingMessage.Of(new MessageKey("f1", "d1", 2), T0, Alert("a1", state: "escalated", minute: 1)), // repeated inside the batch
+            IncomingMessage.Of(new MessageKey("f1", "d2", 5), T0, fingerprint),
+            IncomingMessage.Of(new MessageKey("f1", "d2", 6), T0.AddMinutes(3), new DeviceStatusReport("online", null, 4, 1, T0)),
+            IncomingMessage.Of(new MessageKey("f1", "d1", 3), T0, Alert("a1", state: "cleared", minute: 2)),
+        ];
+
+        var outcomes = await store.StoreBatchAsync(batch);
+
+        Assert.Equal(
+            [StoreOutcome.Duplicate, StoreOutcome.Stored, StoreOutcome.Duplicate, StoreOutcome.Stored, StoreOutcome.Stored, StoreOutcome.Stored],
+            outcomes.Select(o => o.Outcome));
+        Assert.All(outcomes, o => Assert.Null(o.Conflict));
+        Assert.Equal(5, await store.CountMessagesAsync()); // keys 1, 2, 3 of d1 and 5, 6 of d2
+        Assert.Equal(["raised", "escalated", "cleared"], (await store.GetAlertHistoryAsync("a1")).Select(h => h.State));
+        Assert.Equal("cleared", (await store.GetAlertAsync("a1"))!.State);
+        Assert.Equal(new byte[] { 1, 2, 3 }, (await store.GetFingerprintsAsync("f1", "d2", T0, T0.AddMinutes(1))).Single().Data.ToArray());
+        var d2 = await store.GetDeviceAsync("f1", "d2");
+        Assert.Equal(("online", 4L, (DateTimeOffset?)T0.AddMinutes(3)), (d2!.Status, d2.OutboxDepth, d2.LastSeen));
+
+        var again = await store.StoreBatchAsync(batch);
+        Assert.All(again, o => Assert.Equal(StoreOutcome.Duplicate, o.Outcome));
+        Assert.Equal(5, await store.CountMessagesAsync());
+    }
+
+    [Fact]
+    public async Task StoreBatch_AlertIdOwnedByAnotherDevice_OnlyThatMessageRefusedTheRestStored()
+    {
+        var store = await OpenAsync();
+        await store.StoreAlertAsync(new MessageKey("f1", "d1", 1), T0, Alert("a1"));
+        var outcomes = await store.StoreBatchAsync(
+        [
+            IncomingMessage.Of(new MessageKey("f1", "d2", 1), T0, Alert("a1", device: "d2", state: "cleared")),
+            IncomingMessage.Of(new MessageKey("f1", "d2", 2), T0, Alert("b1", device: "d2")),
+        ]);
+
+        Assert.Contains("f1/d1", outcomes[0].Conflict, StringComparison.Ordinal);
+        Assert.Equal((StoreOutcome.Stored, (string?)null), (outcomes[1].Outcome, outcomes[1].Conflict));
+        Assert.False(await store.ContainsMessageAsync(new MessageKey("f1", "d2", 1)));
+        Assert.True(await store.ContainsMessageAsync(new MessageKey("f1", "d2", 2)));
+        Assert.Equal("raised", (await store.GetAlertAsync("a1"))!.State);
+        Assert.Equal("d2", (await store.GetAlertAsync("b1"))!.Device);
+    }
+
+    [Fact]
+    public async Task StoreBatch_MalformedMessage_RefusedAndNothingOfTheBatchStored()
+    {
+        var store = await OpenAsync();
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => store.StoreBatchAsync(
+        [
+            IncomingMessage.Of(new MessageKey("f1", "d1", 1), T0, Alert("a1")),
+            new IncomingMessage(new MessageKey("f1", "d1", 2), T0, null, null, null),
+        ]));
+        Assert.Contains("Message 1", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await store.CountMessagesAsync());
+    }
+
+    [Fact]
     public async Task StoreAlert_PayloadOfAnotherDevice_Refused()
     {
         var store = await OpenAsync();

@@ -27,6 +27,27 @@ public sealed class FlakyStore(IAggregatorStore inner) : IAggregatorStore
         return inner.StoreAlertAsync(key, receivedAt, alert, cancellationToken);
     }
 
+    private TaskCompletionSource? _gate;
+
+    /// <summary>The next batch store waits until the returned source is completed.</summary>
+    public TaskCompletionSource HoldNextBatch()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _gate = gate;
+        return gate;
+    }
+
+    public async Task<IReadOnlyList<BatchItemOutcome>> StoreBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _gate, null) is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        MaybeFail();
+        return await inner.StoreBatchAsync(messages, cancellationToken);
+    }
+
     public Task<StoreOutcome> StoreFingerprintAsync(MessageKey key, DateTimeOffset receivedAt, StoredFingerprint fingerprint, CancellationToken cancellationToken = default)
     {
         MaybeFail();

@@ -49,6 +49,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         {
             $"listener {port} 127.0.0.1",
             "max_queued_messages 100000",
+            "max_inflight_messages 1000", // as documented for production: lets the aggregator's group commit take more than 20 messages per transaction
             persistence ? "persistence true" : "persistence false",
         };
         if (persistence)

@@ -62,5 +62,5 @@ public sealed class ProvisionedFleet
 
     /// <summary>Connects a device with its provisioned credentials and its own client id.</summary>
     public Task<TestDevice> ConnectAsync(int port, string device) =>
-        TestDevice.ConnectAsync(port, Fleet, device, this[device].Credentials.Key, this[device].MqttUsername, this[device].MqttPassword, $"{Fleet}.{device}");
+        TestDevice.ConnectAsync(port, Fleet, device, this[device].Credentials.Key, this[device].MqttUsername, this[device].MqttPassword, DeviceProvisioning.MqttClientId(Fleet, device));
 }

@@ -17,6 +17,20 @@ public sealed class RecordingStore(IAggregatorStore inner) : IAggregatorStore
         return outcome;
     }
 
+    public async Task<IReadOnlyList<BatchItemOutcome>> StoreBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken = default)
+    {
+        var outcomes = await inner.StoreBatchAsync(messages, cancellationToken);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            if (messages[i].Alert is { } alert && outcomes[i].Conflict is null)
+            {
+                _alerts.Enqueue((messages[i].Key, alert.Id, outcomes[i].Outcome));
+            }
+        }
+
+        return outcomes;
+    }
+
     public Task<StoreOutcome> StoreFingerprintAsync(MessageKey key, DateTimeOffset receivedAt, StoredFingerprint fingerprint, CancellationToken cancellationToken = default) => inner.StoreFingerprintAsync(key, receivedAt, fingerprint, cancellationToken);
 
     public Task<StoreOutcome> StoreStatusAsync(MessageKey key, DateTimeOffset receivedAt, DeviceStatusReport status, CancellationToken cancellationToken = default) => inner.StoreStatusAsync(key, receivedAt, status, cancellationToken);

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using EdgeSentinel.Monitor.Alerts;
+using EdgeSentinel.Protocol.Envelopes;
+using EdgeSentinel.Runtime.Reporting;
+
+namespace EdgeSentinel.Cli.Tests;
+
+/// <summary>
+/// <c>edgesentinel aggregate</c> with its embedded broker, run in-process: a device provisioned with
+/// <c>edgesentinel provision</c> reports through the real <see cref="DeviceReporter"/> (default client
+/// id, provisioned credentials), the alert is stored and served by the HTTP API, and cancelling stops
+/// the verb with exit code 0.
+/// </summary>
+public sealed partial class AggregateCommandTests : IDisposable
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("edgesentinel-aggregate-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [GeneratedRegex(@"on mqtt://127\.0\.0\.1:(\d+)")]
+    private static partial Regex MqttPort();
+
+    [GeneratedRegex(@"HTTP API: (http://\S+) ")]
+    private static partial Regex HttpAddress();
+
+    [Fact]
+    public async Task Aggregate_EmbeddedBroker_StoresASignedAlertFromAProvisionedDevice_AndStopsWithExit0OnCancel()
+    {
+        var store = "sqlite:" + Path.Combine(_folder, "store.db");
+        var provisioned = await ProvisionCommandTests.Run("provision", "--fleet", "plant-1", "--device", "press.07", "--store", store);
+        Assert.True(provisioned.Exit == 0, provisioned.Err);
+        var key = SigningKey.FromBase64(ProvisionCommandTests.LineAfter(provisioned.Out, "# device signing key (base64)"));
+        var password = ProvisionCommandTests.LineAfter(provisioned.Out, "# device MQTT password");
+
+        var stdout = new LockedWriter();
+        var stderr = new LockedWriter();
+        using var stop = new CancellationTokenSource();
+        var run = EdgeSentinelCommand.RunAsync(["aggregate", "--store", store, "--http-port", "0", "--mqtt-port", "0"], stdout, stderr, stop.Token);
+        try
+        {
+            await UntilAsync(() => stdout.ToString().Contains("HTTP API:", StringComparison.Ordinal) || run.IsCompleted, "the aggregator started");
+            Assert.False(run.IsCompleted, $"aggregate ended early: {stderr}");
+            var output = stdout.ToString();
+            Assert.Contains("(1 provisioned device(s))", output, StringComparison.Ordinal);
+            var port = int.Parse(MqttPort().Match(output).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            var http = new Uri(HttpAddress().Match(output).Groups[1].Value);
+
+            await using var reporter = new DeviceReporter(new ReporterOptions
+            {
+                Fleet = "plant-1",
+                Device = "press.07",
+                DeviceKey = key,
+                BrokerHost = "127.0.0.1",
+                BrokerPort = port,
+                Username = "plant-1/press.07",
+                Password = password,
+                OutboxPath = Path.Combine(_folder, "outbox.db"),
+                InitialReconnectDelay = TimeSpan.FromMilliseconds(100),
+                MaxReconnectDelay = TimeSpan.FromSeconds(1),
+            });
+            var raised = TimeProvider.System.GetUtcNow();
+            reporter.EnqueueAlert(new Alert(
+                "press.07-input-drift-1", "press.07", new string('c', 64), AlertKind.InputDrift, "inputs", AlertSeverity.Critical, AlertState.Raised,
+                100, 355, raised, raised, new AlertEvidence("ks", 0.4, 0.2, 1e-6, "per window", [new ChannelContribution("input.x", "ks", 0.4, 1.2)])));
+            using var device = new CancellationTokenSource();
+            var reporting = reporter.RunAsync(device.Token);
+
+            using var client = new HttpClient { BaseAddress = http };
+            string? body = null;
+            await UntilAsync(
+                async () =>
+                {
+                    using var response = await client.GetAsync(new Uri("/api/alerts/press.07-input-drift-1", UriKind.Relative));
+                    body = response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync() : null;
+                    return body is not null;
+                },
+                "the alert stored and served");
+            using (var alert = JsonDocument.Parse(body!))
+            {
+                var text = alert.RootElement.GetRawText();
+                Assert.Contains("\"plant-1\"", text, StringComparison.Ordinal);
+                Assert.Contains("\"critical\"", text, StringComparison.Ordinal);
+            }
+
+            Assert.Equal(0, reporter.Counts.Depth);
+            await device.CancelAsync();
+            await reporting.WaitAsync(Deadline);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+
+        Assert.Equal(0, await run.WaitAsync(Deadline));
+        Assert.Equal(string.Empty, stderr.ToString());
+    }
+
+    [Fact]
+    public async Task Aggregate_BadOptions_Exit2ListingEveryProblem()
+    {
+        var stdout = new LockedWriter();
+        var stderr = new LockedWriter();
+        var exit = await EdgeSentinelCommand.RunAsync(["aggregate", "--store", "mysql:x", "--broker", "http://h:1", "--http-port", "70000"], stdout, stderr);
+
+        Assert.Equal(2, exit);
+        var errors = stderr.ToString();
+        Assert.Contains("--store", errors, StringComparison.Ordinal);
+        Assert.Contains("--broker 'http://h:1'", errors, StringComparison.Ordinal);
+        Assert.Contains("--http-port 70000", errors, StringComparison.Ordinal);
+    }
+
+    private static Task UntilAsync(Func<bool> condition, string what) => UntilAsync(() => Task.FromResult(condition()), what);
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(watch.Elapsed < Deadline, $"timed out waiting for: {what}");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>A string writer the verb writes to on its own task while the test reads it.</summary>
+    private sealed class LockedWriter : TextWriter
+    {
+        private readonly StringBuilder _text = new();
+
+        public override Encoding Encoding => Encoding.UTF8;
+
+        public override void Write(char value)
+        {
+            lock (_text)
+            {
+                _text.Append(value);
+            }
+        }
+
+        public override void Write(string? value)
+        {
+            lock (_text)
+            {
+                _text.Append(value);
+            }
+        }
+
+        public override void Write(char[] buffer, int index, int count)
+        {
+            lock (_text)
+            {
+                _text.Append(buffer, index, count);
+            }
+        }
+
+        public override string ToString()
+        {
+            lock (_text)
+            {
+                return _text.ToString();
+            }
+        }
+    }
+}
