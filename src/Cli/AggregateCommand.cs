@@ -69,7 +69,7 @@ internal static class AggregateCommand
             problems.Add($"--password-file {missing.FullName} does not exist");
         }
 
-        if (!IPAddress.TryParse(settings.Bind, out var bindAddress))
+        if (!IPAddress.TryParse(settings.Bind, out _))
         {
             problems.Add($"--bind '{settings.Bind}' is not an IP address");
         }
@@ -94,48 +94,16 @@ internal static class AggregateCommand
             return EdgeSentinelCommand.UsageError;
         }
 
-        var options = new AggregatorOptions
-        {
-            HttpUrl = $"http://{(bindAddress!.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{bindAddress}]" : bindAddress.ToString())}:{settings.HttpPort}",
-        };
-        location!.ApplyTo(options);
-        options.Mqtt.ClientId = settings.ClientId;
-
-        IAggregatorStore? store = null;
-        EmbeddedBroker? embedded = null;
-        Aggregator? aggregator = null;
+        FleetServer? server = null;
         try
         {
-            store = await location.OpenAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            var keys = new DeviceKeyRegistry();
-            var devices = await DeviceProvisioning.LoadKeysAsync(store, keys, cancellationToken).ConfigureAwait(false);
-            string brokerText;
-            if (brokerUri is null)
-            {
-                var brokerOptions = new EmbeddedBrokerOptions { BindAddress = settings.Bind, Port = settings.MqttPort, AggregatorPassword = DeviceProvisioning.GeneratePassword() };
-                embedded = await EmbeddedBroker.StartAsync(brokerOptions, store, cancellationToken).ConfigureAwait(false);
-                options.Mqtt.Host = IPAddress.IsLoopback(embedded.Address) || embedded.Address.Equals(IPAddress.Any) ? "127.0.0.1" : embedded.Address.ToString();
-                options.Mqtt.Port = embedded.Port;
-                options.Mqtt.Username = brokerOptions.AggregatorUsername;
-                options.Mqtt.Password = brokerOptions.AggregatorPassword;
-                brokerText = $"embedded MQTT 5 broker (authenticated, per-device topic ACL, persistent sessions) on mqtt://{settings.Bind}:{embedded.Port}";
-            }
-            else
-            {
-                options.Mqtt.Host = brokerUri.Host;
-                options.Mqtt.Port = brokerUri.IsDefaultPort || brokerUri.Port < 0 ? 1883 : brokerUri.Port;
-                options.Mqtt.Username = settings.Username;
-                if (settings.PasswordFile is { } file)
-                {
-                    options.Mqtt.Password = (await File.ReadAllLinesAsync(file.FullName, cancellationToken).ConfigureAwait(false)).FirstOrDefault() ?? string.Empty;
-                }
-
-                brokerText = $"external broker mqtt://{options.Mqtt.Host}:{options.Mqtt.Port}";
-            }
-
-            aggregator = await Aggregator.StartAsync(options, keys, cancellationToken: cancellationToken).ConfigureAwait(false);
-            stdout.WriteLine($"edgesentinel aggregate: store {location} ({devices} provisioned device(s))");
-            stdout.WriteLine($"  MQTT: {brokerText}, subscribed {(aggregator.Ingest.Mode == SubscriptionMode.Shared ? "with a shared subscription" : "plainly")} as '{options.Mqtt.ClientId}'");
+            var password = settings.PasswordFile is { } file
+                ? (await File.ReadAllLinesAsync(file.FullName, cancellationToken).ConfigureAwait(false)).FirstOrDefault() ?? string.Empty
+                : null;
+            server = await FleetServer.StartAsync(location!, settings.Bind, settings.HttpPort, settings.MqttPort, settings.ClientId, brokerUri, settings.Username, password, cancellationToken).ConfigureAwait(false);
+            var aggregator = server.Aggregator;
+            stdout.WriteLine($"edgesentinel aggregate: store {location} ({server.ProvisionedDevices} provisioned device(s))");
+            stdout.WriteLine($"  MQTT: {server.BrokerDescription}, subscribed {(aggregator.Ingest.Mode == SubscriptionMode.Shared ? "with a shared subscription" : "plainly")} as '{settings.ClientId}'");
             stdout.WriteLine($"  HTTP API: {aggregator.Http.Address} (/api/..., /health, /metrics)");
             stdout.WriteLine("  Ctrl+C stops.");
             await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -144,7 +112,7 @@ internal static class AggregateCommand
                 try
                 {
                     await Task.Delay(KeyRefreshInterval, cancellationToken).ConfigureAwait(false);
-                    await DeviceProvisioning.LoadKeysAsync(store, keys, cancellationToken).ConfigureAwait(false);
+                    await server.ReloadKeysAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -169,19 +137,9 @@ internal static class AggregateCommand
         }
         finally
         {
-            if (aggregator is not null)
+            if (server is not null)
             {
-                await aggregator.DisposeAsync().ConfigureAwait(false);
-            }
-
-            if (embedded is not null)
-            {
-                await embedded.DisposeAsync().ConfigureAwait(false);
-            }
-
-            if (store is not null)
-            {
-                await store.DisposeAsync().ConfigureAwait(false);
+                await server.DisposeAsync().ConfigureAwait(false);
             }
 
             stdout.WriteLine("edgesentinel aggregate: stopped");

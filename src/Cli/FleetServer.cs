@@ -7,30 +7,49 @@ using EdgeSentinel.Cloud.Storage;
 
 namespace EdgeSentinel.Cli;
 
-/// <summary>The cloud side on one machine: the store, an embedded authenticated MQTT broker and the aggregator (ingest, HTTP API, dashboard), started and stopped together.</summary>
+/// <summary>The cloud side: the store, the MQTT broker (an embedded authenticated one, or an external one) and the aggregator (ingest, HTTP API, dashboard), started and stopped together.</summary>
 internal sealed class FleetServer : IAsyncDisposable
 {
-    private FleetServer(IAggregatorStore store, EmbeddedBroker broker, Aggregator aggregator, DeviceKeyRegistry keys)
+    private FleetServer(IAggregatorStore store, EmbeddedBroker? broker, Aggregator aggregator, DeviceKeyRegistry keys, int devices, string brokerDescription, string brokerHost, int brokerPort)
     {
         Store = store;
         Broker = broker;
         Aggregator = aggregator;
         Keys = keys;
+        ProvisionedDevices = devices;
+        BrokerDescription = brokerDescription;
+        BrokerHost = brokerHost;
+        BrokerPort = brokerPort;
     }
 
     public IAggregatorStore Store { get; }
 
-    public EmbeddedBroker Broker { get; }
+    /// <summary>The embedded broker; null when the aggregator ingests from an external one.</summary>
+    public EmbeddedBroker? Broker { get; }
 
     public Aggregator Aggregator { get; }
 
     public DeviceKeyRegistry Keys { get; }
 
-    /// <summary>The address devices connect to.</summary>
-    public string BrokerHost => IPAddress.IsLoopback(Broker.Address) || Broker.Address.Equals(IPAddress.Any) ? "127.0.0.1" : Broker.Address.ToString();
+    /// <summary>Devices provisioned in the store when the server started.</summary>
+    public int ProvisionedDevices { get; }
+
+    /// <summary>One line saying which broker the aggregator ingests from.</summary>
+    public string BrokerDescription { get; }
+
+    /// <summary>The host devices connect to (the embedded broker's; the external broker's otherwise).</summary>
+    public string BrokerHost { get; }
+
+    /// <summary>The port devices connect to.</summary>
+    public int BrokerPort { get; }
 
     /// <summary>Opens the store and starts the embedded broker (port 0 = a free one) and the aggregator (HTTP port 0 = a free one).</summary>
-    public static async Task<FleetServer> StartEmbeddedAsync(StoreLocation location, string bind, int httpPort, int mqttPort, string clientId, CancellationToken cancellationToken)
+    public static Task<FleetServer> StartEmbeddedAsync(StoreLocation location, string bind, int httpPort, int mqttPort, string clientId, CancellationToken cancellationToken) =>
+        StartAsync(location, bind, httpPort, mqttPort, clientId, externalBroker: null, username: null, password: null, cancellationToken);
+
+    /// <summary>Opens the store and starts the aggregator on <paramref name="externalBroker"/> (mqtt://host:port) with the given credentials, or on an embedded broker when it is null.</summary>
+    public static async Task<FleetServer> StartAsync(StoreLocation location, string bind, int httpPort, int mqttPort, string clientId,
+        Uri? externalBroker, string? username, string? password, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(location);
         var address = IPAddress.Parse(bind);
@@ -47,15 +66,29 @@ internal sealed class FleetServer : IAsyncDisposable
         {
             store = await location.OpenAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             var keys = new DeviceKeyRegistry();
-            await DeviceProvisioning.LoadKeysAsync(store, keys, cancellationToken).ConfigureAwait(false);
-            var brokerOptions = new EmbeddedBrokerOptions { BindAddress = bind, Port = mqttPort, AggregatorPassword = DeviceProvisioning.GeneratePassword() };
-            broker = await EmbeddedBroker.StartAsync(brokerOptions, store, cancellationToken).ConfigureAwait(false);
-            options.Mqtt.Host = IPAddress.IsLoopback(broker.Address) || broker.Address.Equals(IPAddress.Any) ? "127.0.0.1" : broker.Address.ToString();
-            options.Mqtt.Port = broker.Port;
-            options.Mqtt.Username = brokerOptions.AggregatorUsername;
-            options.Mqtt.Password = brokerOptions.AggregatorPassword;
+            var devices = await DeviceProvisioning.LoadKeysAsync(store, keys, cancellationToken).ConfigureAwait(false);
+            string description;
+            if (externalBroker is null)
+            {
+                var brokerOptions = new EmbeddedBrokerOptions { BindAddress = bind, Port = mqttPort, AggregatorPassword = DeviceProvisioning.GeneratePassword() };
+                broker = await EmbeddedBroker.StartAsync(brokerOptions, store, cancellationToken).ConfigureAwait(false);
+                options.Mqtt.Host = IPAddress.IsLoopback(broker.Address) || broker.Address.Equals(IPAddress.Any) ? "127.0.0.1" : broker.Address.ToString();
+                options.Mqtt.Port = broker.Port;
+                options.Mqtt.Username = brokerOptions.AggregatorUsername;
+                options.Mqtt.Password = brokerOptions.AggregatorPassword;
+                description = $"embedded MQTT 5 broker (authenticated, per-device topic ACL, persistent sessions) on mqtt://{bind}:{broker.Port}";
+            }
+            else
+            {
+                options.Mqtt.Host = externalBroker.Host;
+                options.Mqtt.Port = externalBroker.IsDefaultPort || externalBroker.Port < 0 ? 1883 : externalBroker.Port;
+                options.Mqtt.Username = username;
+                options.Mqtt.Password = password;
+                description = $"external broker mqtt://{options.Mqtt.Host}:{options.Mqtt.Port}";
+            }
+
             var aggregator = await Aggregator.StartAsync(options, keys, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return new FleetServer(store, broker, aggregator, keys);
+            return new FleetServer(store, broker, aggregator, keys, devices, description, options.Mqtt.Host, options.Mqtt.Port);
         }
         catch
         {
@@ -79,7 +112,11 @@ internal sealed class FleetServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Aggregator.DisposeAsync().ConfigureAwait(false);
-        await Broker.DisposeAsync().ConfigureAwait(false);
+        if (Broker is not null)
+        {
+            await Broker.DisposeAsync().ConfigureAwait(false);
+        }
+
         await Store.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -76,7 +76,7 @@ internal sealed class DemoSession(TextWriter stdout, TextWriter stderr, RunEnvir
             var dashboard = server.Aggregator.Http.Address;
             Line($"EdgeSentinel demo — fleet '{DemoCommand.Fleet}', {plan.Count} simulated robots at {request.RateHz.ToString("G4", CultureInfo.InvariantCulture)} frames/s");
             Line($"  dashboard: {dashboard}");
-            Line($"  broker:    mqtt://{server.BrokerHost}:{server.Broker.Port} (embedded, authenticated, per-device ACL)");
+            Line($"  broker:    mqtt://{server.BrokerHost}:{server.BrokerPort} (embedded, authenticated, per-device ACL)");
             Line($"  data:      {folder} (store fleet.db, device configurations, keys, outboxes, logs)");
             foreach (var d in plan)
             {
@@ -204,7 +204,7 @@ internal sealed class DemoSession(TextWriter stdout, TextWriter stderr, RunEnvir
             ["mqtt"] = new JsonObject
             {
                 ["host"] = server.BrokerHost,
-                ["port"] = server.Broker.Port,
+                ["port"] = server.BrokerPort,
                 ["tls"] = false,
                 ["username"] = provisioned.MqttUsername,
                 ["passwordFile"] = passwordFile,
