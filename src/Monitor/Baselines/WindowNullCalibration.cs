@@ -15,7 +15,10 @@ namespace EdgeSentinel.Monitor.Baselines;
 /// against the training reference less the rows within max(4 windows, one
 /// <see cref="BaselineOptions.CalibrationBlockLength"/>) of it, and finds for each test the
 /// smallest design effect D ≥ 1 at which the clean windows' p-values are not below uniform at the
-/// 10%, 25% and 50% quantiles. A KS test then uses the asymptotic p-value at window size n/D; a
+/// 10%, 25% and 50% quantiles and in the tail: the smallest of the W clean windows' p-values is at least
+/// <see cref="TailLevel"/>/W.
+/// Matching the bulk alone let rare, very different stretches (a robot stuck for a whole window, a
+/// mission unlike the others) through: those set the tail, and the design effect now covers them. A KS test then uses the asymptotic p-value at window size n/D; a
 /// chi-square or mean-shift statistic is divided by D (the first-order Rao–Scott correction).</para>
 /// <para>With fewer than <see cref="BaselineOptions.MinNullCalibrationWindows"/> training windows the
 /// null is not calibrated: every design effect is 1 and the window tests behave as before (exact KS
@@ -28,6 +31,9 @@ public sealed class WindowNullCalibration
 
     /// <summary>Method name of an uncalibrated null (too few training windows).</summary>
     public const string UncalibratedMethod = "uncalibrated: independent rows, AR(1) effective size for autocorrelated channels";
+
+    /// <summary>The tail condition: the smallest of W clean windows' calibrated p-values is at least this / W.</summary>
+    public const double TailLevel = 0.1;
 
     /// <summary>Upper-tail fractions of clean windows at which the p-values are matched to uniform.</summary>
     public static IReadOnlyList<double> MatchedQuantiles { get; } = Array.AsReadOnly(new[] { 0.1, 0.25, 0.5 });

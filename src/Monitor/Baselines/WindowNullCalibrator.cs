@@ -176,7 +176,8 @@ internal static class WindowNullCalibrator
 
     /// <summary>
     /// The smallest design effect in [1, <paramref name="maxEffect"/>] at which, for each matched quantile q,
-    /// the ⌈q·W⌉-th smallest of the W window p-values is at least q; 1 when there are too few windows.
+    /// the ⌈q·W⌉-th smallest of the W window p-values is at least q, and the smallest is at least <see cref="WindowNullCalibration.TailLevel"/>/W (the tail);
+    /// 1 when there are too few windows.
     /// </summary>
     internal static double Solve(IReadOnlyList<WindowStatistic> statistics, double maxEffect, int minWindows, Func<WindowStatistic, double, double> pValue)
     {
@@ -203,7 +204,9 @@ internal static class WindowNullCalibrator
                 }
             }
 
-            return true;
+            // The tail: the most extreme clean window must not look rarer than one in 10·W (W windows seen). Under a
+            // correct null this binds in about 1 − e^(−0.1) ≈ 10% of calibrations; a rare, far stretch always binds it.
+            return p[0] >= WindowNullCalibration.TailLevel / p.Length;
         }
 
         if (Covered(1.0))

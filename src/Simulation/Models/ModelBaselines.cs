@@ -24,8 +24,8 @@ public static class ModelBaselines
     /// <summary>Seed of the clean training recording (the README's <c>record --scenario clean</c> default).</summary>
     public const ulong TrainingRecordingSeed = 1;
 
-    /// <summary>Rows of the clean training recording.</summary>
-    public const int TrainingRecordingRows = 20_000;
+    /// <summary>Rows of the clean training recording: 100 missions of <see cref="ScenarioRun.MissionLength"/> rows, each in its own layout.</summary>
+    public const int TrainingRecordingRows = 100_000;
 
     /// <summary>Hidden layers tapped (<c>--taps auto:2</c>).</summary>
     public const int TappedLayers = 2;
@@ -72,7 +72,7 @@ public static class ModelBaselines
             Monitor = new BaselineOptions
             {
                 TargetAverageRunLength = averageRunLength,
-                CalibrationBlockLength = 64,
+                CalibrationBlockLength = ScenarioRun.MissionLength,
                 Description = $"demo model {modelName}: clean closed-loop recording (seed {TrainingRecordingSeed}, {TrainingRecordingRows} rows); edgesentinel models build",
             },
         };

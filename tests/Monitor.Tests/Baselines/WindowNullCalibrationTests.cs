@@ -256,14 +256,44 @@ public sealed class WindowNullCalibrationTests
     }
 
     [Fact]
-    public void Build_RareFarStretches_AreCountedAsStillRejected()
+    public void Build_RareFarStretches_SetTheTail_NoTrainingWindowStillRejected()
     {
-        // One block in 20 of 'input.re' sits 5σ away (a stuck robot, say): the quantile-matched null cannot absorb it.
-        var baseline = Build(trainingRows: 100 * Window, stuckRate: 0.05);
+        // One block in 20 of 'input.re' sits 5σ away (a stuck robot, say): the bulk quantiles cannot see it, the tail
+        // condition (smallest clean p-value at least 0.1/W) must absorb it, so no clean training window is rejected.
+        var plain = Build(trainingRows: 100 * Window);
+        var stuck = Build(trainingRows: 100 * Window, stuckRate: 0.05);
 
-        Assert.True(baseline.Calibration.WindowNull.RejectedTrainingWindows >= 2,
-            $"{baseline.Calibration.WindowNull.RejectedTrainingWindows} rejected training windows");
-        Assert.Contains("\"trainingWindowsStillRejected\": " + baseline.Calibration.WindowNull.RejectedTrainingWindows, baseline.ToJson(), StringComparison.Ordinal);
+        Assert.Equal(0, stuck.Calibration.WindowNull.RejectedTrainingWindows);
+        Assert.True(Effect(stuck, "input.re") > 2 * Effect(plain, "input.re"),
+            $"design effect with far stretches {Effect(stuck, "input.re")} vs without {Effect(plain, "input.re")}");
+        Assert.Contains("\"trainingWindowsStillRejected\": 0", stuck.ToJson(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Solve_OneFarWindowAmongUniform_TailConditionBinds()
+    {
+        // 399 χ²_4 statistics from the null (their p-values are uniform) and one far window (statistic 60, p ≈ 3e-12):
+        // the bulk quantiles are already matched at D = 1; the tail needs the far window's p-value at least 0.1/400,
+        // i.e. χ²_4 survival of 60/D ≥ 2.5e-4, D ≥ 60/21.5173 (SciPy: chi2.isf(2.5e-4, 4) = 21.51727547).
+        var random = new Random(5);
+        var statistics = new List<WindowNullCalibrator.WindowStatistic>();
+        for (var i = 0; i < 399; i++)
+        {
+            var chi = 0.0;
+            for (var k = 0; k < 4; k++)
+            {
+                var z = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+                chi += z * z;
+            }
+
+            statistics.Add(new WindowNullCalibrator.WindowStatistic(chi, 4, 0));
+        }
+
+        statistics.Add(new WindowNullCalibrator.WindowStatistic(60, 4, 0));
+
+        var effect = WindowNullCalibrator.Solve(statistics, 256, 20, WindowNullCalibrator.ChiSquarePValue);
+
+        Assert.InRange(effect, 60 / 21.51727547 * 0.999, 60 / 21.51727547 * 1.001);
     }
 
     [Fact]
