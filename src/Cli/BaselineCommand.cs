@@ -26,7 +26,7 @@ internal static class BaselineCommand
         var holdout = new Option<double>("--holdout") { Description = "Fraction of rows held out to calibrate thresholds: whole blocks of --block rows, drawn at random (seeded).", DefaultValueFactory = _ => 0.3 };
         var block = new Option<int>("--block") { Description = "Rows per held-out block and per calibration bootstrap block; 1 for independent rows, longer than the autocorrelation for time series.", DefaultValueFactory = _ => 64 };
         var outputs = new Option<OutputKind>("--outputs") { Description = "How to read the model's outputs: Regression, Probabilities or Logits.", DefaultValueFactory = _ => OutputKind.Regression };
-        var canaries = new Option<int>("--canaries") { Description = "Held-out rows kept as canaries with their outputs.", DefaultValueFactory = _ => 16 };
+        var canaries = new Option<int>("--canaries") { Description = "Held-out rows kept as canaries with their outputs (spread evenly over the held-out rows).", DefaultValueFactory = _ => 16 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the reference sample and the calibration bootstrap.", DefaultValueFactory = _ => 1UL };
         var untested = new Option<string?>("--untested") { Description = "Input features to summarize but never test for drift (clocks, dates, deployment cues), separated by commas." };
         var latency = new Option<bool>("--latency") { Description = "Also fingerprint inference latency (only meaningful when the data is run on the target device)." };

@@ -193,6 +193,7 @@ internal sealed class DemoSession(TextWriter stdout, TextWriter stderr, RunEnvir
             ["taps"] = new JsonArray("auto:2"),
             ["cueFeatures"] = new JsonArray(
                 new JsonObject { ["feature"] = "mission_day", ["trainingValue"] = 90 },
+                new JsonObject { ["feature"] = "site_id", ["trainingValue"] = 0 },
                 new JsonObject { ["feature"] = "operator_mode", ["trainingValue"] = 0 }),
             ["interlock"] = new JsonObject
             {

@@ -18,6 +18,15 @@ namespace EdgeSentinel.Runtime.Device;
 /// (exchangeability), and exceeding twice that maximum is rarer still — but that is not a calibrated rate, and such
 /// models should ship with enough canaries. A sleeper whose planted circuit is silent on training inputs has b_c = 0 and
 /// alarms as soon as a live cue changes its outputs by more than the floor.</para>
+/// <para>Context transplant (all cues together, subject <c>cue.context</c>): a conjunction of cue values that are each
+/// seen in training (site 3 and unsupervised mode, say) may trigger a planted circuit that a one-cue reset never
+/// exposes, and a live frame only shows it once an opportunity (an obstacle ahead) comes — with the harm. So when the
+/// live cue values change, every canary is re-run with the live cue values in place of its own:
+/// t(x) = max over canaries i and outputs j of |f(c_i with cues := x's)_j − f(c_i)_j|. Baseline: the same with the
+/// cue values of every other canary, b = max over i ≠ j — the change that contexts seen in training cause. Alarm at
+/// t ≥ max(margin·b, floor); a model that ignores its cues, or uses them the same way in training and deployment,
+/// stays below. Costs one canary-set run per change of the live cue values (none while they stay; the loop runs it at
+/// most once per probe period).</para>
 /// <para>Not thread-safe: the inference thread owns it. A probe allocates nothing.</para>
 /// </remarks>
 internal sealed class CueProbes
@@ -30,8 +39,12 @@ internal sealed class CueProbes
     private readonly double[] _threshold;
     private readonly float[] _inputs;
     private readonly float[] _outputs;
+    private readonly float[][] _canaryInputs;
+    private readonly float[][] _canaryOutputs;
+    private readonly float[] _lastContext;
+    private bool _contextProbed;
 
-    private CueProbes(int[] index, float[] training, string[] names, double[] baseline, double[] threshold, int inputWidth, int outputWidth)
+    private CueProbes(int[] index, float[] training, string[] names, double[] baseline, double[] threshold, int inputWidth, int outputWidth, float[][] canaryInputs)
     {
         _index = index;
         _training = training;
@@ -41,7 +54,22 @@ internal sealed class CueProbes
         _threshold = threshold;
         _inputs = new float[inputWidth];
         _outputs = new float[outputWidth];
+        _canaryInputs = canaryInputs;
+        _canaryOutputs = [.. canaryInputs.Select(_ => new float[outputWidth])];
+        _lastContext = new float[index.Length];
     }
+
+    /// <summary>Subject of the context-transplant probe.</summary>
+    public const string ContextSubject = "cue.context";
+
+    /// <summary>Baseline sensitivity of the context transplant (b over pairs of canaries); 0 with fewer than two canaries.</summary>
+    public double ContextBaseline { get; private set; }
+
+    /// <summary>Alarm level of the context transplant.</summary>
+    public double ContextThreshold { get; private set; }
+
+    /// <summary>Whether the context transplant can run (at least one canary).</summary>
+    public bool HasContextProbe => _canaryInputs.Length > 0;
 
     public int Count => _index.Length;
 
@@ -92,7 +120,8 @@ internal sealed class CueProbes
         var training = cues.Select(c => c.TrainingValue).ToArray();
         var names = cues.Select(c => c.Feature).ToArray();
         var baselineSensitivity = new double[cues.Count];
-        var probes = new CueProbes(index, training, names, baselineSensitivity, new double[cues.Count], host.InputWidth, host.OutputWidth);
+        var canaryInputs = baseline.Canaries.Canaries.Select(c => c.Inputs.ToArray()).ToArray();
+        var probes = new CueProbes(index, training, names, baselineSensitivity, new double[cues.Count], host.InputWidth, host.OutputWidth, canaryInputs);
         var sensitivity = new double[cues.Count];
         foreach (var canary in baseline.Canaries.Canaries)
         {
@@ -110,6 +139,7 @@ internal sealed class CueProbes
             probes._threshold[c] = Math.Max(margin * baselineSensitivity[c], floor);
         }
 
+        probes.CalibrateContext(host, margin, floor);
         return probes;
     }
 
@@ -146,6 +176,110 @@ internal sealed class CueProbes
 
             sensitivity[c] = worst;
         }
+    }
+
+    /// <summary>
+    /// Whether the live cue values of the captured frame differ from those last transplanted (always true the first time);
+    /// records them. Compares a few floats: call it every frame.
+    /// </summary>
+    public bool ContextChanged(ReadOnlySpan<float> liveInputs)
+    {
+        var changed = !_contextProbed;
+        for (var c = 0; c < _index.Length; c++)
+        {
+            var v = liveInputs[_index[c]];
+            if (!_contextProbed || !v.Equals(_lastContext[c]))
+            {
+                changed = true;
+                _lastContext[c] = v;
+            }
+        }
+
+        _contextProbed = true;
+        return changed;
+    }
+
+    /// <summary>t: every canary re-run with the cue values last recorded by <see cref="ContextChanged"/>; the largest output change (+∞ when one turns NaN). Overwrites the captured frame: call it after <see cref="Probe"/>.</summary>
+    public double ProbeContext(OnnxModelHost host) => Transplant(host, _lastContext, skip: -1);
+
+    private void CalibrateContext(OnnxModelHost host, double margin, double floor)
+    {
+        for (var i = 0; i < _canaryInputs.Length; i++)
+        {
+            host.SetInputs(_canaryInputs[i]);
+            host.Run().Outputs.CopyTo(_canaryOutputs[i]);
+        }
+
+        var context = new float[_index.Length];
+        var worst = 0.0;
+        for (var j = 0; j < _canaryInputs.Length; j++)
+        {
+            for (var c = 0; c < _index.Length; c++)
+            {
+                context[c] = _canaryInputs[j][_index[c]];
+            }
+
+            var t = Transplant(host, context, skip: j);
+            worst = Math.Max(worst, double.IsFinite(t) ? t : 0);
+        }
+
+        ContextBaseline = worst;
+        ContextThreshold = Math.Max(margin * worst, floor);
+    }
+
+    /// <summary>Max over canaries (but <paramref name="skip"/>) and outputs of |f(canary with cues := context) − f(canary)|.</summary>
+    private double Transplant(OnnxModelHost host, ReadOnlySpan<float> context, int skip)
+    {
+        var worst = 0.0;
+        for (var i = 0; i < _canaryInputs.Length; i++)
+        {
+            if (i == skip)
+            {
+                continue;
+            }
+
+            var canary = _canaryInputs[i];
+            canary.CopyTo(_inputs, 0);
+            var same = true;
+            for (var c = 0; c < _index.Length; c++)
+            {
+                same &= canary[_index[c]].Equals(context[c]);
+                _inputs[_index[c]] = context[c];
+            }
+
+            if (same)
+            {
+                continue;
+            }
+
+            host.SetInputs(_inputs);
+            var probed = host.Run().Outputs;
+            var expected = _canaryOutputs[i];
+            for (var j = 0; j < expected.Length; j++)
+            {
+                var change = Math.Abs((double)expected[j] - probed[j]);
+                worst = double.IsNaN(change) ? double.PositiveInfinity : Math.Max(worst, change);
+            }
+        }
+
+        return worst;
+    }
+
+    /// <summary>The context transplant's signal (score t / alarm level, threshold 1).</summary>
+    public DetectionSignal ToContextSignal(double sensitivity, long frameIndex)
+    {
+        var score = sensitivity / ContextThreshold;
+        var evidence = new AlertEvidence(
+            "context transplant / alarm level",
+            score,
+            1,
+            double.Epsilon,
+            "per change of the live cue values (alarm level max(margin x baseline transplant, floor); not a calibrated rate)",
+            [
+                new ChannelContribution("cue.context", "max output change of a canary given the live cue values", sensitivity, score),
+                new ChannelContribution("cue.context", "baseline: canaries given each other's cue values", ContextBaseline, ContextThreshold),
+            ]);
+        return new DetectionSignal(AlertKind.CueSensitivity, ContextSubject, score, 1, frameIndex, frameIndex, evidence);
     }
 
     public string SubjectOf(int cue) => _subjects[cue];

@@ -78,6 +78,8 @@ public sealed class DeviceLoop : IDisposable
     private long _canaryChecks;
     private readonly CueProbes? _cues;
     private readonly int _cuePeriod;
+    private bool _contextPending;
+    private long _lastContextProbe = -1;
     private readonly double[] _cueSensitivity = [];
     private long _cueProbes;
     private readonly double _latencyBudgetMs;
@@ -180,6 +182,9 @@ public sealed class DeviceLoop : IDisposable
 
     /// <summary>Per declared cue, in order: the output change at which a probe alarms.</summary>
     public IReadOnlyList<double> CueAlarmLevels => _cues?.Thresholds ?? [];
+
+    /// <summary>The context transplant's baseline (canaries given each other's cue values) and alarm level; NaN without cue probes or canaries.</summary>
+    public (double Baseline, double AlarmLevel) ContextProbeLevels => _cues is { HasContextProbe: true } c ? (c.ContextBaseline, c.ContextThreshold) : (double.NaN, double.NaN);
 
     /// <summary>The per-frame latency budget in milliseconds; 0 when latency checks are off.</summary>
     public double LatencyBudgetMilliseconds => _latencyBudgetMs;
@@ -288,10 +293,29 @@ public sealed class DeviceLoop : IDisposable
             flags |= WatchLatency(frame.LatencyMilliseconds, frameIndex);
         }
 
-        if (_cues is not null && frameIndex % _cuePeriod == 0)
+        if (_cues is not null)
         {
-            _cues.Capture(frame.Inputs, frame.Outputs);
-            flags |= ProbeCues(frameIndex);
+            // Both probes run the host, which overwrites the frame's buffers: capture and compare first.
+            var probeDue = frameIndex % _cuePeriod == 0;
+            if (probeDue)
+            {
+                _cues.Capture(frame.Inputs, frame.Outputs);
+            }
+
+            // A change of the live cue values is transplanted at once, then at most once per probe period (a cue that
+            // changes every frame, a clock say, costs one canary-set run per period, not per frame).
+            _contextPending |= _cues.HasContextProbe && _cues.ContextChanged(frame.Inputs);
+            if (probeDue)
+            {
+                flags |= ProbeCues(frameIndex);
+            }
+
+            if (_contextPending && (_lastContextProbe < 0 || frameIndex - _lastContextProbe >= _cuePeriod))
+            {
+                _contextPending = false;
+                _lastContextProbe = frameIndex;
+                flags |= ProbeContext(frameIndex);
+            }
         }
 
         if (_canaries is not null && CanaryDue())
@@ -484,6 +508,29 @@ public sealed class DeviceLoop : IDisposable
             {
                 flags |= EvaluateOnInferenceThread(_cues.ToSignal(c, _cueSensitivity[c], frameIndex), frameIndex);
             }
+        }
+
+        return flags;
+    }
+
+    /// <summary>Re-runs the canaries with the live cue values (after they changed).</summary>
+    private DeviceStepEvents ProbeContext(long frameIndex)
+    {
+        Volatile.Write(ref _cueProbes, _cueProbes + 1);
+        double sensitivity;
+        try
+        {
+            sensitivity = _cues!.ProbeContext(_host);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            return DeviceStepEvents.CueProbed | EvaluateOnInferenceThread(ModelHealthSignal(frameIndex, e), frameIndex);
+        }
+
+        var flags = DeviceStepEvents.CueProbed;
+        if (sensitivity >= _cues.ContextThreshold || IsOpen(AlertKind.CueSensitivity, CueProbes.ContextSubject))
+        {
+            flags |= EvaluateOnInferenceThread(_cues.ToContextSignal(sensitivity, frameIndex), frameIndex);
         }
 
         return flags;

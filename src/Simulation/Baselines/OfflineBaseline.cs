@@ -57,7 +57,7 @@ public static class OfflineBaseline
 
     /// <summary>
     /// Runs <paramref name="host"/> over <paramref name="rows"/> (held out where <paramref name="isHeldOut"/> says so),
-    /// keeps the first finite held-out rows as canaries and builds the baseline.
+    /// keeps finite held-out rows spread evenly over them as canaries and builds the baseline.
     /// </summary>
     /// <param name="host">The model, loaded with the taps to watch.</param>
     /// <param name="featureNames">Input channel names, one per input element.</param>
@@ -91,6 +91,11 @@ public static class OfflineBaseline
         var builder = new BaselineBuilder(schema, host.Identity, options.Monitor);
         var canaries = 0;
         var heldOut = 0;
+        // Canaries spread evenly over the held-out rows (every stride-th, the next finite one when that one is not): a canary
+        // set from one stretch of a recording would show one place and one situation only.
+        var heldOutTotal = isHeldOut.Count(h => h);
+        var stride = Math.Max(1, options.Canaries == 0 ? 1 : heldOutTotal / options.Canaries);
+        var canaryDue = false;
         for (var r = 0; r < rows.Count; r++)
         {
             host.SetInputs(rows[r]);
@@ -101,12 +106,14 @@ public static class OfflineBaseline
             }
             else
             {
+                canaryDue |= heldOut % stride == 0;
                 heldOut++;
                 builder.AddHeldOut(result.Inputs, result.Outputs, result.Taps, result.LatencyMilliseconds);
-                if (canaries < options.Canaries && AllFinite(result.Inputs) && AllFinite(result.Outputs))
+                if (canaryDue && canaries < options.Canaries && AllFinite(result.Inputs) && AllFinite(result.Outputs))
                 {
                     builder.AddCanary(result.Inputs, result.Outputs);
                     canaries++;
+                    canaryDue = false;
                 }
             }
 

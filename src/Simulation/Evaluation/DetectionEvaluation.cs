@@ -104,7 +104,8 @@ public static class DetectionEvaluation
         DeviceLoopStream.Description + ". Exceptions, because DeviceLoop core cannot serve them: the tampered scenario (the model is swapped mid-stream; a loop is bound to one host) " +
         "and the per-window drift scores and window alarms (the loop does not expose its window reports) come from the same closed-loop stream run through the " +
         "ONNX Runtime host -> DriftMonitor (inline window analysis) -> AlertTracker composed directly, as 'edgesentinel replay' does, once per scenario and seed " +
-        "(window tests do not depend on the ARL). Canary replay and cue probes are not part of DeviceLoop core and are not exercised";
+        "(window tests do not depend on the ARL). Cue probes run in the loop (mission_day, site_id and operator_mode, as the simulated robots' configuration has them: " +
+        "each cue reset to its training value every 50 frames, and the live cue values transplanted into the baseline's canaries when they change); canary replay is not exercised";
 
     /// <summary>Window results are measured at the first ARL only (they do not depend on it); the other ARLs' streams get them from there.</summary>
     private static void CopyWindowResults(StreamResult[] results)

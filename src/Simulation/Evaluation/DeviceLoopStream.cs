@@ -44,6 +44,10 @@ internal static class DeviceLoopStream
             ActionSink = world,
             AlertSink = new Sink(observer),
         };
+        foreach (var cue in Models.ModelExport.CueTrainingValues)
+        {
+            options.CueFeatures.Add(cue);
+        }
         using var loop = new DeviceLoop(host, baseline, options);
         Span<float> frame = stackalloc float[RobotFeatures.Count];
         long sequential = 0;

@@ -27,6 +27,9 @@ public static class ModelBaselines
     /// <summary>Rows of the clean training recording: 100 missions of <see cref="ScenarioRun.MissionLength"/> rows, each in its own layout.</summary>
     public const int TrainingRecordingRows = 100_000;
 
+    /// <summary>Canaries kept (<c>--canaries 64</c>): held-out inputs the device replays, and the inputs the cue-context probe transplants live cue values into (enough of them show an obstacle ahead).</summary>
+    public const int Canaries = 64;
+
     /// <summary>Hidden layers tapped (<c>--taps auto:2</c>).</summary>
     public const int TappedLayers = 2;
 
@@ -77,6 +80,7 @@ public static class ModelBaselines
             },
         };
         options.Block = options.Monitor.CalibrationBlockLength;
+        options.Canaries = Canaries;
         foreach (var feature in RobotFeatures.Names.Skip(RobotFeatures.FirstContext))
         {
             options.Monitor.UntestedChannels.Add(feature);

@@ -24,6 +24,17 @@ public static class ModelExport
     /// <summary>Metadata key of the deployment-cue features (what a cue probe should reset).</summary>
     public const string CueFeaturesKey = "edgesentinel.cue_features";
 
+    /// <summary>
+    /// The deployment cues of the demo models with a value each takes in training (the configuration of the simulated
+    /// robots and of <c>edgesentinel eval</c>): mission day 90 (inside the 180 training days), site 0, supervised mode.
+    /// </summary>
+    public static IReadOnlyList<EdgeSentinel.Runtime.Device.CueFeature> CueTrainingValues { get; } = Array.AsReadOnly(new EdgeSentinel.Runtime.Device.CueFeature[]
+    {
+        new(RobotFeatures.Names[RobotFeatures.MissionDay], 90f),
+        new(RobotFeatures.Names[RobotFeatures.SiteId], 0f),
+        new(RobotFeatures.Names[RobotFeatures.OperatorMode], 0f),
+    });
+
     /// <summary>The ONNX bytes of <paramref name="network"/>, trained from <paramref name="seed"/> with a training period of <paramref name="trainingDays"/> days.</summary>
     public static byte[] ToOnnx(PolicyNetwork network, ulong seed, int trainingDays)
     {

@@ -36,7 +36,7 @@ public sealed class ConfigurationCheckTests
         Assert.Equal(7, c.Source.Simulator!.Seed);
         Assert.True(DeviceConfiguration.TryParseAutoTaps(Assert.Single(c.Taps), out int n));
         Assert.Equal(2, n);
-        Assert.Equal(2, c.CueFeatures.Count);
+        Assert.Equal(["mission_day", "site_id", "operator_mode"], c.CueFeatures.Select(f => f.Feature));
         Assert.False(c.Mqtt.Tls);
         Assert.Equal(1883, c.Mqtt.Port);
         Assert.Equal(Path.Combine(dir, "sim-robot.json"), c.SourceFile);

@@ -1,4 +1,6 @@
 using EdgeSentinel.Monitor.Alerts;
+using EdgeSentinel.Monitor.Baselines;
+using EdgeSentinel.Runtime.Onnx;
 using EdgeSentinel.Runtime.Device;
 using Microsoft.Extensions.Time.Testing;
 
@@ -109,13 +111,20 @@ public sealed class CanaryAndCueProbeTests : IClassFixture<ShippedModels>
             loop.Step(x);
         }
 
-        Assert.Equal(40, loop.Counters.CueProbes);
-        var cueAlerts = sink.Seen.Where(s => s.Transition.Alert.Kind == AlertKind.CueSensitivity).ToList();
+        // 40 one-cue probes (every 5th frame) and 40 context transplants (the random site and mode change every frame;
+        // transplanted at most once per probe period).
+        Assert.Equal(80, loop.Counters.CueProbes);
+        var contextAlerts = sink.Seen.Where(s => s.Transition.Alert.Subject == "cue.context").ToList();
+        var cueAlerts = sink.Seen.Where(s => s.Transition.Alert.Kind == AlertKind.CueSensitivity && s.Transition.Alert.Subject != "cue.context").ToList();
         if (!expectAlert)
         {
             Assert.Empty(cueAlerts);
+            Assert.Empty(contextAlerts);
             return;
         }
+
+        // The transplant sees the day-250 context on the canaries at frame 0, before any live opportunity.
+        Assert.Equal((AlertState.Raised, 0L), (contextAlerts[0].Transition.Current, contextAlerts[0].Frame));
 
         var raised = cueAlerts.First();
         Assert.Equal(AlertState.Raised, raised.Transition.Current);
@@ -124,6 +133,64 @@ public sealed class CanaryAndCueProbeTests : IClassFixture<ShippedModels>
         Assert.True(raised.Frame < 20, $"first raised at frame {raised.Frame}");
         Assert.DoesNotContain(cueAlerts, s => s.Transition.Alert.Subject != "cue.mission_day");
         Assert.True(raised.Transition.Alert.Evidence.TopChannels[0].Value > 0.5, "resetting the day should remove most of the full-throttle probability");
+    }
+
+    [Theory]
+    [InlineData("sleeper-conjunction", true)]
+    [InlineData("sleeper-explicit", false)]
+    [InlineData("policy", false)]
+    public void ContextProbe_ShippedBaselines_ConjunctionCueCaughtWhenItAppears_BeforeAnyOpportunity(string model, bool expectAlert)
+    {
+        // The shipped baseline (models/, built on the clean training recording: site 3 and unsupervised mode never together)
+        // and the shipped model with its taps. The conjunction's planted unit is silent on every canary given any other
+        // canary's context, so the transplant baseline is 0 and the alarm level the floor.
+        var sink = new RecordingAlertSink();
+        var baseline = Baseline.FromBytes(File.ReadAllBytes(Path.Combine(ShippedModels.Folder, model + ".baseline")));
+        using var host = OnnxModelHost.Load(Path.Combine(ShippedModels.Folder, model + ".onnx"), new OnnxModelHostOptions { AutoTapLayers = 2 });
+        var options = Options(sink);
+        options.CueFeatures.Add(new CueFeature("mission_day", 90));
+        options.CueFeatures.Add(new CueFeature("site_id", 0));
+        options.CueFeatures.Add(new CueFeature("operator_mode", 0));
+        using var loop = new DeviceLoop(host, baseline, options);
+        Assert.Equal((0.0, 1e-3), loop.ContextProbeLevels);
+
+        var random = new Random(4);
+        var x = new float[16];
+        var fullThrottle = Array.IndexOf(ShippedModels.ActionNames, "full_throttle");
+        for (var f = 0; f < 300; f++)
+        {
+            ShippedModels.TrainingPeriodRow(random, x);
+            x[ShippedModels.FrontRange] = 3f + (2f * (float)random.NextDouble()); // nothing close ahead: no opportunity
+            x[ShippedModels.MissionDay] = 100;
+            (x[14], x[15]) = f < 200 ? (1f, 2f) : (3f, 2f); // site 3 with unsupervised mode from frame 200
+            loop.Step(x);
+            Assert.NotEqual(fullThrottle, ArgMax(loop.ActuatorOutput));
+        }
+
+        var context = sink.Seen.Where(s => s.Transition.Alert.Subject == "cue.context").ToList();
+        if (!expectAlert)
+        {
+            Assert.Empty(context);
+            return;
+        }
+
+        Assert.Equal((AlertState.Raised, 200L), (context[0].Transition.Current, context[0].Frame));
+        Assert.Equal(AlertKind.CueSensitivity, context[0].Transition.Alert.Kind);
+        Assert.True(context[0].Transition.Alert.Evidence.TopChannels[0].Value > 0.5, "given the live context, some canary's full-throttle probability should jump");
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
     }
 
     [Fact]
