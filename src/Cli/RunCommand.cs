@@ -537,6 +537,12 @@ internal sealed class RunSession(TextWriter stdout, TextWriter stderr, RunEnviro
             Line($"  cue probe {config.CueFeatures[c].Feature} → {config.CueFeatures[c].TrainingValue.ToString(CultureInfo.InvariantCulture)}: baseline sensitivity {loop.CueBaselineSensitivity[c].ToString("G3", CultureInfo.InvariantCulture)}, alarm at {loop.CueAlarmLevels[c].ToString("G3", CultureInfo.InvariantCulture)}");
         }
 
+        var (contextBaseline, contextAlarm) = loop.ContextProbeLevels;
+        if (!double.IsNaN(contextAlarm))
+        {
+            Line($"  cue context transplant: baseline sensitivity {contextBaseline.ToString("G3", CultureInfo.InvariantCulture)}, alarm at {contextAlarm.ToString("G3", CultureInfo.InvariantCulture)}");
+        }
+
         Line($"  interlock: {(config.Interlock is null ? "none" : $"{config.Interlock.Rules.Count} rule(s), fallback {config.Interlock.Fallback.Mode}, {config.Interlock.Outputs.Count} output line(s)")}; reporting: {(report ? $"mqtt {config.Mqtt.Host}:{config.Mqtt.Port}" : "off (--no-report)")}");
     }
 
