@@ -182,6 +182,15 @@ public sealed class BaselineBuilder
             progress?.Report(F($"scoring model: {prewhitened} of {streams} streams are autocorrelated in time (|rho| >= {ScoringModel.NegligibleAutocorrelation}) and are prewhitened"));
         }
 
+        // The training rows' scores in recorded order: the sequential threshold must not alarm on them either.
+        scoring.ResetState();
+        var trainingScores = new double[trainingRows * streams];
+        for (var r = 0; r < trainingRows; r++)
+        {
+            scoring.Score(training.Slice(r * width, width), _schema.TapStarts, scores, tapDistances);
+            scores.CopyTo(trainingScores.AsSpan(r * streams, streams));
+        }
+
         scoring.ResetState();
         progress?.Report(F($"calibration: scoring {heldOutRows} held-out rows"));
         var heldOutScores = new List<double>(heldOutRows * streams);
@@ -220,7 +229,8 @@ public sealed class BaselineBuilder
             streams,
             _options.TargetAverageRunLength,
             _options.Seed,
-            new SequentialCalibrationOptions { BlockLength = _options.CalibrationBlockLength });
+            new SequentialCalibrationOptions { BlockLength = _options.CalibrationBlockLength, FloorAtRecordedMaximum = true },
+            trainingScores);
 
         progress?.Report(F($"calibration: activation-anomaly thresholds at {_options.ActivationAnomalyRate:G3} per sample"));
         var thresholds = new double[tapDistances.Length];

@@ -27,6 +27,10 @@ public sealed class SequentialCalibrationOptions
     /// </value>
     public double ScoreClip { get; set; } = 4.0;
 
+    /// <summary>Raise the threshold above the largest statistic the clean rows reach in their recorded order (×1.05).</summary>
+    /// <value>Default false (the calibrator alone); the baseline builder turns it on.</value>
+    public bool FloorAtRecordedMaximum { get; set; }
+
     /// <summary>Rows per bootstrap block; 1 resamples rows i.i.d., larger keeps autocorrelation (moving blocks).</summary>
     /// <value>Default 1. At least 1 and at most the number of held-out rows.</value>
     public int BlockLength { get; set; } = 1;

@@ -22,6 +22,10 @@ namespace EdgeSentinel.Monitor.Detection.Sequential;
 /// asymptotically for CUSUM and Shiryaev–Roberts: ARL ≈ C·e^{a·s}), and the fit is solved for the
 /// target. With heavy-tailed scores ln ARL bends below the line at high thresholds, so an
 /// extrapolated threshold can give a shorter ARL than requested.</para>
+/// <para>Recorded-order floor (<see cref="SequentialCalibrationOptions.FloorAtRecordedMaximum"/>): the threshold is raised to
+/// 1.05 × the largest statistic the bank reaches on the clean rows fed in their recorded order. Data that comes in long
+/// regimes (missions, layouts, a robot stuck for minutes) drives alarms by the regime's length rather than by a
+/// random-walk excursion, and neither short bootstrap blocks nor the exponential extrapolation see that.</para>
 /// </remarks>
 internal static class SequentialCalibrator
 {
@@ -39,13 +43,16 @@ internal static class SequentialCalibrator
     /// <param name="targetArl">Requested ARL in rows, at least 10.</param>
     /// <param name="seed">Bootstrap seed: the same inputs and seed give the same result.</param>
     /// <param name="options">Settings; defaults when null.</param>
+    /// <param name="recordedStretches">More clean scores (rows × streams) in their recorded order, e.g. the training rows: with
+    /// <see cref="SequentialCalibrationOptions.FloorAtRecordedMaximum"/> the threshold is raised above the largest statistic they (and the held-out rows, in the order given) reach.</param>
     public static SequentialCalibration Calibrate(
         SequentialDetectorKind kind,
         ReadOnlySpan<double> heldOutScores,
         int streamCount,
         double targetArl,
         ulong seed,
-        SequentialCalibrationOptions? options = null)
+        SequentialCalibrationOptions? options = null,
+        params ReadOnlyMemory<double>[] recordedStretches)
     {
         if (!Enum.IsDefined(kind))
         {
@@ -85,9 +92,63 @@ internal static class SequentialCalibrator
         var simulation = new Simulation(kind, heldOutScores.ToArray(), rows, streamCount, shift, options.ScoreClip, options.BlockLength, seed, options.MaxSimulatedScores);
         var initialRuns = (int)Math.Clamp(Math.Ceiling(1.0 / (options.RelativeStandardError * options.RelativeStandardError)), options.MinRuns, options.MaxRuns);
         var affordableArl = options.MaxSimulatedScores / (initialRuns * (double)streamCount * CostSafety);
-        return targetArl <= affordableArl
+        var calibration = targetArl <= affordableArl
             ? CalibrateDirect(simulation, kind, shift, targetArl, initialRuns, seed, options)
             : CalibrateExtrapolated(simulation, kind, shift, targetArl, initialRuns, affordableArl, seed, options);
+        if (!options.FloorAtRecordedMaximum)
+        {
+            return calibration;
+        }
+
+        // The clean rows as recorded must not alarm: a bootstrap of short blocks, or a log-linear extrapolation, can miss
+        // rare long stretches (a mission unlike the others) that the recorded order keeps. Expected alarms at the target ARL
+        // over these rows are rows/ARL, far below one; an alarm here proves the threshold too low.
+        var floor = RecordedMaximum(kind, shift, options.ScoreClip, heldOutScores, streamCount);
+        foreach (var stretch in recordedStretches)
+        {
+            floor = Math.Max(floor, RecordedMaximum(kind, shift, options.ScoreClip, stretch.Span, streamCount));
+        }
+
+        var statisticThreshold = calibration.StatisticThreshold;
+        if (!(floor * RecordedMaximumMargin > statisticThreshold))
+        {
+            return calibration;
+        }
+
+        var raised = floor * RecordedMaximumMargin;
+        var estimated = calibration.Method == SequentialCalibration.ExtrapolatedMethod
+            ? Math.Exp(calibration.FitIntercept + (calibration.FitSlope * raised))
+            : calibration.EstimatedArl;
+        return new SequentialCalibration(
+            kind, shift, ToNaturalThreshold(kind, raised), targetArl, estimated, calibration.EstimatedArlStandardError * (estimated / calibration.EstimatedArl),
+            calibration.Method, calibration.FitSlope, calibration.FitIntercept, calibration.FitMinArl, calibration.FitMaxArl, calibration.FitPointCount,
+            calibration.ScoreClip, calibration.SimulatedRuns, calibration.SimulatedScores, calibration.StreamCount, calibration.HeldOutRows, calibration.BlockLength, seed);
+    }
+
+    /// <summary>The recorded-order floor is this multiple of the largest statistic the clean rows reach.</summary>
+    internal const double RecordedMaximumMargin = 1.05;
+
+    /// <summary>The largest statistic a bank reaches over <paramref name="scores"/> (rows × streams) fed in order, never alarming.</summary>
+    internal static double RecordedMaximum(SequentialDetectorKind kind, double shift, double scoreClip, ReadOnlySpan<double> scores, int streamCount)
+    {
+        var bank = SequentialDetectorBank.ForCalibration(kind, streamCount, shift, scoreClip);
+        var max = 0.0;
+        for (var r = 0; r + streamCount <= scores.Length; r += streamCount)
+        {
+            var row = scores.Slice(r, streamCount);
+            var finite = true;
+            foreach (var v in row)
+            {
+                finite &= double.IsFinite(v);
+            }
+
+            if (finite)
+            {
+                max = Math.Max(max, bank.UpdateMax(row));
+            }
+        }
+
+        return max;
     }
 
     private static SequentialCalibration CalibrateDirect(
