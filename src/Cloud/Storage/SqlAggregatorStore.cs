@@ -21,6 +21,9 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
     /// <summary>The SQL type of binary columns.</summary>
     protected abstract string BlobType { get; }
 
+    /// <summary>Rows per multi-row INSERT when a batch is stored (1..<see cref="SqlBatchWriter.MaxRowsPerStatement"/>).</summary>
+    protected abstract int BatchRowsPerStatement { get; }
+
     /// <summary>Opens a connection ready for use.</summary>
     protected abstract ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
 
@@ -582,7 +585,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>Written by <see cref="SqlBatchWriter"/>: a few multi-row statements per batch instead of several per message.</remarks>
+    /// <remarks>Written by <see cref="SqlBatchWriter"/>: prepared statements re-bound (multi-row where the database profits) and one device update per device, instead of five statements prepared anew per message.</remarks>
     public async Task<IReadOnlyList<BatchItemOutcome>> StoreBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
@@ -616,7 +619,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var outcomes = await SqlBatchWriter.WriteAsync(connection, transaction, messages, cancellationToken).ConfigureAwait(false);
+                var outcomes = await SqlBatchWriter.WriteAsync(connection, transaction, messages, BatchRowsPerStatement, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return outcomes;
             }

@@ -4,10 +4,12 @@ using System.Text;
 namespace EdgeSentinel.Cloud.Storage;
 
 /// <summary>
-/// Writes one group-commit batch inside a transaction with a handful of statements instead of several per message:
-/// two look-ups (owners of the batch's alert ids, which of its keys are stored already), then multi-row inserts
-/// of the new message keys, alert events, fingerprints and alert rows, and one upsert per device. Statements of
-/// the same shape are prepared once per batch and re-bound.
+/// Writes one group-commit batch inside a transaction: two look-ups (owners of the batch's alert ids, which of its
+/// keys are stored already), then inserts of the new message keys, alert events, fingerprints and alert rows (one
+/// row per alert id), and one upsert per device (not one per message). Statements of the same shape are prepared
+/// once per batch and re-bound; they carry several rows each where the database profits (PostgreSQL: fewer round
+/// trips) and one row where it does not (SQLite binds parameters by name with a linear search, so a statement with
+/// n parameters costs O(n²) to bind).
 /// </summary>
 /// <remarks>
 /// <para>The outcome of every message is decided in memory, in batch order, exactly as the one-message-per-statement
@@ -24,8 +26,8 @@ namespace EdgeSentinel.Cloud.Storage;
 /// </remarks>
 internal sealed class SqlBatchWriter
 {
-    /// <summary>Rows per multi-row statement (at most 14 × 64 = 896 parameters: under SQLite's and PostgreSQL's limits).</summary>
-    internal const int RowsPerStatement = 64;
+    /// <summary>The most rows a multi-row statement may have (14 × 64 = 896 parameters: under SQLite's and PostgreSQL's limits).</summary>
+    internal const int MaxRowsPerStatement = 64;
 
     /// <summary>Values per IN (…) look-up.</summary>
     private const int KeysPerLookup = 256;
@@ -82,17 +84,21 @@ internal sealed class SqlBatchWriter
     private readonly DbConnection _connection;
     private readonly DbTransaction _transaction;
     private readonly Dictionary<(InsertShape Shape, int Rows), DbCommand> _commands = [];
+    private readonly int _rowsPerStatement;
 
-    private SqlBatchWriter(DbConnection connection, DbTransaction transaction)
+    private SqlBatchWriter(DbConnection connection, DbTransaction transaction, int rowsPerStatement)
     {
         _connection = connection;
         _transaction = transaction;
+        _rowsPerStatement = rowsPerStatement;
     }
 
-    /// <summary>Decides and writes the batch (validated by the caller) inside <paramref name="transaction"/>; the caller commits.</summary>
-    public static async Task<BatchItemOutcome[]> WriteAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken)
+    /// <summary>Decides and writes the batch (validated by the caller) inside <paramref name="transaction"/> with statements of at most <paramref name="rowsPerStatement"/> rows; the caller commits.</summary>
+    public static async Task<BatchItemOutcome[]> WriteAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<IncomingMessage> messages, int rowsPerStatement, CancellationToken cancellationToken)
     {
-        var writer = new SqlBatchWriter(connection, transaction);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerStatement, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rowsPerStatement, MaxRowsPerStatement);
+        var writer = new SqlBatchWriter(connection, transaction, rowsPerStatement);
         try
         {
             return await writer.WriteAsync(messages, cancellationToken).ConfigureAwait(false);
@@ -316,13 +322,13 @@ internal sealed class SqlBatchWriter
         return command;
     }
 
-    /// <summary>Inserts <paramref name="rows"/> in multi-row statements of at most <see cref="RowsPerStatement"/> rows; returns the rows affected.</summary>
+    /// <summary>Inserts <paramref name="rows"/> in multi-row statements of at most the writer's rows per statement; returns the rows affected.</summary>
     private async Task<int> InsertRowsAsync<T>(InsertShape shape, IReadOnlyList<T> rows, Func<T, object?[]> values, CancellationToken cancellationToken)
     {
         var affected = 0;
-        for (var start = 0; start < rows.Count; start += RowsPerStatement)
+        for (var start = 0; start < rows.Count; start += _rowsPerStatement)
         {
-            var count = Math.Min(RowsPerStatement, rows.Count - start);
+            var count = Math.Min(_rowsPerStatement, rows.Count - start);
             if (!_commands.TryGetValue((shape, count), out var command))
             {
                 command = CreateCommand(shape.Sql(count), count * shape.Columns);

@@ -194,7 +194,7 @@ public abstract class AggregatorStoreTests : IAsyncLifetime
         for (var round = 0; round < 3; round++)
         {
             var batch = new List<IncomingMessage>();
-            var size = round == 0 ? 150 : random.Next(0, 90); // 150 > 2 x SqlBatchWriter.RowsPerStatement: several statements of each shape
+            var size = round == 0 ? 150 : random.Next(0, 90); // 150 > 2 x SqlBatchWriter.MaxRowsPerStatement: several multi-row statements of each shape (PostgreSQL)
             for (var i = 0; i < size; i++)
             {
                 var device = "d" + random.Next(1, 4);
