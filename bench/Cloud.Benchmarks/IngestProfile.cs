@@ -63,14 +63,11 @@ internal static class IngestProfile
             Mosquitto.Run("bash", $"-c \"mosquitto_sub -h 127.0.0.1 -p {broker.Port} -V 5 -q 1 -c -i es-prof-raw -t '{filter}' -C {messages} > /dev/null\"");
             Report("mosquitto_sub (QoS 1, discards)", messages, watch.Elapsed);
 
-            Report("MQTTnet client, acknowledged by the handler", messages, await DrainBareAsync(broker.Port, "es-prof-autoack", messages, deferred: false));
-            Report("MQTTnet client, acknowledged later in batches", messages, await DrainBareAsync(broker.Port, "es-prof-deferred", messages, deferred: true));
-            Report("ingest, verify + queue + ack, store does nothing", messages, await DrainIngestAsync(broker.Port, "es-prof-null", nullStore, keys, messages));
-            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-            var elapsed = await DrainIngestAsync(broker.Port, "es-prof-durable", durable, keys, messages);
-            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
-            Report("ingest, durable SQLite", messages, elapsed);
-            Console.WriteLine($"    inside StoreBatchAsync: {durable.Elapsed.TotalSeconds:F2} s in {durable.Batches} batches ({durable.Elapsed.TotalMicroseconds / messages:F1} us/msg); process CPU {cpu.TotalSeconds:F2} s ({cpu.TotalMicroseconds / messages:F1} us/msg)");
+            await ReportAsync("MQTTnet client, acknowledged by the handler", messages, () => DrainBareAsync(broker.Port, "es-prof-autoack", messages, deferred: false));
+            await ReportAsync("MQTTnet client, acknowledged later in batches", messages, () => DrainBareAsync(broker.Port, "es-prof-deferred", messages, deferred: true));
+            await ReportAsync("ingest, verify + queue + ack, store does nothing", messages, () => DrainIngestAsync(broker.Port, "es-prof-null", nullStore, keys, messages));
+            await ReportAsync("ingest, durable SQLite", messages, () => DrainIngestAsync(broker.Port, "es-prof-durable", durable, keys, messages));
+            Console.WriteLine($"    inside StoreBatchAsync: {durable.Elapsed.TotalSeconds:F2} s in {durable.Batches} batches ({durable.Elapsed.TotalMicroseconds / messages:F1} us/msg)");
 
             // Offline: the pieces on one thread.
             var verifier = new InboundVerifier(a => keys.Find(a.Fleet, a.Device), new ReplayGuard(TimeProvider.System), ProtocolLimits.Default);
@@ -114,6 +111,15 @@ internal static class IngestProfile
 
                 Console.WriteLine($"  offline: StoreBatchAsync, 465 per batch, synchronous={(durableCommits ? "FULL" : "NORMAL")}: {watch.Elapsed.TotalMicroseconds / messages,7:F1} us/msg, process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMicroseconds / messages,7:F1} us/msg");
             }
+    }
+
+    /// <summary>Runs a drain and prints its rate and this process's CPU time per message (which other jobs' load inflates far less than wall time).</summary>
+    private static async Task ReportAsync(string what, int messages, Func<Task<TimeSpan>> drain)
+    {
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var elapsed = await drain();
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        Console.WriteLine($"  {what,-52} {messages / elapsed.TotalSeconds,8:F0} msg/s  {elapsed.TotalMicroseconds / messages,7:F1} us/msg  process CPU {cpu.TotalMicroseconds / messages,6:F1} us/msg");
     }
 
     private static void Report(string what, int messages, TimeSpan elapsed) =>
