@@ -28,12 +28,7 @@ internal static class IngestProfile
         Directory.CreateDirectory(folder);
         try
         {
-            var keys = new DeviceKeyRegistry();
-            var deviceKeys = Enumerable.Range(1, devices).Select(d => (Device: $"d{d}", Key: SigningKey.Generate())).ToList();
-            foreach (var (device, key) in deviceKeys)
-            {
-                keys.Register("bench", device, key);
-            }
+            var (keys, deviceKeys) = Stream.Devices(devices);
 
             var filter = EdgeTopics.AllDevicesFilter();
             Mosquitto.Run("mosquitto_sub", $"-h 127.0.0.1 -p {broker.Port} -V 5 -q 1 -c -i es-prof-raw -t {filter} -E");

@@ -58,6 +58,19 @@ internal static class Stream
         id, device, "model-a", AlertKind.InputDrift, "inputs", AlertSeverity.Warning, AlertState.Raised, n, n, Epoch, Epoch,
         new AlertEvidence("min-holm-adjusted-p", 1e-7, 1e-4, 1e-4, "per window", [new ChannelContribution("input.x", "ks", 0.31, 0.31)]));
 
+    /// <summary>Devices d1..dN of fleet "bench" with fresh keys, registered in a new registry.</summary>
+    public static (DeviceKeyRegistry Keys, List<(string Device, SigningKey Key)> Devices) Devices(int count)
+    {
+        var keys = new DeviceKeyRegistry();
+        var devices = Enumerable.Range(1, count).Select(d => (Device: $"d{d}", Key: SigningKey.Generate())).ToList();
+        foreach (var (device, key) in devices)
+        {
+            keys.Register("bench", device, key);
+        }
+
+        return (keys, devices);
+    }
+
     public static List<(string Topic, byte[] Wire)> Wires(List<(string Device, SigningKey Key)> devices, int messages)
     {
         var wires = new List<(string, byte[])>(messages);
@@ -107,12 +120,7 @@ internal static class IngestBench
         Directory.CreateDirectory(folder);
         try
         {
-            var keys = new DeviceKeyRegistry();
-            var deviceKeys = Enumerable.Range(1, devices).Select(d => (Device: $"d{d}", Key: SigningKey.Generate())).ToList();
-            foreach (var (device, key) in deviceKeys)
-            {
-                keys.Register("bench", device, key);
-            }
+            var (keys, deviceKeys) = Stream.Devices(devices);
 
             var filter = EdgeTopics.AllDevicesFilter();
             Mosquitto.Run("mosquitto_sub", $"-h 127.0.0.1 -p {broker.Port} -V 5 -q 1 -c -i {RawClient} -t {filter} -E");
