@@ -16,7 +16,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
-// Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [--messages N] [--devices D] [--alerts N]
+// Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [profile] [store] [--messages N] [--devices D] [--alerts N]
 var modes = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 int Option(string name, int fallback)
 {
@@ -29,6 +29,18 @@ Console.WriteLine($"EdgeSentinel cloud bench — {Environment.ProcessorCount} co
 if (all || modes.Contains("ingest"))
 {
     await IngestBench.RunAsync(Option("--messages", 20_000), Option("--devices", 4));
+}
+
+if (modes.Contains("profile"))
+{
+    await IngestProfile.RunAsync(Option("--messages", 20_000), Option("--devices", 4));
+}
+
+if (modes.Contains("store"))
+{
+    var folder = Directory.CreateTempSubdirectory("es-bench-store-").FullName;
+    await IngestProfile.StoreOnlyAsync(folder, [.. Enumerable.Range(1, Option("--devices", 4)).Select(d => $"d{d}")], Option("--messages", 20_000));
+    Directory.Delete(folder, recursive: true);
 }
 
 if (all || modes.Contains("latency"))
@@ -45,6 +57,41 @@ internal static class Stream
     public static Alert Alert(string id, string device, long n) => new(
         id, device, "model-a", AlertKind.InputDrift, "inputs", AlertSeverity.Warning, AlertState.Raised, n, n, Epoch, Epoch,
         new AlertEvidence("min-holm-adjusted-p", 1e-7, 1e-4, 1e-4, "per window", [new ChannelContribution("input.x", "ks", 0.31, 0.31)]));
+
+    /// <summary>Devices d1..dN of fleet "bench" with fresh keys, registered in a new registry.</summary>
+    public static (DeviceKeyRegistry Keys, List<(string Device, SigningKey Key)> Devices) Devices(int count)
+    {
+        var keys = new DeviceKeyRegistry();
+        var devices = Enumerable.Range(1, count).Select(d => (Device: $"d{d}", Key: SigningKey.Generate())).ToList();
+        foreach (var (device, key) in devices)
+        {
+            keys.Register("bench", device, key);
+        }
+
+        return (keys, devices);
+    }
+
+    public static List<(string Topic, byte[] Wire)> Wires(List<(string Device, SigningKey Key)> devices, int messages)
+    {
+        var wires = new List<(string, byte[])>(messages);
+        for (var i = 0; i < messages; i++)
+        {
+            var (device, key) = devices[i % devices.Count];
+            var sequence = (i / devices.Count) + 1;
+            var address = EdgeTopics.Address("bench", device, TopicKind.Alert);
+            wires.Add((address.Topic, EnvelopeCodec.Encode(Envelope.Seal(key, address, sequence, Epoch, AlertCodec.Encode(Alert($"{device}-a{sequence}", device, sequence))))));
+        }
+
+        return wires;
+    }
+
+    /// <summary>What the ingest hands the store for the alert <see cref="Wires"/> made (evidence JSON as the ingest writes it).</summary>
+    public static IncomingMessage Incoming(string device, long sequence) => IncomingMessage.Of(
+        new MessageKey("bench", device, sequence),
+        Epoch,
+        new StoredAlert($"{device}-a{sequence}", "bench", device, "model-a", "input-drift", "inputs", "warning", "raised", sequence, sequence,
+            """{"statistic":"min-holm-adjusted-p","value":1E-07,"threshold":0.0001,"falseAlarmRate":0.0001,"falseAlarmUnit":"per window","topChannels":[{"channel":"input.x","test":"ks","statistic":0.31,"score":0.31}]}""",
+            Epoch, Epoch));
 
     public static MqttApplicationMessage Message(string topic, byte[] wire) => new MqttApplicationMessageBuilder()
         .WithTopic(topic)
@@ -73,12 +120,7 @@ internal static class IngestBench
         Directory.CreateDirectory(folder);
         try
         {
-            var keys = new DeviceKeyRegistry();
-            var deviceKeys = Enumerable.Range(1, devices).Select(d => (Device: $"d{d}", Key: SigningKey.Generate())).ToList();
-            foreach (var (device, key) in deviceKeys)
-            {
-                keys.Register("bench", device, key);
-            }
+            var (keys, deviceKeys) = Stream.Devices(devices);
 
             var filter = EdgeTopics.AllDevicesFilter();
             Mosquitto.Run("mosquitto_sub", $"-h 127.0.0.1 -p {broker.Port} -V 5 -q 1 -c -i {RawClient} -t {filter} -E");
@@ -90,7 +132,7 @@ internal static class IngestBench
                 await session.StartAsync(); // creates the persistent session; disposing disconnects, the session stays
             }
 
-            var payloadBytes = await PublishAsync(broker.Port, deviceKeys, messages);
+            var payloadBytes = await PublishAsync(broker.Port, Stream.Wires(deviceKeys, messages));
             Console.WriteLine($"ingest: {messages} signed alert messages ({payloadBytes / messages} bytes each on average) from {devices} devices queued in Mosquitto for 3 offline persistent sessions");
 
             var raw = Stopwatch.StartNew();
@@ -142,20 +184,16 @@ internal static class IngestBench
         return messages / watch.Elapsed.TotalSeconds;
     }
 
-    private static async Task<long> PublishAsync(int port, List<(string Device, SigningKey Key)> devices, int messages)
+    public static async Task<long> PublishAsync(int port, List<(string Topic, byte[] Wire)> wires)
     {
         using var client = new MqttClientFactory().CreateMqttClient();
         await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("es-bench-pub").WithProtocolVersion(MqttProtocolVersion.V500).Build());
         long bytes = 0;
         var inFlight = new List<Task<MqttClientPublishResult>>();
-        for (var i = 0; i < messages; i++)
+        foreach (var (topic, wire) in wires)
         {
-            var (device, key) = devices[i % devices.Count];
-            var sequence = (i / devices.Count) + 1;
-            var address = EdgeTopics.Address("bench", device, TopicKind.Alert);
-            var wire = EnvelopeCodec.Encode(Envelope.Seal(key, address, sequence, Stream.Epoch, AlertCodec.Encode(Stream.Alert($"{device}-a{sequence}", device, sequence))));
             bytes += wire.Length;
-            inFlight.Add(client.PublishAsync(Stream.Message(address.Topic, wire)));
+            inFlight.Add(client.PublishAsync(Stream.Message(topic, wire)));
             if (inFlight.Count == 100)
             {
                 await Task.WhenAll(inFlight);

@@ -12,8 +12,13 @@ namespace EdgeSentinel.Cloud.Fleet;
 /// A departing device would contaminate the "rest" of every other device, so the check peels:
 /// the most departing device is set apart and the others are compared again without it, until
 /// nobody departs or half the group (rounded down, less one) is set apart — "the fleet" is the
-/// majority. Cost: O(devices²) merges per round. The comparison is relative: a whole fleet drifting together moves the device and the rest alike
+/// majority. The comparison is relative: a whole fleet drifting together moves the device and the rest alike
 /// and flags nobody, which is exactly how the two causes are told apart.
+/// <para>Cost: each device's "rest" is the merge, in device order, of the others; quantile sketch merges are
+/// randomized (KLL compaction), so the order is part of the result and cannot change (prefix and suffix merges
+/// would give different, equally valid sketches). What is shared without changing any merge: the merge of the
+/// devices before device i (a running prefix, reused by every device after it), and one rest for every device
+/// set apart. About n²/2 + n merges per round instead of n² − n.</para>
 /// </remarks>
 public static class FleetOutlierCheck
 {
@@ -43,6 +48,7 @@ public static class FleetOutlierCheck
             // Compare every device not yet set apart with the merged rest of the devices not set apart.
             var worst = -1;
             var worstDistance = double.NegativeInfinity;
+            Fingerprint? before = null; // the devices before i, not set apart, merged in order
             for (var i = 0; i < withData.Count; i++)
             {
                 if (outliers.Contains(i))
@@ -50,12 +56,14 @@ public static class FleetOutlierCheck
                     continue;
                 }
 
-                results[i] = Compare(withData[i].Key, withData[i].Value, MergeExcept(withData, outliers, i), level, options.MinOutlierDistance);
+                results[i] = Compare(withData[i].Key, withData[i].Value, MergeOnto(before, withData, outliers, i + 1), level, options.MinOutlierDistance);
                 if (results[i].Departs && results[i].Channels[0].Statistic > worstDistance)
                 {
                     worst = i;
                     worstDistance = results[i].Channels[0].Statistic;
                 }
+
+                before = before is null ? withData[i].Value : Fingerprint.Merge(before, withData[i].Value);
             }
 
             if (worst < 0 || outliers.Count == maxOutliers)
@@ -66,10 +74,11 @@ public static class FleetOutlierCheck
             outliers.Add(worst);
         }
 
-        // Devices set apart are reported against the devices that agree with each other.
+        // Devices set apart are reported against the devices that agree with each other (the same rest for each).
+        var agreeing = outliers.Count == 0 ? null : MergeOnto(null, withData, outliers, 0);
         foreach (var i in outliers)
         {
-            results[i] = Compare(withData[i].Key, withData[i].Value, MergeExcept(withData, outliers, i), level, options.MinOutlierDistance);
+            results[i] = Compare(withData[i].Key, withData[i].Value, agreeing!, level, options.MinOutlierDistance);
         }
 
         return new FleetOutlierReport(
@@ -79,21 +88,21 @@ public static class FleetOutlierCheck
             results.OrderByDescending(r => r.Departs).ThenBy(r => r.Device, StringComparer.Ordinal).ToList());
     }
 
-    private static Fingerprint MergeExcept(List<KeyValuePair<string, Fingerprint>> devices, HashSet<int> outliers, int self)
+    /// <summary>Merges onto <paramref name="merged"/> (null: nothing yet), in order, the devices from index <paramref name="from"/> on that are not set apart.</summary>
+    private static Fingerprint MergeOnto(Fingerprint? merged, List<KeyValuePair<string, Fingerprint>> devices, HashSet<int> outliers, int from)
     {
-        Fingerprint? rest = null;
-        for (var j = 0; j < devices.Count; j++)
+        for (var j = from; j < devices.Count; j++)
         {
-            if (j != self && !outliers.Contains(j))
+            if (!outliers.Contains(j))
             {
-                rest = rest is null ? devices[j].Value : Fingerprint.Merge(rest, devices[j].Value);
+                merged = merged is null ? devices[j].Value : Fingerprint.Merge(merged, devices[j].Value);
             }
         }
 
-        return rest!;
+        return merged!;
     }
 
-    private static DeviceDeparture Compare(string device, Fingerprint own, Fingerprint rest, double level, double minDistance)
+    internal static DeviceDeparture Compare(string device, Fingerprint own, Fingerprint rest, double level, double minDistance)
     {
         own.Schema.EnsureSameAs(rest.Schema, $"device {device} runs a fingerprint schema unlike the rest of its model group");
         var names = new List<string>();

@@ -251,39 +251,24 @@ public sealed class MqttIngestor : IAsyncDisposable
         Pending pending;
         if (parsed && address.Kind == TopicKind.Command)
         {
-            pending = new(e, generation, Work.AcknowledgeOnly, "command"); // commands to devices are not the aggregator's
+            pending = new(e, generation, "command", Task.FromResult(new Verdict(Work.AcknowledgeOnly))); // commands to devices are not the aggregator's
         }
         else
         {
+            // Verification (HMAC, JSON decoding, conversion for the store) runs on the thread pool, so that the
+            // receive loop goes on reading; the writer takes the verdicts in arrival order. The payload is copied:
+            // MQTTnet may reuse its buffer once this handler returns.
             var kind = parsed ? EdgeTopics.KindLevel(address.Kind) : "unknown";
-            var payload = message.Payload.IsSingleSegment ? message.Payload.First : message.Payload.ToArray();
+            var payload = message.Payload.ToArray();
             var properties = new MessageProperties(message.ContentType, UserProperty(message, WireFormat.VersionProperty), UserProperty(message, WireFormat.EncodingProperty));
-            if (_verifier.TryVerify(topic, payload.Span, properties, out var inbound, out var rejection))
-            {
-                pending = new(e, generation, Work.Store, kind) { Inbound = inbound, Message = ToIncoming(inbound), Address = address, Topic = topic };
-            }
-            else if (rejection.Reason == RejectionReason.Replayed && EnvelopeCodec.TryDecode(topic, payload.Span, properties, _options.Limits, out var envelope, out _))
-            {
-                // A QoS 1 redelivery of a stored message, or a true replay: the writer asks the store.
-                pending = new(e, generation, Work.Replayed, kind)
-                {
-                    Key = new MessageKey(envelope.Fleet, envelope.Device, envelope.Sequence),
-                    Address = address,
-                    Topic = topic,
-                    Reason = RejectionCodes.Of(rejection.Reason),
-                    Detail = rejection.Message,
-                };
-            }
-            else
-            {
-                pending = new(e, generation, Work.Reject, kind) { Address = parsed ? address : null, Topic = topic, Reason = RejectionCodes.Of(rejection.Reason), Detail = rejection.Message };
-            }
+            TopicAddress? at = parsed ? address : null;
+            pending = new(e, generation, kind, Task.Run(() => Verify(topic, at, payload, properties)));
         }
 
         try
         {
             await _queue.Writer.WriteAsync(pending, _stopping.Token).ConfigureAwait(false);
-            if (pending.Work != Work.AcknowledgeOnly)
+            if (pending.Kind != "command")
             {
                 _metrics.RecordReceived(pending.Kind); // counted once queued for the writer
             }
@@ -291,6 +276,30 @@ public sealed class MqttIngestor : IAsyncDisposable
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>What the writer does with one received message (runs on the thread pool; never throws on bad input).</summary>
+    private Verdict Verify(string topic, TopicAddress? address, byte[] payload, MessageProperties properties)
+    {
+        if (_verifier.TryVerify(topic, payload, properties, out var inbound, out var rejection))
+        {
+            return new Verdict(Work.Store) { Inbound = inbound, Message = ToIncoming(inbound), Address = address, Topic = topic };
+        }
+
+        if (rejection.Reason == RejectionReason.Replayed && EnvelopeCodec.TryDecode(topic, payload, properties, _options.Limits, out var envelope, out _))
+        {
+            // A QoS 1 redelivery of a stored message, or a true replay: the writer asks the store.
+            return new Verdict(Work.Replayed)
+            {
+                Key = new MessageKey(envelope.Fleet, envelope.Device, envelope.Sequence),
+                Address = address,
+                Topic = topic,
+                Reason = RejectionCodes.Of(rejection.Reason),
+                Detail = rejection.Message,
+            };
+        }
+
+        return new Verdict(Work.Reject) { Address = address, Topic = topic, Reason = RejectionCodes.Of(rejection.Reason), Detail = rejection.Message };
     }
 
     private async Task WriteAsync(CancellationToken cancellationToken)
@@ -324,12 +333,14 @@ public sealed class MqttIngestor : IAsyncDisposable
         }
 
         batch.RemoveAll(p => p.Generation != generation); // from a lost connection: the broker redelivers them
+        var verdicts = new Verdict[batch.Count];
         var messages = new List<IncomingMessage>(batch.Count);
-        foreach (var pending in batch)
+        for (var i = 0; i < batch.Count; i++)
         {
-            if (pending.Work == Work.Store)
+            verdicts[i] = await batch[i].Verdict.ConfigureAwait(false); // in arrival order; Verify does not throw
+            if (verdicts[i].Work == Work.Store)
             {
-                messages.Add(pending.Message!);
+                messages.Add(verdicts[i].Message!);
             }
         }
 
@@ -342,23 +353,25 @@ public sealed class MqttIngestor : IAsyncDisposable
             }
 
             var next = 0;
-            foreach (var pending in batch)
+            for (var i = 0; i < batch.Count; i++)
             {
-                switch (pending.Work)
+                var pending = batch[i];
+                var verdict = verdicts[i];
+                switch (verdict.Work)
                 {
                     case Work.Store:
                         var outcome = outcomes[next++];
                         if (outcome.Conflict is { } conflict)
                         {
-                            await RejectAsync(RejectionCodes.AlertIdConflict, pending.Address, pending.Topic, conflict, cancellationToken).ConfigureAwait(false);
+                            await RejectAsync(RejectionCodes.AlertIdConflict, verdict.Address, verdict.Topic, conflict, cancellationToken).ConfigureAwait(false);
                         }
                         else
                         {
-                            _verifier.Commit(pending.Inbound!);
+                            _verifier.Commit(verdict.Inbound!);
                             if (outcome.Outcome == StoreOutcome.Stored)
                             {
-                                _metrics.RecordStored(pending.Kind, _timeProvider.GetUtcNow() - pending.Inbound!.Envelope.Timestamp);
-                                Stored?.Invoke(pending.Inbound!);
+                                _metrics.RecordStored(pending.Kind, _timeProvider.GetUtcNow() - verdict.Inbound!.Envelope.Timestamp);
+                                Stored?.Invoke(verdict.Inbound!);
                             }
                             else
                             {
@@ -367,12 +380,12 @@ public sealed class MqttIngestor : IAsyncDisposable
                         }
 
                         break;
-                    case Work.Replayed when await _store.ContainsMessageAsync(pending.Key!, cancellationToken).ConfigureAwait(false):
+                    case Work.Replayed when await _store.ContainsMessageAsync(verdict.Key!, cancellationToken).ConfigureAwait(false):
                         _metrics.RecordDuplicate(pending.Kind);
                         break;
                     case Work.Replayed:
                     case Work.Reject:
-                        await RejectAsync(pending.Reason!, pending.Address, pending.Topic, pending.Detail!, cancellationToken).ConfigureAwait(false);
+                        await RejectAsync(verdict.Reason!, verdict.Address, verdict.Topic, verdict.Detail!, cancellationToken).ConfigureAwait(false);
                         break;
                 }
             }
@@ -489,8 +502,11 @@ public sealed class MqttIngestor : IAsyncDisposable
         Reject,
     }
 
-    /// <summary>A received, not yet acknowledged message and what the writer does with it.</summary>
-    private sealed record Pending(MqttApplicationMessageReceivedEventArgs Args, long Generation, Work Work, string Kind)
+    /// <summary>A received, not yet acknowledged message and, once verified, what the writer does with it.</summary>
+    private sealed record Pending(MqttApplicationMessageReceivedEventArgs Args, long Generation, string Kind, Task<Verdict> Verdict);
+
+    /// <summary>The outcome of verifying one message.</summary>
+    private sealed record Verdict(Work Work)
     {
         public InboundMessage? Inbound { get; init; }
 

@@ -21,6 +21,9 @@ internal sealed class PostgresAggregatorStore : SqlAggregatorStore
 
     protected override string BlobType => "BYTEA";
 
+    /// <summary>Many: each statement is a round trip to the server.</summary>
+    protected override int BatchRowsPerStatement => SqlBatchWriter.MaxRowsPerStatement;
+
     public static async Task<PostgresAggregatorStore> OpenAsync(NpgsqlDataSource dataSource, bool ownsDataSource, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         var store = new PostgresAggregatorStore(dataSource, ownsDataSource, timeProvider);

@@ -16,6 +16,9 @@ public abstract class AggregatorStoreTests : IAsyncLifetime
     /// <summary>Opens the store on the test's own database (the same one on every call).</summary>
     protected abstract Task<IAggregatorStore> OpenStoreAsync();
 
+    /// <summary>Opens a store on a second, separate database of the test (the same one on every call).</summary>
+    protected abstract Task<IAggregatorStore> OpenSecondStoreAsync();
+
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public virtual async Task DisposeAsync()
@@ -174,6 +177,101 @@ public abstract class AggregatorStoreTests : IAsyncLifetime
         Assert.Equal(0, await store.CountMessagesAsync());
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public async Task StoreBatch_RandomBatches_SameOutcomesAndStateAsStoringEachMessageAlone(int seed)
+    {
+        // Reference semantics: the one-message calls, each in its own transaction, in batch order.
+        var batched = await OpenAsync();
+        var single = await OpenSecondStoreAsync();
+        _opened.Add(single);
+        var random = new Random(seed);
+        var contents = new Dictionary<(string, long), IncomingMessage>(); // a repeated key is a redelivery: same content
+        var totals = new int[3];
+        for (var round = 0; round < 3; round++)
+        {
+            var batch = new List<IncomingMessage>();
+            var size = round == 0 ? 150 : random.Next(0, 90); // 150 > 2 x SqlBatchWriter.MaxRowsPerStatement: several multi-row statements of each shape (PostgreSQL)
+            for (var i = 0; i < size; i++)
+            {
+                var device = "d" + random.Next(1, 4);
+                var sequence = (long)random.Next(1, 60);
+                if (!contents.TryGetValue((device, sequence), out var message))
+                {
+                    var key = new MessageKey("f1", device, sequence);
+                    var at = T0.AddSeconds(random.Next(0, 600));
+                    message = random.Next(10) switch
+                    {
+                        < 6 => IncomingMessage.Of(key, at, new StoredAlert(
+                            "a" + random.Next(0, 8), "f1", device, random.Next(2) == 0 ? "model-a" : "model-b", random.Next(2) == 0 ? "input-drift" : "canary-mismatch", "s" + random.Next(3),
+                            random.Next(2) == 0 ? "warning" : "critical", new[] { "raised", "escalated", "cleared" }[random.Next(3)], sequence, sequence + random.Next(100),
+                            $$"""{"statistic":{{random.Next(100)}}}""", T0.AddMinutes(random.Next(60)), T0.AddMinutes(random.Next(60)))),
+                        < 8 => IncomingMessage.Of(key, at, new StoredFingerprint("f1", device, sequence, random.Next(2) == 0 ? "model-a" : "model-c", T0.AddMinutes(sequence), T0.AddMinutes(sequence + 1), random.Next(1, 500), new byte[] { (byte)sequence, (byte)random.Next(256) })),
+                        _ => IncomingMessage.Of(key, at, new DeviceStatusReport(random.Next(2) == 0 ? "online" : "offline", random.Next(3) == 0 ? null : "model-s", random.Next(50), random.Next(5), at)),
+                    };
+                    contents.Add((device, sequence), message);
+                }
+
+                batch.Add(message);
+            }
+
+            var outcomes = await batched.StoreBatchAsync(batch);
+
+            Assert.Equal(batch.Count, outcomes.Count);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var expected = await StoreAloneAsync(single, batch[i]);
+                Assert.True(expected == outcomes[i], $"seed {seed}, round {round}, message {i} ({batch[i].Key}): alone {expected}, batched {outcomes[i]}");
+                totals[expected.Conflict is not null ? 2 : (int)expected.Outcome]++;
+            }
+
+            await AssertSameStateAsync(single, batched);
+        }
+
+        Assert.All(totals, t => Assert.True(t > 0, $"the random batches must exercise stored, duplicate and conflict outcomes: {string.Join(", ", totals)}"));
+    }
+
+    private static async Task<BatchItemOutcome> StoreAloneAsync(IAggregatorStore store, IncomingMessage message)
+    {
+        try
+        {
+            return new(
+                message switch
+                {
+                    { Alert: { } alert } => await store.StoreAlertAsync(message.Key, message.ReceivedAt, alert),
+                    { Fingerprint: { } fingerprint } => await store.StoreFingerprintAsync(message.Key, message.ReceivedAt, fingerprint),
+                    _ => await store.StoreStatusAsync(message.Key, message.ReceivedAt, message.Status!),
+                },
+                null);
+        }
+        catch (StoreConflictException conflict)
+        {
+            return new(StoreOutcome.Duplicate, conflict.Message);
+        }
+    }
+
+    private static async Task AssertSameStateAsync(IAggregatorStore expected, IAggregatorStore actual)
+    {
+        Assert.Equal(await expected.CountMessagesAsync(), await actual.CountMessagesAsync());
+        Assert.Equal(await expected.GetHighestSequencesAsync(), await actual.GetHighestSequencesAsync());
+        Assert.Equal(await expected.GetDevicesAsync(), await actual.GetDevicesAsync());
+        var all = new AlertQuery { Limit = int.MaxValue };
+        var alerts = (await expected.QueryAlertsAsync(all)).OrderBy(a => a.Id, StringComparer.Ordinal).ToList();
+        Assert.Equal(alerts, (await actual.QueryAlertsAsync(all)).OrderBy(a => a.Id, StringComparer.Ordinal));
+        foreach (var alert in alerts)
+        {
+            Assert.Equal(await expected.GetAlertHistoryAsync(alert.Id), await actual.GetAlertHistoryAsync(alert.Id));
+        }
+
+        var fingerprints = await expected.GetFingerprintsAsync("f1", null, T0, T0.AddDays(1));
+        var actualFingerprints = await actual.GetFingerprintsAsync("f1", null, T0, T0.AddDays(1));
+        Assert.Equal(fingerprints.Select(f => f with { Data = default }), actualFingerprints.Select(f => f with { Data = default }));
+        Assert.Equal(fingerprints.Select(f => Convert.ToHexString(f.Data.Span)), actualFingerprints.Select(f => Convert.ToHexString(f.Data.Span)));
+    }
+
     [Fact]
     public async Task StoreAlert_PayloadOfAnotherDevice_Refused()
     {
@@ -317,6 +415,12 @@ public sealed class SqliteAggregatorStoreTests : AggregatorStoreTests
         return AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(_folder, "store.db") }, Time);
     }
 
+    protected override Task<IAggregatorStore> OpenSecondStoreAsync()
+    {
+        Directory.CreateDirectory(_folder);
+        return AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(_folder, "second.db") }, Time);
+    }
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
@@ -350,8 +454,12 @@ public sealed class SqliteAggregatorStoreTests : AggregatorStoreTests
 public sealed class PostgresAggregatorStoreTests(PostgresServer server) : AggregatorStoreTests
 {
     private string? _connectionString;
+    private string? _secondConnectionString;
 
     public override async Task InitializeAsync() => _connectionString = await server.CreateDatabaseAsync();
 
     protected override Task<IAggregatorStore> OpenStoreAsync() => AggregatorStores.OpenPostgresAsync(_connectionString!, Time);
+
+    protected override async Task<IAggregatorStore> OpenSecondStoreAsync() =>
+        await AggregatorStores.OpenPostgresAsync(_secondConnectionString ??= await server.CreateDatabaseAsync(), Time);
 }

@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using EdgeSentinel.Cloud.Ingest;
+using EdgeSentinel.Cloud.Metrics;
+using EdgeSentinel.Cloud.Storage;
+using EdgeSentinel.Cloud.Tests.Support;
+using EdgeSentinel.Protocol;
+using EdgeSentinel.Protocol.Envelopes;
+using EdgeSentinel.Protocol.Receiving;
+using EdgeSentinel.Protocol.Topics;
+using MQTTnet;
+using MQTTnet.Formatter;
+
+namespace EdgeSentinel.Cloud.Benchmarks;
+
+/// <summary>
+/// Where the ingest's time goes: the same backlog drained by mosquitto_sub, by a bare MQTTnet client
+/// (acknowledging at once, or later in batches from another task as the ingest does), by the ingest over
+/// a store that stores nothing, and by the ingest over durable SQLite with the time spent inside the
+/// store measured; then, without a broker, verification alone and the store's batch write alone.
+/// </summary>
+internal static class IngestProfile
+{
+    public static async Task RunAsync(int messages, int devices)
+    {
+        using var broker = await Mosquitto.StartAsync();
+        var folder = Path.Combine(Path.GetTempPath(), "es-bench-prof-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var (keys, deviceKeys) = Stream.Devices(devices);
+
+            var filter = EdgeTopics.AllDevicesFilter();
+            Mosquitto.Run("mosquitto_sub", $"-h 127.0.0.1 -p {broker.Port} -V 5 -q 1 -c -i es-prof-raw -t {filter} -E");
+            string[] bare = ["es-prof-autoack", "es-prof-deferred"];
+            foreach (var id in bare)
+            {
+                using var client = await ConnectAsync(broker.Port, id, _ => Task.CompletedTask);
+                await client.SubscribeAsync(filter, MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce);
+                await client.DisconnectAsync();
+            }
+
+            await using var nullBacking = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(folder, "null.db") });
+            var nullStore = new NullBatchStore(nullBacking);
+            var durable = new StopwatchStore(await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(folder, "durable.db") }));
+            await using var durableScope = durable;
+            foreach (var (id, store) in new (string, IAggregatorStore)[] { ("es-prof-null", nullStore), ("es-prof-durable", durable) })
+            {
+                await using var session = new MqttIngestor(IngestOptions(broker.Port, id), store, keys, new IngestMetrics(TimeProvider.System));
+                await session.StartAsync();
+            }
+
+            var wires = Stream.Wires(deviceKeys, messages);
+            await IngestBench.PublishAsync(broker.Port, wires);
+            Console.WriteLine($"profile: {messages} alerts from {devices} devices queued for 5 offline sessions");
+
+            var watch = Stopwatch.StartNew();
+            Mosquitto.Run("bash", $"-c \"mosquitto_sub -h 127.0.0.1 -p {broker.Port} -V 5 -q 1 -c -i es-prof-raw -t '{filter}' -C {messages} > /dev/null\"");
+            Report("mosquitto_sub (QoS 1, discards)", messages, watch.Elapsed);
+
+            await ReportAsync("MQTTnet client, acknowledged by the handler", messages, () => DrainBareAsync(broker.Port, "es-prof-autoack", messages, deferred: false));
+            await ReportAsync("MQTTnet client, acknowledged later in batches", messages, () => DrainBareAsync(broker.Port, "es-prof-deferred", messages, deferred: true));
+            await ReportAsync("ingest, verify + queue + ack, store does nothing", messages, () => DrainIngestAsync(broker.Port, "es-prof-null", nullStore, keys, messages));
+            await ReportAsync("ingest, durable SQLite", messages, () => DrainIngestAsync(broker.Port, "es-prof-durable", durable, keys, messages));
+            Console.WriteLine($"    inside StoreBatchAsync: {durable.Elapsed.TotalSeconds:F2} s in {durable.Batches} batches ({durable.Elapsed.TotalMicroseconds / messages:F1} us/msg)");
+
+            // Offline: the pieces on one thread.
+            var verifier = new InboundVerifier(a => keys.Find(a.Fleet, a.Device), new ReplayGuard(TimeProvider.System), ProtocolLimits.Default);
+            var properties = new MessageProperties(WireFormat.ContentTypeJson, "1", WireFormat.EncodingJson);
+            for (var round = 0; round < 3; round++)
+            {
+                watch.Restart();
+                foreach (var (topic, wire) in wires)
+                {
+                    if (!verifier.TryVerify(topic, wire, properties, out _, out var rejection))
+                    {
+                        throw new InvalidOperationException(rejection.Message);
+                    }
+                }
+
+                Console.WriteLine($"  offline, round {round}: InboundVerifier.TryVerify (HMAC + JSON): {watch.Elapsed.TotalMicroseconds / messages,7:F1} us/msg");
+            }
+
+            await StoreOnlyAsync(folder, deviceKeys.Select(d => d.Device).ToList(), messages);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>The store's batch write alone: the alerts the ingest would hand it, in batches of 465, on durable and on synchronous=NORMAL SQLite.</summary>
+    public static async Task StoreOnlyAsync(string folder, List<string> devices, int messages)
+    {
+        var watch = new Stopwatch();
+            foreach (var durableCommits in new[] { true, false })
+            {
+                await using var store = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(folder, $"offline-{durableCommits}.db"), DurableCommits = durableCommits });
+                var incoming = Enumerable.Range(0, messages).Select(i => Stream.Incoming(devices[i % devices.Count], (i / devices.Count) + 1)).ToList();
+                var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                watch.Restart();
+                for (var i = 0; i < incoming.Count; i += 465)
+                {
+                    await store.StoreBatchAsync(incoming.GetRange(i, Math.Min(465, incoming.Count - i)));
+                }
+
+                Console.WriteLine($"  offline: StoreBatchAsync, 465 per batch, synchronous={(durableCommits ? "FULL" : "NORMAL")}: {watch.Elapsed.TotalMicroseconds / messages,7:F1} us/msg, process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMicroseconds / messages,7:F1} us/msg");
+            }
+    }
+
+    /// <summary>Runs a drain and prints its rate and this process's CPU time per message (which other jobs' load inflates far less than wall time).</summary>
+    private static async Task ReportAsync(string what, int messages, Func<Task<TimeSpan>> drain)
+    {
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var elapsed = await drain();
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        Console.WriteLine($"  {what,-52} {messages / elapsed.TotalSeconds,8:F0} msg/s  {elapsed.TotalMicroseconds / messages,7:F1} us/msg  process CPU {cpu.TotalMicroseconds / messages,6:F1} us/msg");
+    }
+
+    private static void Report(string what, int messages, TimeSpan elapsed) =>
+        Console.WriteLine($"  {what,-52} {messages / elapsed.TotalSeconds,8:F0} msg/s  {elapsed.TotalMicroseconds / messages,7:F1} us/msg");
+
+    private static MqttIngestOptions IngestOptions(int port, string clientId) => new() { Port = port, ClientId = clientId, SharedGroup = null, ReconnectInterval = TimeSpan.FromMilliseconds(200) };
+
+    private static async Task<IMqttClient> ConnectAsync(int port, string clientId, Func<MqttApplicationMessageReceivedEventArgs, Task> handler)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        client.ApplicationMessageReceivedAsync += handler;
+        await client.ConnectAsync(new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", port)
+            .WithClientId(clientId)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval(3600)
+            .WithReceiveMaximum(1000)
+            .Build());
+        return client;
+    }
+
+    private static async Task<TimeSpan> DrainBareAsync(int port, string clientId, int messages, bool deferred)
+    {
+        var queue = Channel.CreateUnbounded<MqttApplicationMessageReceivedEventArgs>(new UnboundedChannelOptions { SingleReader = true });
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = 0;
+        var watch = Stopwatch.StartNew();
+        using var client = await ConnectAsync(port, clientId, e =>
+        {
+            if (deferred)
+            {
+                e.AutoAcknowledge = false;
+                queue.Writer.TryWrite(e);
+            }
+
+            if (Interlocked.Increment(ref received) == messages && !deferred)
+            {
+                done.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        });
+        if (deferred)
+        {
+            var acked = 0;
+            while (acked < messages && await queue.Reader.WaitToReadAsync())
+            {
+                while (queue.Reader.TryRead(out var e))
+                {
+                    await e.AcknowledgeAsync(CancellationToken.None);
+                    acked++;
+                }
+            }
+
+            done.TrySetResult();
+        }
+
+        await done.Task.WaitAsync(TimeSpan.FromMinutes(5));
+        watch.Stop();
+        await client.DisconnectAsync();
+        return watch.Elapsed;
+    }
+
+    private static async Task<TimeSpan> DrainIngestAsync(int port, string clientId, IAggregatorStore store, DeviceKeyRegistry keys, int messages)
+    {
+        var metrics = new IngestMetrics(TimeProvider.System);
+        var watch = Stopwatch.StartNew();
+        await using var ingest = new MqttIngestor(IngestOptions(port, clientId), store, keys, metrics);
+        await ingest.StartAsync();
+        while (metrics.Stored.GetValueOrDefault("alert") + metrics.Duplicates.GetValueOrDefault("alert") < messages)
+        {
+            if (metrics.Rejected.Count > 0)
+            {
+                throw new InvalidOperationException("rejections: " + string.Join(", ", metrics.Rejected));
+            }
+
+            await Task.Delay(2);
+        }
+
+        return watch.Elapsed;
+    }
+
+    /// <summary>Stores nothing: every batch message is reported stored.</summary>
+    private sealed class NullBatchStore(IAggregatorStore inner) : ForwardingStore(inner)
+    {
+        public override Task<IReadOnlyList<BatchItemOutcome>> StoreBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyList<BatchItemOutcome>>([.. messages.Select(_ => new BatchItemOutcome(StoreOutcome.Stored, null))]);
+    }
+
+    /// <summary>Sums the wall time spent inside <see cref="StoreBatchAsync"/>.</summary>
+    private sealed class StopwatchStore(IAggregatorStore inner) : ForwardingStore(inner)
+    {
+        private long _ticks;
+
+        public int Batches { get; private set; }
+
+        public TimeSpan Elapsed => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _ticks));
+
+        public override async Task<IReadOnlyList<BatchItemOutcome>> StoreBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken = default)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var outcomes = await Inner.StoreBatchAsync(messages, cancellationToken);
+            Interlocked.Add(ref _ticks, Stopwatch.GetTimestamp() - start);
+            Batches++;
+            return outcomes;
+        }
+    }
+}
