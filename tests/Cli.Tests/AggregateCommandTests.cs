@@ -67,10 +67,7 @@ public sealed partial class AggregateCommandTests : IDisposable
                 InitialReconnectDelay = TimeSpan.FromMilliseconds(100),
                 MaxReconnectDelay = TimeSpan.FromSeconds(1),
             });
-            var raised = TimeProvider.System.GetUtcNow();
-            reporter.EnqueueAlert(new Alert(
-                "press.07-input-drift-1", "press.07", new string('c', 64), AlertKind.InputDrift, "inputs", AlertSeverity.Critical, AlertState.Raised,
-                100, 355, raised, raised, new AlertEvidence("ks", 0.4, 0.2, 1e-6, "per window", [new ChannelContribution("input.x", "ks", 0.4, 1.2)])));
+            reporter.EnqueueAlert(CriticalAlert("press.07-input-drift-1"));
             using var device = new CancellationTokenSource();
             var reporting = reporter.RunAsync(device.Token);
 
@@ -165,10 +162,7 @@ public sealed partial class AggregateCommandTests : IDisposable
                 InitialReconnectDelay = TimeSpan.FromMilliseconds(100),
                 MaxReconnectDelay = TimeSpan.FromSeconds(1),
             });
-            var raised = TimeProvider.System.GetUtcNow();
-            reporter.EnqueueAlert(new Alert(
-                "press.07-tls-1", "press.07", new string('c', 64), AlertKind.InputDrift, "inputs", AlertSeverity.Critical, AlertState.Raised,
-                100, 355, raised, raised, new AlertEvidence("ks", 0.4, 0.2, 1e-6, "per window", [new ChannelContribution("input.x", "ks", 0.4, 1.2)])));
+            reporter.EnqueueAlert(CriticalAlert("press.07-tls-1"));
             using var device = new CancellationTokenSource();
             var reporting = reporter.RunAsync(device.Token);
 
@@ -223,6 +217,14 @@ public sealed partial class AggregateCommandTests : IDisposable
         Assert.Equal(2, await EdgeSentinelCommand.RunAsync(["aggregate", "--broker", "mqtts://127.0.0.1:8883", "--ca-file", Path.Combine(_folder, "nope.pem"), "--cert-file", shortToken], new LockedWriter(), missing));
         Assert.Contains("--ca-file: " + Path.Combine(_folder, "nope.pem"), missing.ToString(), StringComparison.Ordinal);
         Assert.Contains("--cert-file and --key-file must be given together", missing.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>A raised critical input-drift alert of press.07, stamped now.</summary>
+    private static Alert CriticalAlert(string id)
+    {
+        var raised = TimeProvider.System.GetUtcNow();
+        return new Alert(id, "press.07", new string('c', 64), AlertKind.InputDrift, "inputs", AlertSeverity.Critical, AlertState.Raised,
+            100, 355, raised, raised, new AlertEvidence("ks", 0.4, 0.2, 1e-6, "per window", [new ChannelContribution("input.x", "ks", 0.4, 1.2)]));
     }
 
     private static Task UntilAsync(Func<bool> condition, string what) => UntilAsync(() => Task.FromResult(condition()), what);
