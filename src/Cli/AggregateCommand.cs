@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Net;
 using EdgeSentinel.Cloud;
+using EdgeSentinel.Cloud.Api;
 using EdgeSentinel.Cloud.Broker;
 using EdgeSentinel.Cloud.Ingest;
 using EdgeSentinel.Cloud.Provisioning;
 using EdgeSentinel.Cloud.Storage;
+using EdgeSentinel.Protocol.Transport;
 
 namespace EdgeSentinel.Cli;
 
@@ -21,28 +23,33 @@ internal static class AggregateCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var store = new Option<string>("--store") { Description = "The store: sqlite:PATH (embedded, default sqlite:edgesentinel.db) or postgres:CONNECTION-STRING (shared by several instances).", DefaultValueFactory = _ => "sqlite:edgesentinel.db" };
-        var broker = new Option<string?>("--broker") { Description = "External broker, mqtt://host:port; without it an embedded broker with authentication is started." };
+        var broker = new Option<string?>("--broker") { Description = "External broker, mqtt://host:port or mqtts://host:port (TLS); without it an embedded broker with authentication is started." };
         var username = new Option<string?>("--username") { Description = "User name on the external broker." };
         var passwordFile = new Option<FileInfo?>("--password-file") { Description = "File whose first line is the password on the external broker." };
         var clientId = new Option<string>("--client-id") { Description = "MQTT client id; unique per aggregator instance.", DefaultValueFactory = _ => "edgesentinel-aggregator" };
         var bind = new Option<string>("--bind") { Description = "Address the HTTP API and the embedded broker listen on (0.0.0.0 for other machines).", DefaultValueFactory = _ => "127.0.0.1" };
         var httpPort = new Option<int>("--http-port") { Description = "HTTP API port (0 picks a free one).", DefaultValueFactory = _ => 8080 };
         var mqttPort = new Option<int>("--mqtt-port") { Description = "Embedded broker port (0 picks a free one); ignored with --broker.", DefaultValueFactory = _ => 1883 };
+        var caFile = new Option<FileInfo?>("--ca-file") { Description = "With an mqtts:// broker: PEM file of the CA(s) its certificate must chain to (default: the system's trust store)." };
+        var certFile = new Option<FileInfo?>("--cert-file") { Description = "With an mqtts:// broker: PEM client certificate of the aggregator (mutual TLS; its common name is the aggregator's MQTT user)." };
+        var keyFile = new Option<FileInfo?>("--key-file") { Description = "The PEM private key of --cert-file." };
+        var apiTokenFile = new Option<FileInfo?>("--api-token-file") { Description = "File whose first line is the HTTP API token: requests that change state (acknowledge) need 'Authorization: Bearer <token>'. Without it the API is read-only." };
 
         var command = new Command("aggregate", "Run the cloud aggregator (MQTT ingest, store, HTTP API, /metrics) until Ctrl+C; embedded authenticated broker unless --broker is given.");
-        foreach (var o in new Option[] { store, broker, username, passwordFile, clientId, bind, httpPort, mqttPort })
+        foreach (var o in new Option[] { store, broker, username, passwordFile, clientId, bind, httpPort, mqttPort, caFile, certFile, keyFile, apiTokenFile })
         {
             command.Options.Add(o);
         }
 
         command.SetAction((parse, cancellationToken) => RunAsync(
             new Settings(parse.GetValue(store)!, parse.GetValue(broker), parse.GetValue(username), parse.GetValue(passwordFile), parse.GetValue(clientId)!,
-                parse.GetValue(bind)!, parse.GetValue(httpPort), parse.GetValue(mqttPort)),
+                parse.GetValue(bind)!, parse.GetValue(httpPort), parse.GetValue(mqttPort), parse.GetValue(caFile), parse.GetValue(certFile), parse.GetValue(keyFile), parse.GetValue(apiTokenFile)),
             stdout, stderr, cancellationToken));
         return command;
     }
 
-    private sealed record Settings(string Store, string? Broker, string? Username, FileInfo? PasswordFile, string ClientId, string Bind, int HttpPort, int MqttPort);
+    private sealed record Settings(string Store, string? Broker, string? Username, FileInfo? PasswordFile, string ClientId, string Bind, int HttpPort, int MqttPort,
+        FileInfo? CaFile, FileInfo? CertFile, FileInfo? KeyFile, FileInfo? ApiTokenFile);
 
     private static async Task<int> RunAsync(Settings settings, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -53,10 +60,21 @@ internal static class AggregateCommand
         }
 
         Uri? brokerUri = null;
-        if (settings.Broker is { } b && (!Uri.TryCreate(b, UriKind.Absolute, out brokerUri) || brokerUri.Scheme != "mqtt" || brokerUri.AbsolutePath is not ("" or "/") || brokerUri.UserInfo.Length > 0))
+        if (settings.Broker is { } b && !BrokerAddress.TryParse(b, out brokerUri, out var brokerProblem))
         {
-            problems.Add($"--broker '{b}' must be mqtt://host:port (credentials go in --username and --password-file)");
-            brokerUri = null;
+            problems.Add($"--broker {brokerProblem}");
+        }
+
+        var tls = BrokerAddress.Tls(brokerUri, settings.CaFile, settings.CertFile, settings.KeyFile, problems);
+        string? apiToken = null;
+        if (settings.ApiTokenFile is { } tokenFile)
+        {
+            apiToken = BrokerAddress.ReadSecretFile(tokenFile, "--api-token-file", problems);
+            if (apiToken is not null && ApiTokenGate.Problem(apiToken) is { } tokenProblem)
+            {
+                problems.Add($"--api-token-file {tokenFile.FullName}: the token {tokenProblem} (make one with: head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' > {tokenFile.Name})");
+                apiToken = null;
+            }
         }
 
         if (settings.Broker is null && (settings.Username is not null || settings.PasswordFile is not null))
@@ -100,11 +118,14 @@ internal static class AggregateCommand
             var password = settings.PasswordFile is { } file
                 ? (await File.ReadAllLinesAsync(file.FullName, cancellationToken).ConfigureAwait(false)).FirstOrDefault() ?? string.Empty
                 : null;
-            server = await FleetServer.StartAsync(location!, settings.Bind, settings.HttpPort, settings.MqttPort, settings.ClientId, brokerUri, settings.Username, password, cancellationToken).ConfigureAwait(false);
+            server = await FleetServer.StartAsync(location!, settings.Bind, settings.HttpPort, settings.MqttPort, settings.ClientId, brokerUri, settings.Username, password, tls, apiToken, cancellationToken).ConfigureAwait(false);
             var aggregator = server.Aggregator;
             stdout.WriteLine($"edgesentinel aggregate: store {location} ({server.ProvisionedDevices} provisioned device(s))");
             stdout.WriteLine($"  MQTT: {server.BrokerDescription}, subscribed {(aggregator.Ingest.Mode == SubscriptionMode.Shared ? "with a shared subscription" : "plainly")} as '{settings.ClientId}'");
-            stdout.WriteLine($"  HTTP API: {aggregator.Http.Address} (/api/..., /health, /metrics)");
+            stdout.WriteLine($"  HTTP API: {aggregator.Http.Address} (/api/..., /health, /metrics); dashboard {aggregator.Http.Address}dashboard/");
+            stdout.WriteLine(apiToken is null
+                ? "  API access: read-only (no --api-token-file: acknowledging is refused)"
+                : $"  API access: reads open; changes need 'Authorization: Bearer <token>' with the token in {settings.ApiTokenFile!.FullName} (the dashboard asks for it)");
             stdout.WriteLine("  Ctrl+C stops.");
             await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
             while (!cancellationToken.IsCancellationRequested)
@@ -130,7 +151,8 @@ internal static class AggregateCommand
         {
             return 0;
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or System.Net.Sockets.SocketException or System.Data.Common.DbException or UnauthorizedAccessException)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or System.Net.Sockets.SocketException or System.Data.Common.DbException or UnauthorizedAccessException
+            or MQTTnet.Exceptions.MqttCommunicationException or TlsCredentialsException or System.Security.Authentication.AuthenticationException)
         {
             stderr.WriteLine($"edgesentinel aggregate: {e.Message}");
             return 1;

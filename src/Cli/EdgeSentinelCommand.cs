@@ -29,6 +29,7 @@ internal static class EdgeSentinelCommand
         root.Subcommands.Add(RunCommand.Create(stdout, stderr));
         root.Subcommands.Add(ProvisionCommand.Create(stdout, stderr));
         root.Subcommands.Add(AggregateCommand.Create(stdout, stderr));
+        root.Subcommands.Add(CommandVerb.Create(stdout, stderr));
         root.Subcommands.Add(Demo.DemoCommand.Create(stdout, stderr));
         root.Subcommands.Add(EvalCommand.Create(stdout, stderr));
         return root;

@@ -4,6 +4,7 @@ using EdgeSentinel.Cloud.Broker;
 using EdgeSentinel.Cloud.Ingest;
 using EdgeSentinel.Cloud.Provisioning;
 using EdgeSentinel.Cloud.Storage;
+using EdgeSentinel.Protocol.Transport;
 
 namespace EdgeSentinel.Cli;
 
@@ -43,19 +44,24 @@ internal sealed class FleetServer : IAsyncDisposable
     /// <summary>The port devices connect to.</summary>
     public int BrokerPort { get; }
 
-    /// <summary>Opens the store and starts the embedded broker (port 0 = a free one) and the aggregator (HTTP port 0 = a free one).</summary>
-    public static Task<FleetServer> StartEmbeddedAsync(StoreLocation location, string bind, int httpPort, int mqttPort, string clientId, CancellationToken cancellationToken) =>
-        StartAsync(location, bind, httpPort, mqttPort, clientId, externalBroker: null, username: null, password: null, cancellationToken);
+    /// <summary>Opens the store and starts the embedded broker (port 0 = a free one) and the aggregator (HTTP port 0 = a free one); <paramref name="apiToken"/> null makes the HTTP API read-only.</summary>
+    public static Task<FleetServer> StartEmbeddedAsync(StoreLocation location, string bind, int httpPort, int mqttPort, string clientId, string? apiToken, CancellationToken cancellationToken) =>
+        StartAsync(location, bind, httpPort, mqttPort, clientId, externalBroker: null, username: null, password: null, tls: null, apiToken, cancellationToken);
 
-    /// <summary>Opens the store and starts the aggregator on <paramref name="externalBroker"/> (mqtt://host:port) with the given credentials, or on an embedded broker when it is null.</summary>
+    /// <summary>
+    /// Opens the store and starts the aggregator on <paramref name="externalBroker"/> (mqtt://host:port, or mqtts://host:port
+    /// with <paramref name="tls"/>) with the given credentials, or on an embedded broker when it is null; <paramref name="apiToken"/>
+    /// null makes the HTTP API read-only.
+    /// </summary>
     public static async Task<FleetServer> StartAsync(StoreLocation location, string bind, int httpPort, int mqttPort, string clientId,
-        Uri? externalBroker, string? username, string? password, CancellationToken cancellationToken)
+        Uri? externalBroker, string? username, string? password, TlsClientOptions? tls, string? apiToken, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(location);
         var address = IPAddress.Parse(bind);
         var options = new AggregatorOptions
         {
             HttpUrl = $"http://{(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString())}:{httpPort}",
+            ApiToken = apiToken,
         };
         location.ApplyTo(options);
         options.Mqtt.ClientId = clientId;
@@ -81,10 +87,12 @@ internal sealed class FleetServer : IAsyncDisposable
             else
             {
                 options.Mqtt.Host = externalBroker.Host;
-                options.Mqtt.Port = externalBroker.IsDefaultPort || externalBroker.Port < 0 ? 1883 : externalBroker.Port;
+                options.Mqtt.Port = BrokerAddress.Port(externalBroker);
                 options.Mqtt.Username = username;
                 options.Mqtt.Password = password;
-                description = $"external broker mqtt://{options.Mqtt.Host}:{options.Mqtt.Port}";
+                options.Mqtt.Tls = tls;
+                description = $"external broker {(tls is null ? "mqtt" : "mqtts")}://{options.Mqtt.Host}:{options.Mqtt.Port}" +
+                    (tls is null ? string.Empty : $" (TLS{(tls.ClientCertificateFile is null ? string.Empty : ", client certificate")}{(tls.CaCertificateFile is null ? ", system CAs" : ", CA " + tls.CaCertificateFile)})");
             }
 
             var aggregator = await Aggregator.StartAsync(options, keys, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -125,6 +125,7 @@ internal static class ProvisionCommand
         stdout.WriteLine("# Mosquitto: append to the password_file (PBKDF2-SHA512, as mosquitto_passwd writes it):");
         stdout.WriteLine(provisioned.PasswordFileLine);
         stdout.WriteLine();
+        stdout.WriteLine($"# (mutual TLS instead of the password: a client certificate with CN={provisioned.MqttUsername} — openssl -subj \"/CN={provisioned.MqttUsername.Replace("/", "\\/", StringComparison.Ordinal)}\" — and use_identity_as_username; see firmware-config/INSTALL.md)");
         stdout.WriteLine("# Mosquitto: acl_file pattern lines (once per broker; %u is the device's user name fleet/device):");
         foreach (var line in DeviceProvisioning.MosquittoDevicePatterns)
         {

@@ -9,6 +9,7 @@ using EdgeSentinel.Monitor.Fingerprints;
 using EdgeSentinel.Monitor.Monitoring;
 using EdgeSentinel.Protocol.Envelopes;
 using EdgeSentinel.Protocol.Payloads;
+using EdgeSentinel.Protocol.Transport;
 using EdgeSentinel.Runtime.Configuration;
 using EdgeSentinel.Runtime.Device;
 using EdgeSentinel.Runtime.Onnx;
@@ -163,7 +164,7 @@ internal sealed class RunSession(TextWriter stdout, TextWriter stderr, RunEnviro
         {
             return await RunConfiguredAsync(config, resources, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (ModelSession.IsInputProblem(e) || e is RunRefusedException or CryptographicException)
+        catch (Exception e) when (ModelSession.IsInputProblem(e) || e is RunRefusedException or CryptographicException or TlsCredentialsException)
         {
             stderr.WriteLine($"edgesentinel run: {e.Message}");
             return EdgeSentinelCommand.UsageError;
@@ -434,11 +435,6 @@ internal sealed class RunSession(TextWriter stdout, TextWriter stderr, RunEnviro
     private static void CheckReporting(DeviceConfiguration config)
     {
         var problems = new List<string>();
-        if (config.Mqtt.Tls)
-        {
-            problems.Add("mqtt.tls is true, but the device reporter does not implement TLS yet: set \"tls\": false for a broker on a trusted link, or use --no-report");
-        }
-
         if (config.Mqtt.DeviceKeyFile is null)
         {
             problems.Add("mqtt.deviceKeyFile is missing: the reporter signs every message with the device key (create one with 'edgesentinel provision', or use --no-report)");
@@ -463,6 +459,9 @@ internal sealed class RunSession(TextWriter stdout, TextWriter stderr, RunEnviro
             BrokerPort = config.Mqtt.Port,
             Username = config.Mqtt.Username,
             Password = config.Mqtt.PasswordFile is { } passwordFile ? File.ReadAllText(passwordFile).Trim() : null,
+            Tls = config.Mqtt.Tls
+                ? new TlsClientOptions { CaCertificateFile = config.Mqtt.CaCertificateFile, ClientCertificateFile = config.Mqtt.ClientCertificateFile, ClientKeyFile = config.Mqtt.ClientKeyFile }
+                : null,
             KeepAlive = TimeSpan.FromSeconds(config.Mqtt.KeepAliveSeconds),
             OutboxPath = outbox,
             // An alert the broker acknowledged with "no matching subscribers" (no aggregator subscribed yet, or a broker
@@ -471,7 +470,7 @@ internal sealed class RunSession(TextWriter stdout, TextWriter stderr, RunEnviro
         };
     }
 
-    private static SigningKey ReadKey(string path, string what)
+    internal static SigningKey ReadKey(string path, string what)
     {
         var text = File.ReadAllText(path).Trim();
         try
@@ -542,8 +541,7 @@ internal sealed class RunSession(TextWriter stdout, TextWriter stderr, RunEnviro
         {
             Line($"  cue context transplant: baseline sensitivity {contextBaseline.ToString("G3", CultureInfo.InvariantCulture)}, alarm at {contextAlarm.ToString("G3", CultureInfo.InvariantCulture)}");
         }
-
-        Line($"  interlock: {(config.Interlock is null ? "none" : $"{config.Interlock.Rules.Count} rule(s), fallback {config.Interlock.Fallback.Mode}, {config.Interlock.Outputs.Count} output line(s)")}; reporting: {(report ? $"mqtt {config.Mqtt.Host}:{config.Mqtt.Port}" : "off (--no-report)")}");
+        Line($"  interlock: {(config.Interlock is null ? "none" : $"{config.Interlock.Rules.Count} rule(s), fallback {config.Interlock.Fallback.Mode}, {config.Interlock.Outputs.Count} output line(s)")}; reporting: {(report ? $"{(config.Mqtt.Tls ? "mqtts" : "mqtt")} {config.Mqtt.Host}:{config.Mqtt.Port}" : "off (--no-report)")}");
     }
 
     private void Summary(DeviceConfiguration config, DeviceLoop loop, SafetyInterlock? interlock, DeviceReporter? reporter, ScenarioWorld? world, IFrameSource source, long frames, TimeSpan elapsed, string ended)

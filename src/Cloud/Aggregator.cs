@@ -62,7 +62,7 @@ public sealed class Aggregator : IAsyncDisposable
             var fleet = new FleetView(store, options.Fleet, time);
             var metrics = new IngestMetrics(time);
             var dashboard = new DashboardServices(time);
-            http = await AggregatorHttpServer.StartAsync(options.HttpUrl, store, fleet, metrics, time, app => app.MapDashboard(dashboard), cancellationToken).ConfigureAwait(false);
+            http = await AggregatorHttpServer.StartAsync(options.HttpUrl, store, fleet, metrics, time, app => app.MapDashboard(dashboard), options.ApiToken, cancellationToken).ConfigureAwait(false);
             ingest = new MqttIngestor(options.Mqtt, store, keys, metrics, time);
             ingest.Stored += dashboard.OnStored;
             await ingest.StartAsync(cancellationToken).ConfigureAwait(false);

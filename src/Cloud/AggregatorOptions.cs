@@ -19,6 +19,9 @@ public sealed class AggregatorOptions
     /// <summary>Address the HTTP API listens on. Default: "http://127.0.0.1:8080".</summary>
     public string HttpUrl { get; set; } = "http://127.0.0.1:8080";
 
+    /// <summary>The bearer token the HTTP API requires for anything that changes state (e.g. acknowledging); null makes the API read-only. Default: null.</summary>
+    public string? ApiToken { get; set; }
+
     /// <summary>Liveness and fleet outlier settings.</summary>
     public FleetViewOptions Fleet { get; set; } = new();
 
@@ -41,6 +44,11 @@ public sealed class AggregatorOptions
         if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {
             problems.Add($"HttpUrl: '{HttpUrl}' must be an absolute http:// or https:// URL");
+        }
+
+        if (ApiToken is not null && Api.ApiTokenGate.Problem(ApiToken) is { } tokenProblem)
+        {
+            problems.Add($"ApiToken: {tokenProblem}");
         }
 
         return problems;

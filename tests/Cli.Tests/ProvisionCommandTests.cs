@@ -44,6 +44,7 @@ public sealed class ProvisionCommandTests : IDisposable
         Assert.True(Pbkdf2Matches(password, hash));
         Assert.False(Pbkdf2Matches(password + "x", hash));
         Assert.Equal(32, Convert.FromBase64String(key).Length);
+        Assert.Contains("a client certificate with CN=plant-1/press.07 — openssl -subj \"/CN=plant-1\\/press.07\"", output, StringComparison.Ordinal); // mutual TLS: the CN is the ACL's user name
 
         foreach (var acl in DeviceProvisioning.MosquittoDevicePatterns.Concat(DeviceProvisioning.MosquittoAggregatorAcl("edgesentinel-aggregator")))
         {

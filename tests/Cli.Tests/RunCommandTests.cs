@@ -13,7 +13,7 @@ namespace EdgeSentinel.Cli.Tests;
 /// closed loop: the model's actions — or the interlock's fallback — drive the robot. Baselines for the shipped policy and
 /// sleeper are built once from a clean simulator recording; time is a virtual clock where pacing matters.
 /// </summary>
-public sealed class RunCommandTests : IClassFixture<RunCommandTests.Workspace>
+public sealed partial class RunCommandTests : IClassFixture<RunCommandTests.Workspace>
 {
     private readonly Workspace _w;
 
@@ -245,17 +245,6 @@ public sealed class RunCommandTests : IClassFixture<RunCommandTests.Workspace>
 
         Assert.Equal(EdgeSentinelCommand.UsageError, exit);
         Assert.Contains("the configuration uses GPIO (interlock output 17) but no GPIO controller can be opened on this machine: no gpiochip found", error, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Run_ReportingOverTls_IsRefused_NotSilentlyDowngraded()
-    {
-        var config = _w.Config("tls", "policy", _w.PolicyBaseline, "clean", c => c["mqtt"]!["tls"] = true);
-
-        var (exit, _, error) = await Run("--config", config, "--frames", "10");
-
-        Assert.Equal(EdgeSentinelCommand.UsageError, exit);
-        Assert.Contains("mqtt.tls is true, but the device reporter does not implement TLS yet", error, StringComparison.Ordinal);
     }
 
     [Fact]

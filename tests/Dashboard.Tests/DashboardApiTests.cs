@@ -10,7 +10,12 @@ namespace EdgeSentinel.Dashboard.Tests;
 [Collection(DashboardGroup.Name)]
 public sealed class DashboardApiTests(DashboardFleet fleet) : IDisposable
 {
-    private readonly HttpClient _http = new(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fleet.Address, Timeout = TimeSpan.FromSeconds(20) };
+    private readonly HttpClient _http = new(new HttpClientHandler { AllowAutoRedirect = false })
+    {
+        BaseAddress = fleet.Address,
+        Timeout = TimeSpan.FromSeconds(20),
+        DefaultRequestHeaders = { Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", DashboardFleet.ApiToken) },
+    };
 
     [Fact]
     public async Task Events_AlertStoredThroughMqttThenAcknowledged_StreamedInOrderAfterReady()

@@ -76,6 +76,12 @@ public sealed class DashboardBrowserTests(DashboardFleet fleet, Browser browser)
     public async Task Acknowledge_FromAlertsPage_ChangesLifecycleStateAndTheApiAgrees()
     {
         var page = await browser.NewPageAsync(fleet.Address);
+
+        // Opened as the demo prints it: the token in the fragment goes to the tab's sessionStorage and leaves the address.
+        await page.GotoAsync($"/dashboard/#token={DashboardFleet.ApiToken}");
+        await page.WaitForSelectorAsync("#view[data-view=overview]");
+        Assert.DoesNotContain(DashboardFleet.ApiToken, page.Url, StringComparison.Ordinal);
+        Assert.Equal(DashboardFleet.ApiToken, await page.EvaluateAsync<string>("() => sessionStorage.getItem('edgesentinel.apiToken')"));
         await page.GotoAsync("/dashboard/#/alerts");
         var row = page.Locator("tr[data-alert-id='robot-1-drift-1']");
         await row.WaitForAsync();
@@ -91,6 +97,42 @@ public sealed class DashboardBrowserTests(DashboardFleet fleet, Browser browser)
         Assert.Equal("alice", alert.GetProperty("acknowledgedBy").GetString());
         Assert.Equal("raised", alert.GetProperty("state").GetString()); // acknowledging does not clear: the device decides that
         await Browser.ScreenshotAsync(page, "alerts-acknowledged");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Acknowledge_WithoutToken_PageShowsAClearError_AlertStaysUnacknowledged_ThenWorksWithTheTokenEntered()
+    {
+        await fleet.PublishAlertAsync("robot-2", "robot-2-noauth-1", AlertKind.InputDrift, AlertSeverity.Warning, "input.x", TimeProvider.System.GetUtcNow());
+        var page = await browser.NewPageAsync(fleet.Address); // a new browser context: no token in its sessionStorage
+        await page.GotoAsync("/dashboard/#/alerts");
+        var row = page.Locator("tr[data-alert-id='robot-2-noauth-1']");
+        await row.WaitForAsync();
+        Assert.True(await page.Locator("#auth-error").IsHiddenAsync());
+
+        await row.Locator("button.ack").ClickAsync();
+
+        var error = page.Locator("#auth-error");
+        await error.WaitForAsync(new() { State = WaitForSelectorState.Visible });
+        var text = await error.InnerTextAsync();
+        Assert.Contains("robot-2-noauth-1 was not acknowledged: acknowledging needs the aggregator's API token", text, StringComparison.Ordinal);
+        Assert.Contains("No token is entered", text, StringComparison.Ordinal);
+        Assert.Contains("send 'Authorization: Bearer <token>'", text, StringComparison.Ordinal); // the server's reason, shown as given
+        Assert.Equal("raised", await row.GetAttributeAsync("data-state"));
+        using var http = new HttpClient { BaseAddress = fleet.Address };
+        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(await http.GetStringAsync("/api/alerts/robot-2-noauth-1")).RootElement.GetProperty("alert").GetProperty("acknowledgedBy").ValueKind);
+        await Browser.ScreenshotAsync(page, "alerts-acknowledge-without-token");
+
+        // A wrong token is refused with its own message; the right one, entered in the header, acknowledges.
+        await page.FillAsync("#token", DashboardFleet.ApiToken + "-wrong");
+        await page.Locator("#token").DispatchEventAsync("change");
+        await row.Locator("button.ack").ClickAsync();
+        await page.WaitForFunctionAsync("() => document.getElementById('auth-error').textContent.includes('The token entered was refused')");
+        await page.FillAsync("#token", DashboardFleet.ApiToken);
+        await page.Locator("#token").DispatchEventAsync("change");
+        Assert.True(await error.IsHiddenAsync());
+        await row.Locator("button.ack").ClickAsync();
+        await page.WaitForSelectorAsync("tr[data-alert-id='robot-2-noauth-1'][data-state=acknowledged]");
         await page.Context.CloseAsync();
     }
 

@@ -49,11 +49,13 @@ public sealed partial class DemoAndReportBrowserTests(Browser browser)
             stdout, stderr, stop.Token));
         try
         {
-            var address = new Uri(await stdout.WaitForAsync(DashboardLine(), Deadline));
+            var printed = new Uri(await stdout.WaitForAsync(DashboardLine(), Deadline));
+            Assert.StartsWith("#token=", printed.Fragment, StringComparison.Ordinal); // the API token for acknowledging, in the fragment (never sent to the server)
+            var address = new Uri(printed.GetLeftPart(UriPartial.Authority));
             var page = await browser.NewPageAsync(address);
 
-            // The overview lists every simulated robot (each appears with its first status message).
-            await page.GotoAsync("/dashboard/");
+            // The overview lists every simulated robot (each appears with its first status message); opened at the printed address.
+            await page.GotoAsync(printed.ToString());
             await page.WaitForFunctionAsync("() => document.querySelectorAll('#devices tbody tr').length === 4", null, new() { Timeout = 60_000 });
             var rows = await page.Locator("#devices tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.device)");
             Assert.Equal(["demo/robot-01", "demo/robot-02", "demo/robot-03", "demo/robot-04"], rows.Order(StringComparer.Ordinal));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EdgeSentinel.Cloud.Api;
 using EdgeSentinel.Cloud.Dashboard;
 using EdgeSentinel.Cloud.Provisioning;
 using EdgeSentinel.Cloud.Storage;
@@ -46,10 +47,13 @@ internal sealed class DemoSession(TextWriter stdout, TextWriter stderr, RunEnvir
         }
 
         var plan = DemoDevice.Plan(request.Devices, request.Seed, request.RateHz, request.SleeperAfterSeconds, agingAfterSeconds: Math.Min(20, request.SleeperAfterSeconds / 2), folder);
+        // The demo's HTTP API token: acknowledging from the dashboard needs it. It goes in the printed address's fragment,
+        // which the browser never sends to a server; the page keeps it in the tab's sessionStorage (Dashboard/web/app.js).
+        var apiToken = ApiTokenGate.GenerateToken();
         FleetServer server;
         try
         {
-            server = await FleetServer.StartEmbeddedAsync(location!, "127.0.0.1", request.Port, 0, "edgesentinel-demo-aggregator", cancellationToken).ConfigureAwait(false);
+            server = await FleetServer.StartEmbeddedAsync(location!, "127.0.0.1", request.Port, 0, "edgesentinel-demo-aggregator", apiToken, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
@@ -75,7 +79,8 @@ internal sealed class DemoSession(TextWriter stdout, TextWriter stderr, RunEnvir
 
             var dashboard = server.Aggregator.Http.Address;
             Line($"EdgeSentinel demo — fleet '{DemoCommand.Fleet}', {plan.Count} simulated robots at {request.RateHz.ToString("G4", CultureInfo.InvariantCulture)} frames/s");
-            Line($"  dashboard: {dashboard}");
+            Line($"  dashboard: {dashboard}dashboard/#token={apiToken}");
+            Line("             (the #token=... part lets the page acknowledge alerts; the API reads stay open to anyone on this machine)");
             Line($"  broker:    mqtt://{server.BrokerHost}:{server.BrokerPort} (embedded, authenticated, per-device ACL)");
             Line($"  data:      {folder} (store fleet.db, device configurations, keys, outboxes, logs)");
             foreach (var d in plan)

@@ -28,6 +28,14 @@ public sealed class AggregatorHttpServer : IAsyncDisposable
     public Uri Address { get; }
 
     /// <summary>Builds and starts the server on <paramref name="url"/>, e.g. "http://127.0.0.1:0".</summary>
+    /// <param name="url">Where to listen.</param>
+    /// <param name="store">The store the API reads and acknowledges in.</param>
+    /// <param name="fleetView">The fleet view.</param>
+    /// <param name="metrics">The ingest counters for /metrics.</param>
+    /// <param name="timeProvider">The clock (default: the system's).</param>
+    /// <param name="configure">Maps more endpoints (e.g. the dashboard).</param>
+    /// <param name="apiToken">The bearer token that requests changing state need (see <see cref="ApiTokenGate"/>); null makes the API read-only.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
     public static async Task<AggregatorHttpServer> StartAsync(
         string url,
         IAggregatorStore store,
@@ -35,12 +43,18 @@ public sealed class AggregatorHttpServer : IAsyncDisposable
         IngestMetrics metrics,
         TimeProvider? timeProvider = null,
         Action<WebApplication>? configure = null,
+        string? apiToken = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(url);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(fleetView);
         ArgumentNullException.ThrowIfNull(metrics);
+        if (apiToken is not null && ApiTokenGate.Problem(apiToken) is { } problem)
+        {
+            throw new ArgumentException($"The API token {problem}.", nameof(apiToken));
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(url);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -53,6 +67,7 @@ public sealed class AggregatorHttpServer : IAsyncDisposable
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseApiTokenGate(apiToken);
         app.MapAggregatorApi();
         configure?.Invoke(app);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using EdgeSentinel.Protocol;
 using EdgeSentinel.Protocol.Receiving;
+using EdgeSentinel.Protocol.Transport;
 
 namespace EdgeSentinel.Cloud.Ingest;
 
@@ -20,6 +21,9 @@ public sealed class MqttIngestOptions
 
     /// <summary>Password (null: none).</summary>
     public string? Password { get; set; }
+
+    /// <summary>TLS to the broker (CA to trust, client certificate); null connects over plain TCP.</summary>
+    public TlsClientOptions? Tls { get; set; }
 
     /// <summary>Shared-subscription group that aggregator instances split the load in; null subscribes plainly. Default: "edgesentinel-aggregators".</summary>
     public string? SharedGroup { get; set; } = "edgesentinel-aggregators";
@@ -101,6 +105,11 @@ public sealed class MqttIngestOptions
         else
         {
             problems.AddRange(Limits.Validate().Select(p => "Limits." + p));
+        }
+
+        if (Tls is not null)
+        {
+            problems.AddRange(Tls.Validate().Select(p => "Tls." + p));
         }
 
         if (Replay is null)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Threading.Channels;
+using EdgeSentinel.Cloud.Broker;
 using EdgeSentinel.Cloud.Metrics;
 using EdgeSentinel.Cloud.Storage;
 using EdgeSentinel.Monitor.Alerts;
@@ -157,6 +158,8 @@ public sealed class MqttIngestor : IAsyncDisposable
         {
             builder.WithCredentials(_options.Username, _options.Password);
         }
+
+        builder.WithTls(_options.Tls);
 
         // A new generation before connecting (redelivered messages may arrive right after the CONNACK):
         // messages queued from an earlier connection are dropped, not acknowledged on this one.

@@ -5,6 +5,7 @@ using EdgeSentinel.Protocol.Envelopes;
 using EdgeSentinel.Protocol.Payloads;
 using EdgeSentinel.Protocol.Receiving;
 using EdgeSentinel.Protocol.Topics;
+using EdgeSentinel.Protocol.Transport;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Packets;
@@ -37,6 +38,7 @@ public sealed class DeviceReporter : IAsyncDisposable
     private readonly ResiliencePipeline _connectPipeline;
     private readonly MqttClientFactory _factory = new();
     private readonly AsyncSignal _wake = new();
+    private readonly TlsClientCredentials? _tls;
     private long _connectAttempts;
     private long _failedConnects;
     private long _sessions;
@@ -63,6 +65,7 @@ public sealed class DeviceReporter : IAsyncDisposable
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _key = options.DeviceKey!;
+        _tls = options.Tls is { } tls ? TlsClientCredentials.Load(tls) : null;
         _outbox = new SqliteOutbox(options.OutboxPath, options.MaxPendingFingerprints, options.MaxWindowsPerSummary);
         _connectPipeline = new ResiliencePipelineBuilder { TimeProvider = _time }
             .AddRetry(new RetryStrategyOptions
@@ -199,6 +202,7 @@ public sealed class DeviceReporter : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         _outbox.Dispose();
+        _tls?.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -226,6 +230,11 @@ public sealed class DeviceReporter : IAsyncDisposable
             builder = builder.WithCredentials(_options.Username, _options.Password ?? string.Empty);
         }
 
+        if (_tls is { } tls)
+        {
+            builder = builder.WithTlsOptions(o => ConfigureTls(o, tls));
+        }
+
         var client = _factory.CreateMqttClient();
         try
         {
@@ -249,6 +258,22 @@ public sealed class DeviceReporter : IAsyncDisposable
 
         Interlocked.Increment(ref _sessions);
         return new Session(client, willSequence);
+    }
+
+    private static void ConfigureTls(MqttClientTlsOptionsBuilder tls, TlsClientCredentials credentials)
+    {
+        tls.UseTls();
+        if (credentials.ClientCertificate is { } certificate)
+        {
+            tls.WithClientCertificates([certificate]);
+        }
+
+        if (credentials.TargetHost is { } host)
+        {
+            tls.WithTargetHost(host);
+        }
+
+        tls.WithCertificateValidationHandler(e => credentials.IsServerCertificateValid(e.Certificate, e.Chain, e.SslPolicyErrors));
     }
 
     private async Task RunSessionAsync(Session session, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using EdgeSentinel.Protocol.Envelopes;
 using EdgeSentinel.Protocol.Topics;
+using EdgeSentinel.Protocol.Transport;
 
 namespace EdgeSentinel.Runtime.Reporting;
 
@@ -33,6 +34,9 @@ public sealed class ReporterOptions
 
     /// <summary>MQTT password, or null for none.</summary>
     public string? Password { get; init; }
+
+    /// <summary>TLS to the broker (CA to trust, client certificate for mutual TLS); null connects over plain TCP.</summary>
+    public TlsClientOptions? Tls { get; init; }
 
     /// <summary>MQTT client id; null means "{fleet}:{device}" (':' never occurs in an id, so the default is unambiguous; the embedded broker requires it).</summary>
     public string? ClientId { get; init; }
@@ -114,6 +118,11 @@ public sealed class ReporterOptions
         if (BrokerPort is < 1 or > 65535)
         {
             problems.Add($"{nameof(BrokerPort)} is {BrokerPort}; must be 1..65535");
+        }
+
+        if (Tls is not null)
+        {
+            problems.AddRange(Tls.Validate().Select(p => $"{nameof(Tls)}.{p}"));
         }
 
         if (string.IsNullOrWhiteSpace(OutboxPath))

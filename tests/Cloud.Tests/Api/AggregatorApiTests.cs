@@ -17,6 +17,7 @@ namespace EdgeSentinel.Cloud.Tests.Api;
 public sealed partial class AggregatorApiTests : IAsyncLifetime
 #pragma warning restore CA1001
 {
+    private const string ApiToken = "api-tests-token-0123456789";
     private static readonly DateTimeOffset T0 = new(2026, 11, 24, 3, 0, 0, TimeSpan.Zero);
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "es-api-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly FakeTimeProvider _time = new(T0);
@@ -30,8 +31,9 @@ public sealed partial class AggregatorApiTests : IAsyncLifetime
         Directory.CreateDirectory(_folder);
         _store = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(_folder, "s.db") }, _time);
         _metrics = new IngestMetrics(_time);
-        _server = await AggregatorHttpServer.StartAsync("http://127.0.0.1:0", _store, new FleetView(_store, timeProvider: _time), _metrics, _time);
+        _server = await AggregatorHttpServer.StartAsync("http://127.0.0.1:0", _store, new FleetView(_store, timeProvider: _time), _metrics, _time, apiToken: ApiToken);
         _http = new HttpClient { BaseAddress = _server.Address };
+        _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiToken); // acknowledging needs it (ApiTokenTests)
 
         await _store.StoreStatusAsync(new MessageKey("f1", "d1", 1), T0, new DeviceStatusReport("online", "model-a", 17, 2, T0));
         await _store.StoreAlertAsync(new MessageKey("f1", "d1", 2), T0, new StoredAlert("a1", "f1", "d1", "model-a", "input-drift", "inputs", "warning", "raised", 0, 255, """{"statistic":"ks"}""", T0, T0));

@@ -8,6 +8,14 @@ namespace EdgeSentinel.Cloud.Tests.Support;
 public sealed record MosquittoSecurity(IReadOnlyList<string> PasswordLines, IReadOnlyList<string> AclLines);
 
 /// <summary>
+/// TLS for a <see cref="MosquittoBroker"/>: its only listener speaks TLS with <paramref name="Server"/>'s certificate.
+/// With <paramref name="RequireClientCertificate"/> every client must present a certificate issued by
+/// <paramref name="CaFile"/>'s CA, and its common name becomes the MQTT user name that the ACL patterns use
+/// (<c>require_certificate true</c>, <c>use_identity_as_username true</c>).
+/// </summary>
+public sealed record MosquittoTls(string CaFile, PemPair Server, bool RequireClientCertificate = true);
+
+/// <summary>
 /// A Mosquitto broker (MQTT 5, shared subscriptions) started as a child process on a free loopback
 /// port with its own temp folder; killed and deleted at the end. Optionally with a password file and
 /// an ACL file (anonymous clients refused), and with persistence so that a graceful stop and restart
@@ -34,7 +42,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
-    public static async Task<MosquittoBroker> StartAsync(MosquittoSecurity? security = null, bool persistence = false)
+    public static async Task<MosquittoBroker> StartAsync(MosquittoSecurity? security = null, bool persistence = false, MosquittoTls? tls = null)
     {
         if (!File.Exists(Binary))
         {
@@ -58,6 +66,16 @@ public sealed class MosquittoBroker : IAsyncDisposable
             lines.Add("autosave_interval 0"); // saved on a graceful stop
         }
 
+        if (tls is not null)
+        {
+            // Copies, so that the broker (which drops to user mosquitto) owns and can read them.
+            lines.Add($"cafile {Copy(tls.CaFile, folder, "ca.crt")}");
+            lines.Add($"certfile {Copy(tls.Server.CertificateFile, folder, "server.crt")}");
+            lines.Add($"keyfile {Copy(tls.Server.KeyFile, folder, "server.key")}");
+            lines.Add($"require_certificate {(tls.RequireClientCertificate ? "true" : "false")}");
+            lines.Add($"use_identity_as_username {(tls.RequireClientCertificate ? "true" : "false")}");
+        }
+
         if (security is null)
         {
             lines.Add("allow_anonymous true");
@@ -70,7 +88,11 @@ public sealed class MosquittoBroker : IAsyncDisposable
             await File.WriteAllLinesAsync(acl, security.AclLines);
             await RunAsync("chmod", $"0700 {passwords} {acl}");
             lines.Add("allow_anonymous false");
-            lines.Add($"password_file {passwords}");
+            if (security.PasswordLines.Count > 0)
+            {
+                lines.Add($"password_file {passwords}");
+            }
+
             lines.Add($"acl_file {acl}");
         }
 
@@ -153,6 +175,13 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
 
         Directory.Delete(_folder, recursive: true);
+    }
+
+    private static string Copy(string file, string folder, string name)
+    {
+        var target = Path.Combine(folder, name);
+        File.Copy(file, target);
+        return target;
     }
 
     private static int FreePort()

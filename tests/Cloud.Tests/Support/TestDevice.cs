@@ -35,6 +35,15 @@ public sealed class TestDevice : IAsyncDisposable
         return new TestDevice(client, fleet, device, key);
     }
 
+    /// <summary>Connects with ready-made client options (e.g. TLS with a client certificate) and asserts that the broker accepted.</summary>
+    public static async Task<TestDevice> ConnectAsync(MqttClientOptions options, string fleet, string device, SigningKey key)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        var result = await client.ConnectAsync(options);
+        Assert.Equal(MqttClientConnectResultCode.Success, result.ResultCode);
+        return new TestDevice(client, fleet, device, key);
+    }
+
     /// <summary>Tries to connect and returns the broker's CONNACK result (the connection is closed again).</summary>
     public static async Task<MqttClientConnectResultCode> TryConnectAsync(int port, string clientId, string? username, string? password)
     {

@@ -18,6 +18,9 @@ public sealed class DashboardFleet : IAsyncLifetime
     public const int Windows = 8;
     public const double Robot3Shift = 1.5;
 
+    /// <summary>The aggregator's API token (acknowledging needs it; the pages get it as the demo gives it, in the address fragment).</summary>
+    public const string ApiToken = "dashboard-tests-token-0123456789";
+
     public static readonly (string Fleet, string Device)[] Devices =
         [("plant-a", "robot-1"), ("plant-a", "robot-2"), ("plant-a", "robot-3"), ("plant-b", "arm-1")];
 
@@ -54,6 +57,7 @@ public sealed class DashboardFleet : IAsyncLifetime
         options.Sqlite.Path = Path.Combine(_folder, "aggregator.db");
         options.Mqtt.Port = _broker.Port;
         options.Mqtt.ClientId = "dashboard-tests";
+        options.ApiToken = ApiToken;
         Aggregator = await Aggregator.StartAsync(options, keys);
         Aggregator.Dashboard.Baselines.Register(TestFingerprints.Baseline);
         StartedAt = TimeProvider.System.GetUtcNow();

@@ -34,8 +34,41 @@ function h(tag, attrs = {}, ...children) {
   return e;
 }
 
+// ---------- API token ----------
+// Reads are open; anything that changes state (acknowledging) needs the aggregator's API token as a bearer header.
+// The token lives in this tab's sessionStorage only (gone when the tab closes, never sent unless a request adds it, so
+// no CSRF). `edgesentinel demo` prints the dashboard address with the token in the fragment (#token=...): fragments never
+// reach the server, its logs or Referer headers; the page moves it to sessionStorage and removes it from the address.
+const TOKEN_KEY = 'edgesentinel.apiToken';
+
+function apiToken() {
+  return sessionStorage.getItem(TOKEN_KEY) || '';
+}
+
+function setApiToken(token) {
+  const t = (token || '').trim();
+  if (t) sessionStorage.setItem(TOKEN_KEY, t);
+  else sessionStorage.removeItem(TOKEN_KEY);
+  document.getElementById('token').value = t;
+}
+
+function takeTokenFromAddress() {
+  const m = /^#token=([^&/]*)/.exec(location.hash);
+  if (!m) return;
+  setApiToken(decodeURIComponent(m[1]));
+  history.replaceState(null, '', `${location.pathname}${location.search}#/`);
+}
+
+function showAuthError(message) {
+  const banner = document.getElementById('auth-error');
+  banner.textContent = message;
+  banner.hidden = !message;
+}
+
 async function api(path, options = {}) {
-  const response = await fetch(path, { headers: { Accept: 'application/json', ...(options.body ? { 'Content-Type': 'application/json' } : {}) }, ...options });
+  const method = (options.method || 'GET').toUpperCase();
+  const auth = method !== 'GET' && method !== 'HEAD' && apiToken() ? { Authorization: `Bearer ${apiToken()}` } : {};
+  const response = await fetch(path, { ...options, headers: { Accept: 'application/json', ...(options.body ? { 'Content-Type': 'application/json' } : {}), ...auth } });
   const text = await response.text();
   const body = text ? JSON.parse(text) : null;
   if (!response.ok) {
@@ -208,8 +241,14 @@ async function acknowledge(id) {
   const by = document.getElementById('user').value.trim() || 'operator';
   try {
     await api(`/api/alerts/${enc(id)}/acknowledge`, { method: 'POST', body: JSON.stringify({ by }) });
+    showAuthError('');
     toast(`Alert ${id} acknowledged by ${by}`);
   } catch (error) {
+    if (error.status === 401) {
+      showAuthError(`Alert ${id} was not acknowledged: acknowledging needs the aggregator's API token. ` +
+        `${apiToken() ? 'The token entered was refused' : 'No token is entered'} — enter it in the "API token" box at the top ` +
+        `(edgesentinel demo prints it with the dashboard address; edgesentinel aggregate reads it from --api-token-file). Server: ${error.message}`);
+    }
     toast(`Could not acknowledge ${id}: ${error.message}`, 'critical');
   }
   refreshSoon(0);
@@ -434,6 +473,9 @@ function connectEvents() {
   });
 }
 
+takeTokenFromAddress();
+document.getElementById('token').value = apiToken();
+document.getElementById('token').addEventListener('change', (e) => { setApiToken(e.target.value); showAuthError(''); });
 window.addEventListener('hashchange', () => render());
 setInterval(() => { if (route().name === 'overview') render(); }, 30000); // liveness changes by silence, not by a message
 connectEvents();
