@@ -55,7 +55,7 @@ public sealed class DeviceProcess : IDisposable
     public static string DllPath =>
         typeof(DeviceProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "DeviceProcessPath").Value!;
 
-    public static DeviceProcess Start(int port, string fleet, string device, string keyBase64, string outbox, int alerts, int first = 1, string? username = null, string? password = null, int intervalMs = 0)
+    public static DeviceProcess Start(int port, string fleet, string device, string keyBase64, string outbox, int alerts, int first = 1, string? username = null, string? password = null, int intervalMs = 0, IReadOnlyList<string>? extra = null)
     {
         var path = Path.GetFullPath(DllPath);
         if (!File.Exists(path))
@@ -76,6 +76,11 @@ public sealed class DeviceProcess : IDisposable
             info.ArgumentList.Add(username);
             info.ArgumentList.Add("--password");
             info.ArgumentList.Add(password!);
+        }
+
+        foreach (var a in extra ?? [])
+        {
+            info.ArgumentList.Add(a);
         }
 
         return new DeviceProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start the device process"));
