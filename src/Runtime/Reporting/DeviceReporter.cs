@@ -26,6 +26,10 @@ namespace EdgeSentinel.Runtime.Reporting;
 /// answering, also in the middle of a publish. Reconnects use exponential backoff with jitter and a
 /// circuit breaker (Polly), on the given <see cref="TimeProvider"/>. On cancellation it publishes an
 /// offline status and disconnects cleanly (no last will).</para>
+/// <para>With <see cref="ReporterOptions.AwaitStoredAck"/>, an alert leaves only when the aggregator's
+/// signed stored acknowledgement covers it; every session resends what is still in the outbox, in order,
+/// with the same sequence numbers, and so does a session that waited <see cref="ReporterOptions.StoredAckTimeout"/>
+/// for an acknowledgement in vain.</para>
 /// <para>Enqueue methods and the read-only properties are thread-safe; call <see cref="RunAsync"/> once.</para>
 /// </remarks>
 public sealed class DeviceReporter : IAsyncDisposable
@@ -45,6 +49,10 @@ public sealed class DeviceReporter : IAsyncDisposable
     private long _pingFailures;
     private long _commandsAccepted;
     private long _commandsRejected;
+    private long _storedAcks;
+    private long _storedAcksRejected;
+    private long _resendPasses;
+    private long _ackProgressMs;
     private InboundVerifier? _commandVerifier;
     private string? _lastError;
     private volatile bool _connected;
@@ -113,7 +121,10 @@ public sealed class DeviceReporter : IAsyncDisposable
         Interlocked.Read(ref _pingFailures),
         Interlocked.Read(ref _commandsAccepted),
         Interlocked.Read(ref _commandsRejected),
-        Volatile.Read(ref _lastError));
+        Volatile.Read(ref _lastError),
+        Interlocked.Read(ref _storedAcks),
+        Interlocked.Read(ref _storedAcksRejected),
+        Interlocked.Read(ref _resendPasses));
 
     /// <summary>Writes an alert to the outbox (durable on return) and wakes the sender.</summary>
     public void EnqueueAlert(Alert alert)
@@ -286,6 +297,22 @@ public sealed class DeviceReporter : IAsyncDisposable
             }
         }
 
+        if (_options.AwaitStoredAck)
+        {
+            // The retained acknowledgement arrives right after subscribing.
+            session.Client.ApplicationMessageReceivedAsync += OnStoredAckAsync;
+            var subscription = await session.Client.SubscribeAsync(
+                new MqttClientSubscribeOptionsBuilder().WithTopicFilter(AckTopic, MqttQualityOfServiceLevel.AtLeastOnce).Build(),
+                link).ConfigureAwait(false);
+            foreach (var item in subscription.Items)
+            {
+                if (item.ResultCode is not (MqttClientSubscribeResultCode.GrantedQoS0 or MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2))
+                {
+                    throw new BrokerRefusedException($"broker refused the stored-acknowledgement subscription {AckTopic}: {item.ResultCode}");
+                }
+            }
+        }
+
         _connected = true;
         var ping = PingLoopAsync(session.Client, linkDead, pingStop.Token);
         try
@@ -293,17 +320,23 @@ public sealed class DeviceReporter : IAsyncDisposable
             var onlineSent = false;
             var lastStatusAt = _time.GetUtcNow();
             OutboxCounts? lastStatusCounts = null;
+            var cursor = 0L; // row id of the last entry the broker acknowledged in this session: every session resends all entries still in the outbox
+            Volatile.Write(ref _ackProgressMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
             while (true)
             {
                 link.ThrowIfCancellationRequested();
                 cancellationToken.ThrowIfCancellationRequested();
-                var entry = _outbox.PeekOldest();
+                var entry = _outbox.PeekAfter(cursor);
                 var statusDue = onlineSent && _time.GetUtcNow() - lastStatusAt >= _options.StatusInterval;
 
                 // Entries already sent once keep their (lower) sequence numbers and go before the online status.
                 if (entry is not null && (entry.Sequence is not null || (onlineSent && !statusDue)))
                 {
-                    await PublishEntryAsync(session.Client, entry, link).ConfigureAwait(false);
+                    if (await PublishEntryAsync(session.Client, entry, link).ConfigureAwait(false))
+                    {
+                        cursor = entry.Id;
+                    }
+
                     continue;
                 }
 
@@ -317,7 +350,23 @@ public sealed class DeviceReporter : IAsyncDisposable
                     continue;
                 }
 
-                await _wake.WaitAsync(_options.StatusInterval, _time, wait).ConfigureAwait(false);
+                var wakeAfter = _options.StatusInterval;
+                if (_options.AwaitStoredAck && entry is null && counts.AwaitingStoredAck > 0)
+                {
+                    var sinceProgress = _time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(Volatile.Read(ref _ackProgressMs));
+                    if (sinceProgress >= _options.StoredAckTimeout)
+                    {
+                        // No stored acknowledgement came (lost with a broker crash, or the aggregator was away): send the uncovered entries again.
+                        cursor = 0;
+                        Interlocked.Increment(ref _resendPasses);
+                        Volatile.Write(ref _ackProgressMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+                        continue;
+                    }
+
+                    wakeAfter = TimeSpan.FromTicks(Math.Min(wakeAfter.Ticks, (_options.StoredAckTimeout - sinceProgress).Ticks));
+                }
+
+                await _wake.WaitAsync(wakeAfter, _time, wait).ConfigureAwait(false);
             }
         }
         finally
@@ -327,10 +376,56 @@ public sealed class DeviceReporter : IAsyncDisposable
         }
     }
 
+    private Task OnStoredAckAsync(MqttApplicationMessageReceivedEventArgs e)
+    {
+        if (e.ApplicationMessage.Topic != AckTopic)
+        {
+            return Task.CompletedTask;
+        }
+
+        try
+        {
+            if (!StoredAck.TryDecode(_key, _options.Fleet, _options.Device, e.ApplicationMessage.Payload.ToArray(), out var through, out var rejection))
+            {
+                Interlocked.Increment(ref _storedAcksRejected);
+                Volatile.Write(ref _lastError, $"stored acknowledgement rejected: {rejection}");
+                return Task.CompletedTask;
+            }
+
+            var next = _outbox.Counts().NextSequence;
+            if (through >= next)
+            {
+                // Beyond any sequence number this outbox gave out (e.g. a retained ack of an outbox file that was replaced): covers nothing.
+                Interlocked.Increment(ref _storedAcksRejected);
+                Volatile.Write(ref _lastError, $"stored acknowledgement through {through} is beyond the last sequence sent ({next - 1}); ignored");
+                return Task.CompletedTask;
+            }
+
+            Interlocked.Increment(ref _storedAcks);
+            if (_outbox.RemoveThrough(through) > 0)
+            {
+                Volatile.Write(ref _ackProgressMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+                _wake.Set();
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The entries stay and are resent; the aggregator stores them once.
+            Volatile.Write(ref _lastError, $"stored acknowledgement not applied: {ex.GetType().Name}: {ex.Message}");
+        }
+
+        return Task.CompletedTask;
+    }
+
     private async Task OnCommandMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         var verifier = _commandVerifier!;
         var m = e.ApplicationMessage;
+        if (m.Topic == AckTopic)
+        {
+            return; // the stored-acknowledgement handler's
+        }
+
         string? version = null, encoding = null;
         foreach (var p in m.UserProperties ?? [])
         {
@@ -388,7 +483,8 @@ public sealed class DeviceReporter : IAsyncDisposable
         }
     }
 
-    private async Task PublishEntryAsync(IMqttClient client, OutboxEntry entry, CancellationToken token)
+    /// <summary>Publishes an entry; true when the broker acknowledged it (and it left the outbox, or waits there for the stored acknowledgement).</summary>
+    private async Task<bool> PublishEntryAsync(IMqttClient client, OutboxEntry entry, CancellationToken token)
     {
         var address = EdgeTopics.Address(_options.Fleet, _options.Device, entry.Kind);
         var (sequence, wire) = _outbox.Seal(entry, seq =>
@@ -400,11 +496,20 @@ public sealed class DeviceReporter : IAsyncDisposable
             // restart): keep it, same sequence, and try again after a pause.
             Volatile.Write(ref _lastError, $"no subscriber for {address.Topic} #{sequence}; kept in the outbox");
             await Task.Delay(_options.InitialReconnectDelay, _time, token).ConfigureAwait(false);
-            return;
+            return false;
         }
 
-        _outbox.Remove(entry.Id);
+        if (_options.AwaitStoredAck && entry.Kind == TopicKind.Alert)
+        {
+            _outbox.MarkBrokered(entry.Id); // until the aggregator's stored acknowledgement covers it
+        }
+        else
+        {
+            _outbox.Remove(entry.Id);
+        }
+
         Interlocked.Increment(ref _acknowledged);
+        return true;
     }
 
     private async Task PublishStatusAsync(IMqttClient client, DeviceState state, long session, string detail, CancellationToken token)
@@ -466,6 +571,8 @@ public sealed class DeviceReporter : IAsyncDisposable
     }
 
     private string StatusTopic => EdgeTopics.Build(_options.Fleet, _options.Device, TopicKind.Status);
+
+    private string AckTopic => StoredAck.Topic(_options.Fleet, _options.Device);
 
     private static ReadOnlyMemory<byte> Utf8(string value) => System.Text.Encoding.UTF8.GetBytes(value);
 

@@ -17,6 +17,10 @@ namespace EdgeSentinel.Runtime.Reporting;
 /// (same model and schema, at most <c>maxWindowsPerSummary</c> windows together) is coalesced into
 /// the older row; when no pair can, the oldest unsent summary is dropped. Both are counted. Alerts are
 /// never dropped or merged. Thread-safe (one lock around one connection).</para>
+/// <para>End-to-end acknowledgement: an entry the broker acknowledged can be kept, marked "brokered"
+/// (<see cref="MarkBrokered"/>), until the aggregator's stored-through acknowledgement covers its
+/// sequence number (<see cref="RemoveThrough"/>); the sender resends brokered entries (same sequence,
+/// same envelope) on every new session (<see cref="PeekAfter"/> from id 0).</para>
 /// </remarks>
 internal sealed class SqliteOutbox : IDisposable
 {
@@ -49,9 +53,17 @@ internal sealed class SqliteOutbox : IDisposable
                 created_ms INTEGER NOT NULL,
                 body BLOB NOT NULL,
                 sequence INTEGER NULL,
-                wire BLOB NULL);
+                wire BLOB NULL,
+                brokered INTEGER NOT NULL DEFAULT 0);
             INSERT OR IGNORE INTO meta (key, value) VALUES ('next_sequence', 1), ('dropped_fingerprints', 0), ('coalesced_fingerprints', 0), ('highest_command', 0);
             """);
+        using (var columns = Command(null, "SELECT COUNT(*) FROM pragma_table_info('outbox') WHERE name = 'brokered';"))
+        {
+            if ((long)columns.ExecuteScalar()! == 0)
+            {
+                Execute("ALTER TABLE outbox ADD COLUMN brokered INTEGER NOT NULL DEFAULT 0;"); // an outbox file of an earlier version
+            }
+        }
     }
 
     /// <summary>The SQLite file.</summary>
@@ -110,6 +122,40 @@ internal sealed class SqliteOutbox : IDisposable
             using var command = Command(null, "SELECT id, kind, created_ms, body, sequence, wire FROM outbox ORDER BY id LIMIT 1;");
             using var reader = command.ExecuteReader();
             return reader.Read() ? ReadEntry(reader) : null;
+        }
+    }
+
+    /// <summary>The oldest entry with a row id above <paramref name="afterId"/>, if any (0: the oldest of all).</summary>
+    public OutboxEntry? PeekAfter(long afterId)
+    {
+        lock (_lock)
+        {
+            using var command = Command(null, "SELECT id, kind, created_ms, body, sequence, wire FROM outbox WHERE id > $after ORDER BY id LIMIT 1;");
+            command.Parameters.AddWithValue("$after", afterId);
+            using var reader = command.ExecuteReader();
+            return reader.Read() ? ReadEntry(reader) : null;
+        }
+    }
+
+    /// <summary>Marks an entry the broker acknowledged that stays until the aggregator's stored acknowledgement covers it.</summary>
+    public void MarkBrokered(long id)
+    {
+        lock (_lock)
+        {
+            using var command = Command(null, "UPDATE outbox SET brokered = 1 WHERE id = $id;");
+            command.Parameters.AddWithValue("$id", id);
+            command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Removes every sent entry whose sequence number is at most <paramref name="through"/> (the aggregator stored them); returns how many.</summary>
+    public int RemoveThrough(long through)
+    {
+        lock (_lock)
+        {
+            using var command = Command(null, "DELETE FROM outbox WHERE sequence IS NOT NULL AND sequence <= $through;");
+            command.Parameters.AddWithValue("$through", through);
+            return command.ExecuteNonQuery();
         }
     }
 
@@ -231,13 +277,14 @@ internal sealed class SqliteOutbox : IDisposable
                   (SELECT COUNT(*) FROM outbox WHERE kind = $fingerprint),
                   (SELECT value FROM meta WHERE key = 'dropped_fingerprints'),
                   (SELECT value FROM meta WHERE key = 'coalesced_fingerprints'),
-                  (SELECT value FROM meta WHERE key = 'next_sequence');
+                  (SELECT value FROM meta WHERE key = 'next_sequence'),
+                  (SELECT COUNT(*) FROM outbox WHERE brokered = 1);
                 """);
             command.Parameters.AddWithValue("$alert", (int)TopicKind.Alert);
             command.Parameters.AddWithValue("$fingerprint", (int)TopicKind.Fingerprint);
             using var reader = command.ExecuteReader();
             reader.Read();
-            return new OutboxCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+            return new OutboxCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
         }
     }
 
