@@ -44,6 +44,7 @@ public sealed class MqttIngestor : IAsyncDisposable
     private readonly IMqttClient _client;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Channel<Pending> _queue;
+    private readonly Dictionary<(string Fleet, string Device), long> _storedThrough = [];
     private Task? _supervisor;
     private Task? _writer;
     private long _generation;
@@ -249,9 +250,9 @@ public sealed class MqttIngestor : IAsyncDisposable
         var topic = message.Topic;
         var parsed = EdgeTopics.TryParse(topic, out var address, out _);
         Pending pending;
-        if (parsed && address.Kind == TopicKind.Command)
+        if ((parsed && address.Kind == TopicKind.Command) || StoredAck.IsTopic(topic))
         {
-            pending = new(e, generation, Work.AcknowledgeOnly, "command"); // commands to devices are not the aggregator's
+            pending = new(e, generation, Work.AcknowledgeOnly, "command"); // commands and stored acknowledgements to devices are not the aggregator's
         }
         else
         {
@@ -325,6 +326,7 @@ public sealed class MqttIngestor : IAsyncDisposable
 
         batch.RemoveAll(p => p.Generation != generation); // from a lost connection: the broker redelivers them
         var messages = new List<IncomingMessage>(batch.Count);
+        var highest = new Dictionary<(string Fleet, string Device), long>();
         foreach (var pending in batch)
         {
             if (pending.Work == Work.Store)
@@ -355,6 +357,7 @@ public sealed class MqttIngestor : IAsyncDisposable
                         else
                         {
                             _verifier.Commit(pending.Inbound!);
+                            Covers(highest, pending.Message!.Key);
                             if (outcome.Outcome == StoreOutcome.Stored)
                             {
                                 _metrics.RecordStored(pending.Kind, _timeProvider.GetUtcNow() - pending.Inbound!.Envelope.Timestamp);
@@ -369,6 +372,7 @@ public sealed class MqttIngestor : IAsyncDisposable
                         break;
                     case Work.Replayed when await _store.ContainsMessageAsync(pending.Key!, cancellationToken).ConfigureAwait(false):
                         _metrics.RecordDuplicate(pending.Kind);
+                        Covers(highest, pending.Key!);
                         break;
                     case Work.Replayed:
                     case Work.Reject:
@@ -407,6 +411,50 @@ public sealed class MqttIngestor : IAsyncDisposable
                 return;
             }
 #pragma warning disable CA1031 // the connection is gone: the broker redelivers, the store keeps each message once
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                return;
+            }
+        }
+
+        await PublishStoredAcksAsync(highest, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void Covers(Dictionary<(string Fleet, string Device), long> highest, MessageKey key) =>
+        highest[(key.Fleet, key.Device)] = Math.Max(highest.GetValueOrDefault((key.Fleet, key.Device)), key.Sequence);
+
+    /// <summary>
+    /// Tells each device of the batch, retained on its ack topic and signed with its key, the highest sequence
+    /// number of it now stored: devices that wait for it (a PUBACK does not survive a broker crash) then let
+    /// their alerts go. QoS 0: a lost acknowledgement only makes the device resend, and the store keeps each message once.
+    /// </summary>
+    private async Task PublishStoredAcksAsync(Dictionary<(string Fleet, string Device), long> highest, CancellationToken cancellationToken)
+    {
+        foreach (var ((fleet, device), sequence) in highest)
+        {
+            var through = Math.Max(sequence, _storedThrough.GetValueOrDefault((fleet, device)));
+            _storedThrough[(fleet, device)] = through;
+            if (_keys.Find(fleet, device) is not { } key)
+            {
+                continue;
+            }
+
+            var ack = new MqttApplicationMessageBuilder()
+                .WithTopic(StoredAck.Topic(fleet, device))
+                .WithPayload(StoredAck.Encode(key, fleet, device, through))
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce)
+                .WithRetainFlag(true)
+                .Build();
+            try
+            {
+                await _client.PublishAsync(ack, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // the connection is gone: the devices resend, and the next batch acknowledges again
             catch (Exception)
 #pragma warning restore CA1031
             {
