@@ -7,7 +7,9 @@ using EdgeSentinel.Runtime.Reporting;
 // --first .. --first+--alerts-1 (ids "{device}-a{n}"), prints "enqueued n" after each is durable,
 // "drained" when the outbox is empty, then goes offline cleanly and exits 0.
 // Usage: DeviceProcess --broker HOST:PORT --fleet F --device D --key BASE64 --outbox PATH --alerts N
-//        [--first 1] [--username U --password P] [--interval-ms 0]
+//        [--first 1] [--username U --password P] [--interval-ms 0] [--await-stored-ack 1]
+//        [--ping-ms 500] [--response-timeout-ms 2000] [--publish-timeout-ms 5000] [--keep-alive-s 5]
+//        [--stored-ack-timeout-ms 2000]
 var arguments = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
@@ -39,16 +41,18 @@ var options = new ReporterOptions
     Username = arguments.GetValueOrDefault("username"),
     Password = arguments.GetValueOrDefault("password"),
     OutboxPath = Required("outbox"),
-    PingInterval = TimeSpan.FromMilliseconds(500),
-    ResponseTimeout = TimeSpan.FromSeconds(2),
-    PublishTimeout = TimeSpan.FromSeconds(5),
-    KeepAlive = TimeSpan.FromSeconds(5),
+    PingInterval = TimeSpan.FromMilliseconds(Number("ping-ms", 500)),
+    ResponseTimeout = TimeSpan.FromMilliseconds(Number("response-timeout-ms", 2000)),
+    PublishTimeout = TimeSpan.FromMilliseconds(Number("publish-timeout-ms", 5000)),
+    KeepAlive = TimeSpan.FromSeconds(Number("keep-alive-s", 5)),
     InitialReconnectDelay = TimeSpan.FromMilliseconds(50),
     MaxReconnectDelay = TimeSpan.FromMilliseconds(400),
     BreakerFailureThreshold = 1000,
     BreakerBreakDuration = TimeSpan.FromMilliseconds(500),
     StatusInterval = TimeSpan.FromMinutes(10),
     HoldUntilSubscribed = true,
+    AwaitStoredAck = Number("await-stored-ack", 1) != 0,
+    StoredAckTimeout = TimeSpan.FromMilliseconds(Number("stored-ack-timeout-ms", 2000)),
 };
 
 await using var reporter = new DeviceReporter(options);
