@@ -340,7 +340,8 @@ public sealed class DeviceReporter : IAsyncDisposable
                     continue;
                 }
 
-                var counts = _outbox.Counts();
+                // What a status reports changed (not the sequence counter, which every status itself advances).
+                var counts = _outbox.Counts() with { NextSequence = 0, AwaitingStoredAck = 0 };
                 if (!onlineSent || statusDue || (entry is null && counts != lastStatusCounts))
                 {
                     await PublishStatusAsync(session.Client, DeviceState.Online, session.WillSequence, onlineSent ? "update" : "connected", link).ConfigureAwait(false);
@@ -351,7 +352,7 @@ public sealed class DeviceReporter : IAsyncDisposable
                 }
 
                 var wakeAfter = _options.StatusInterval;
-                if (_options.AwaitStoredAck && entry is null && counts.AwaitingStoredAck > 0)
+                if (_options.AwaitStoredAck && entry is null && counts.Depth > 0)
                 {
                     var sinceProgress = _time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(Volatile.Read(ref _ackProgressMs));
                     if (sinceProgress >= _options.StoredAckTimeout)
