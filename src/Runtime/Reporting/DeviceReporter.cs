@@ -53,6 +53,7 @@ public sealed class DeviceReporter : IAsyncDisposable
     private long _storedAcksRejected;
     private long _resendPasses;
     private long _ackProgressMs;
+    private long _lastLinkLossMs = long.MinValue;
     private InboundVerifier? _commandVerifier;
     private string? _lastError;
     private volatile bool _connected;
@@ -124,7 +125,8 @@ public sealed class DeviceReporter : IAsyncDisposable
         Volatile.Read(ref _lastError),
         Interlocked.Read(ref _storedAcks),
         Interlocked.Read(ref _storedAcksRejected),
-        Interlocked.Read(ref _resendPasses));
+        Interlocked.Read(ref _resendPasses),
+        Interlocked.Read(ref _lastLinkLossMs) is var lost && lost != long.MinValue ? DateTimeOffset.FromUnixTimeMilliseconds(lost) : null);
 
     /// <summary>Writes an alert to the outbox (durable on return) and wakes the sender.</summary>
     public void EnqueueAlert(Alert alert)
@@ -177,6 +179,7 @@ public sealed class DeviceReporter : IAsyncDisposable
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
+                    Interlocked.Exchange(ref _lastLinkLossMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
                     Interlocked.Increment(ref _linkLosses);
                     Volatile.Write(ref _lastError, $"link lost: {ex.GetType().Name}: {ex.Message}");
                 }

@@ -12,5 +12,6 @@ namespace EdgeSentinel.Runtime.Reporting;
 /// <param name="LastError">The last connection or link error, or null.</param>
 /// <param name="StoredAcks">Stored acknowledgements from the aggregator accepted (with <see cref="ReporterOptions.AwaitStoredAck"/>).</param>
 /// <param name="StoredAcksRejected">Messages on the ack topic rejected (bad signature, malformed, or beyond any sequence sent).</param>
+/// <param name="LastLinkLossAt">When (on the reporter's clock) the last session ended because the link died, or null.</param>
 /// <param name="ResendPasses">Times the reporter sent uncovered alerts again because no stored acknowledgement came within <see cref="ReporterOptions.StoredAckTimeout"/>.</param>
-public readonly record struct ReporterStatistics(long ConnectAttempts, long FailedConnects, long Sessions, long Acknowledged, long LinkLosses, long PingFailures, long CommandsAccepted, long CommandsRejected, string? LastError, long StoredAcks = 0, long StoredAcksRejected = 0, long ResendPasses = 0);
+public readonly record struct ReporterStatistics(long ConnectAttempts, long FailedConnects, long Sessions, long Acknowledged, long LinkLosses, long PingFailures, long CommandsAccepted, long CommandsRejected, string? LastError, long StoredAcks = 0, long StoredAcksRejected = 0, long ResendPasses = 0, DateTimeOffset? LastLinkLossAt = null);
