@@ -13,6 +13,7 @@ public sealed class DeviceProcess : IDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<string> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Text.StringBuilder _stderr = new();
+    private readonly List<DateTimeOffset> _linkLosses = [];
     private long _lastEnqueued = -1;
     private volatile bool _drained;
 
@@ -35,6 +36,18 @@ public sealed class DeviceProcess : IDisposable
     public long LastEnqueued => Interlocked.Read(ref _lastEnqueued);
 
     public bool Drained => _drained;
+
+    /// <summary>When the device's reporter detected each dead link, on the device's own clock ("link-lost" lines).</summary>
+    public IReadOnlyList<DateTimeOffset> LinkLosses
+    {
+        get
+        {
+            lock (_linkLosses)
+            {
+                return [.. _linkLosses];
+            }
+        }
+    }
 
     public bool HasExited => _process.HasExited;
 
@@ -131,6 +144,14 @@ public sealed class DeviceProcess : IDisposable
         if (line.StartsWith("enqueued ", StringComparison.Ordinal))
         {
             Interlocked.Exchange(ref _lastEnqueued, long.Parse(line.AsSpan(9), CultureInfo.InvariantCulture));
+        }
+        else if (line.StartsWith("link-lost ", StringComparison.Ordinal))
+        {
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(line.AsSpan(10, line.IndexOf(' ', 10) - 10), CultureInfo.InvariantCulture));
+            lock (_linkLosses)
+            {
+                _linkLosses.Add(at);
+            }
         }
         else if (line == "drained")
         {
