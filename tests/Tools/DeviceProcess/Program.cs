@@ -61,6 +61,31 @@ Console.Out.WriteLine($"started pending={start.PendingAlerts} next-sequence={sta
 Console.Out.Flush();
 using var stop = new CancellationTokenSource();
 var run = reporter.RunAsync(stop.Token);
+
+// Reports each dead link the reporter detected, with the time on its own clock: "link-lost <unix ms> <losses>".
+var watch = Task.Run(async () =>
+{
+    long seen = 0;
+    while (!stop.IsCancellationRequested)
+    {
+        var statistics = reporter.Statistics;
+        if (statistics.LinkLosses != seen && statistics.LastLinkLossAt is { } at)
+        {
+            seen = statistics.LinkLosses;
+            Console.Out.WriteLine($"link-lost {at.ToUnixTimeMilliseconds()} {seen}");
+            Console.Out.Flush();
+        }
+
+        try
+        {
+            await Task.Delay(20, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            break;
+        }
+    }
+});
 for (var n = first; n < first + count; n++)
 {
     var now = TimeProvider.System.GetUtcNow();
@@ -94,4 +119,5 @@ Console.Out.WriteLine("drained");
 Console.Out.Flush();
 await stop.CancelAsync();
 await run;
+await watch;
 return 0;
