@@ -12,6 +12,7 @@ using MQTTnet.Protocol;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
+using Microsoft.Data.Sqlite;
 
 namespace EdgeSentinel.Runtime.Reporting;
 
@@ -54,6 +55,12 @@ public sealed class DeviceReporter : IAsyncDisposable
     private long _resendPasses;
     private long _ackProgressMs;
     private long _lastLinkLossMs = long.MinValue;
+    private static readonly TimeSpan StorageRetry = TimeSpan.FromSeconds(1);
+    private readonly Lock _spillLock = new();
+    private readonly List<(byte[] Body, long CreatedMs)> _spill = []; // alerts the outbox could not take (disk full, read-only), in order
+    private long _spillDropped;
+    private long _fingerprintsLostToFault;
+    private volatile string? _outboxFault;
     private InboundVerifier? _commandVerifier;
     private string? _lastError;
     private volatile bool _connected;
@@ -110,7 +117,32 @@ public sealed class DeviceReporter : IAsyncDisposable
     public bool IsConnected => _connected;
 
     /// <summary>The outbox's current counts.</summary>
-    public OutboxCounts Counts => _outbox.Counts();
+    public OutboxCounts Counts
+    {
+        get
+        {
+            var counts = _outbox.Counts();
+            return counts with { PendingAlerts = counts.PendingAlerts + SpilledAlerts };
+        }
+    }
+
+    /// <summary>Why the outbox cannot be written now ("disk full: ...", "read-only: ..."), or null; reported in status while it lasts.</summary>
+    public string? OutboxFault => _outboxFault;
+
+    /// <summary>Alerts held in memory because the outbox could not take them (counted in <see cref="Counts"/>' pending alerts); written to the outbox, in order, once it can.</summary>
+    public long SpilledAlerts
+    {
+        get
+        {
+            lock (_spillLock)
+            {
+                return _spill.Count;
+            }
+        }
+    }
+
+    /// <summary>Alerts lost because the outbox failed and the in-memory hold was full (<see cref="ReporterOptions.MaxSpilledAlerts"/>), and fingerprint summaries lost because the outbox failed.</summary>
+    public (long Alerts, long Fingerprints) LostToOutboxFault => (Interlocked.Read(ref _spillDropped), Interlocked.Read(ref _fingerprintsLostToFault));
 
     /// <summary>The connection loop's counters.</summary>
     public ReporterStatistics Statistics => new(
@@ -128,20 +160,92 @@ public sealed class DeviceReporter : IAsyncDisposable
         Interlocked.Read(ref _resendPasses),
         Interlocked.Read(ref _lastLinkLossMs) is var lost && lost != long.MinValue ? DateTimeOffset.FromUnixTimeMilliseconds(lost) : null);
 
-    /// <summary>Writes an alert to the outbox (durable on return) and wakes the sender.</summary>
+    /// <summary>Writes an alert to the outbox (durable on return) and wakes the sender; never throws for a failing outbox (disk full, read-only): the alert then waits in memory, in order, and <see cref="OutboxFault"/> says why.</summary>
     public void EnqueueAlert(Alert alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        _outbox.Append(TopicKind.Alert, AlertCodec.Encode(alert), _time.GetUtcNow().ToUnixTimeMilliseconds());
+        var body = AlertCodec.Encode(alert);
+        var created = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        lock (_spillLock)
+        {
+            if (!FlushSpillLocked() || !TryAppend(TopicKind.Alert, body, created))
+            {
+                if (_spill.Count < _options.MaxSpilledAlerts)
+                {
+                    _spill.Add((body, created));
+                }
+                else
+                {
+                    Interlocked.Increment(ref _spillDropped);
+                }
+            }
+        }
+
         _wake.Set();
     }
 
-    /// <summary>Writes a fingerprint summary to the outbox (durable on return; may coalesce or drop older summaries per the bound) and wakes the sender.</summary>
+    /// <summary>Writes a fingerprint summary to the outbox (durable on return; may coalesce or drop older summaries per the bound) and wakes the sender; a failing outbox loses the summary (counted), never throws.</summary>
     public void EnqueueFingerprint(FingerprintReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        _outbox.Append(TopicKind.Fingerprint, FingerprintReportCodec.Encode(report), _time.GetUtcNow().ToUnixTimeMilliseconds());
+        var body = FingerprintReportCodec.Encode(report);
+        lock (_spillLock)
+        {
+            if (!FlushSpillLocked() || !TryAppend(TopicKind.Fingerprint, body, _time.GetUtcNow().ToUnixTimeMilliseconds()))
+            {
+                Interlocked.Increment(ref _fingerprintsLostToFault);
+            }
+        }
+
         _wake.Set();
+    }
+
+    /// <summary>Writes held alerts to the outbox in order; true when none is left.</summary>
+    private bool FlushSpillLocked()
+    {
+        while (_spill.Count > 0)
+        {
+            var (body, created) = _spill[0];
+            if (!TryAppend(TopicKind.Alert, body, created))
+            {
+                return false;
+            }
+
+            _spill.RemoveAt(0);
+        }
+
+        return true;
+    }
+
+    private bool TryAppend(TopicKind kind, byte[] body, long created)
+    {
+        try
+        {
+            _outbox.Append(kind, body, created);
+            _outboxFault = null;
+            return true;
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            _outboxFault = DescribeStorageFailure(ex);
+            return false;
+        }
+    }
+
+    private static bool IsStorageFailure(Exception ex) => ex is SqliteException or IOException;
+
+    private static string DescribeStorageFailure(Exception ex)
+    {
+        var what = ex is SqliteException sqlite ? (sqlite.SqliteErrorCode & 0xFF) switch
+        {
+            13 => "disk full",
+            8 => "read-only",
+            10 => "I/O error",
+            14 => "cannot open",
+            _ => $"SQLite error {sqlite.SqliteErrorCode}",
+        } : "I/O error";
+        var message = ex.Message.Length > 160 ? ex.Message[..160] : ex.Message;
+        return $"{what}: {message}";
     }
 
     /// <summary>Runs the connection loop until <paramref name="cancellationToken"/> is cancelled; then goes offline cleanly and returns.</summary>
@@ -323,34 +427,68 @@ public sealed class DeviceReporter : IAsyncDisposable
             var onlineSent = false;
             var lastStatusAt = _time.GetUtcNow();
             OutboxCounts? lastStatusCounts = null;
+            string? lastStatusFault = null;
+            var storageRetryAt = DateTimeOffset.MinValue; // after an outbox write failed: when to try writing again
             var cursor = 0L; // row id of the last entry the broker acknowledged in this session: every session resends all entries still in the outbox
             Volatile.Write(ref _ackProgressMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
             while (true)
             {
                 link.ThrowIfCancellationRequested();
                 cancellationToken.ThrowIfCancellationRequested();
-                var entry = _outbox.PeekAfter(cursor);
+                var storageBlocked = _time.GetUtcNow() < storageRetryAt;
+                OutboxEntry? entry = null;
+                if (!storageBlocked)
+                {
+                    lock (_spillLock)
+                    {
+                        FlushSpillLocked();
+                    }
+
+                    entry = _outbox.PeekAfter(cursor);
+                }
+
                 var statusDue = onlineSent && _time.GetUtcNow() - lastStatusAt >= _options.StatusInterval;
 
                 // Entries already sent once keep their (lower) sequence numbers and go before the online status.
                 if (entry is not null && (entry.Sequence is not null || (onlineSent && !statusDue)))
                 {
-                    if (await PublishEntryAsync(session.Client, entry, link).ConfigureAwait(false))
+                    try
                     {
-                        cursor = entry.Id;
+                        if (await PublishEntryAsync(session.Client, entry, link).ConfigureAwait(false))
+                        {
+                            cursor = entry.Id;
+                        }
+                    }
+                    catch (Exception ex) when (IsStorageFailure(ex))
+                    {
+                        // The outbox cannot be written (disk full, read-only): the entry stays and is sent again later.
+                        _outboxFault = DescribeStorageFailure(ex);
+                        storageRetryAt = _time.GetUtcNow() + StorageRetry;
                     }
 
                     continue;
                 }
 
                 // What a status reports changed (not the sequence counter, which every status itself advances).
-                var counts = _outbox.Counts() with { NextSequence = 0, AwaitingStoredAck = 0 };
-                if (!onlineSent || statusDue || (entry is null && counts != lastStatusCounts))
+                var counts = Counts with { NextSequence = 0, AwaitingStoredAck = 0 };
+                var fault = _outboxFault;
+                if (!onlineSent || statusDue || fault != lastStatusFault || (entry is null && fault is null && !storageBlocked && counts != lastStatusCounts))
                 {
-                    await PublishStatusAsync(session.Client, DeviceState.Online, session.WillSequence, onlineSent ? "update" : "connected", link).ConfigureAwait(false);
+                    try
+                    {
+                        await PublishStatusAsync(session.Client, DeviceState.Online, session.WillSequence, onlineSent ? "update" : "connected", link).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (IsStorageFailure(ex))
+                    {
+                        // No sequence number left to give without writing: the status waits for the outbox to recover.
+                        _outboxFault = DescribeStorageFailure(ex);
+                        storageRetryAt = _time.GetUtcNow() + StorageRetry;
+                    }
+
                     onlineSent = true;
                     lastStatusAt = _time.GetUtcNow();
                     lastStatusCounts = counts;
+                    lastStatusFault = fault;
                     continue;
                 }
 
@@ -368,6 +506,12 @@ public sealed class DeviceReporter : IAsyncDisposable
                     }
 
                     wakeAfter = TimeSpan.FromTicks(Math.Min(wakeAfter.Ticks, (_options.StoredAckTimeout - sinceProgress).Ticks));
+                }
+
+                if (fault is not null || storageBlocked)
+                {
+                    var retryIn = storageRetryAt - _time.GetUtcNow();
+                    wakeAfter = TimeSpan.FromTicks(Math.Min(wakeAfter.Ticks, Math.Max(retryIn.Ticks, StorageRetry.Ticks / 4)));
                 }
 
                 await _wake.WaitAsync(wakeAfter, _time, wait).ConfigureAwait(false);
@@ -568,8 +712,8 @@ public sealed class DeviceReporter : IAsyncDisposable
 
     private byte[] SealStatus(DeviceState state, long session, long sequence, string detail)
     {
-        var counts = _outbox.Counts();
-        var status = new StatusReport(state, session, counts.PendingAlerts, counts.PendingFingerprints, counts.DroppedFingerprints, counts.CoalescedFingerprints, detail);
+        var counts = Counts;
+        var status = new StatusReport(state, session, counts.PendingAlerts, counts.PendingFingerprints, counts.DroppedFingerprints, counts.CoalescedFingerprints, detail, _outboxFault);
         var address = EdgeTopics.Address(_options.Fleet, _options.Device, TopicKind.Status);
         return EnvelopeCodec.Encode(Envelope.Seal(_key, address, sequence, _time.GetUtcNow(), StatusCodec.Encode(status)));
     }

@@ -97,6 +97,9 @@ public sealed class ReporterOptions
     /// <summary>With <see cref="AwaitStoredAck"/>: how long the reporter, with nothing new to send, waits for a stored acknowledgement before it sends the uncovered alerts again. Default 30 s.</summary>
     public TimeSpan StoredAckTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Most alerts held in memory, in order, while the outbox cannot be written (disk full, read-only); beyond it new alerts are lost and counted. Default 10,000.</summary>
+    public int MaxSpilledAlerts { get; init; } = 10_000;
+
     /// <summary>The client id used: <see cref="ClientId"/> or "{fleet}:{device}".</summary>
     public string EffectiveClientId => ClientId ?? $"{Fleet}:{Device}";
 
@@ -142,6 +145,11 @@ public sealed class ReporterOptions
         if (MaxPendingFingerprints < 1)
         {
             problems.Add($"{nameof(MaxPendingFingerprints)} is {MaxPendingFingerprints}; must be ≥ 1");
+        }
+
+        if (MaxSpilledAlerts < 1)
+        {
+            problems.Add($"{nameof(MaxSpilledAlerts)} is {MaxSpilledAlerts}; must be ≥ 1");
         }
 
         if (MaxWindowsPerSummary < 1)

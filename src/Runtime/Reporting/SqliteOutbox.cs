@@ -11,7 +11,10 @@ namespace EdgeSentinel.Runtime.Reporting;
 /// <remarks>
 /// <para>Entries leave in insertion order. An entry gets its sequence number and signed envelope the
 /// first time it is sent (in the same transaction that advances the counter), and keeps both for
-/// every resend, so receivers de-duplicate redeliveries by (device, sequence). The counter only grows.</para>
+/// every resend, so receivers de-duplicate redeliveries by (device, sequence). The counter only grows:
+/// it is persisted a block of <see cref="SequenceBlock"/> ahead of the numbers handed out, so that a
+/// status can still be numbered while the file cannot be written (disk full); a restart resumes above
+/// the block, leaving a gap, never going back.</para>
 /// <para>Bound policy, applied when a fingerprint summary is appended: while more than
 /// <c>maxPendingFingerprints</c> unsent summaries wait, the oldest adjacent pair that can merge
 /// (same model and schema, at most <c>maxWindowsPerSummary</c> windows together) is coalesced into
@@ -32,6 +35,8 @@ internal sealed class SqliteOutbox : IDisposable
     private readonly Lock _lock = new();
     private readonly int _maxPendingFingerprints;
     private readonly int _maxWindowsPerSummary;
+    private long _next;
+    private long _reservedUntil;
 
     public SqliteOutbox(string path, int maxPendingFingerprints, int maxWindowsPerSummary)
     {
@@ -57,6 +62,11 @@ internal sealed class SqliteOutbox : IDisposable
                 brokered INTEGER NOT NULL DEFAULT 0);
             INSERT OR IGNORE INTO meta (key, value) VALUES ('next_sequence', 1), ('dropped_fingerprints', 0), ('coalesced_fingerprints', 0), ('highest_command', 0);
             """);
+        using (var persisted = Command(null, "SELECT value FROM meta WHERE key = 'next_sequence';"))
+        {
+            _next = _reservedUntil = (long)persisted.ExecuteScalar()!;
+        }
+
         using (var columns = Command(null, "SELECT COUNT(*) FROM pragma_table_info('outbox') WHERE name = 'brokered';"))
         {
             if ((long)columns.ExecuteScalar()! == 0)
@@ -65,6 +75,9 @@ internal sealed class SqliteOutbox : IDisposable
             }
         }
     }
+
+    /// <summary>How many sequence numbers are persisted ahead of the ones handed out.</summary>
+    public const int SequenceBlock = 64;
 
     /// <summary>The SQLite file.</summary>
     public string Path { get; }
@@ -188,6 +201,7 @@ internal sealed class SqliteOutbox : IDisposable
 
         lock (_lock)
         {
+            EnsureSequenceBlock();
             using var transaction = _connection.BeginTransaction();
             using (var current = Command(transaction, "SELECT sequence, wire FROM outbox WHERE id = $id;"))
             {
@@ -204,7 +218,7 @@ internal sealed class SqliteOutbox : IDisposable
                 }
             }
 
-            var sequence = TakeSequence(transaction);
+            var sequence = _next;
             var bytes = seal(sequence);
             using (var update = Command(transaction, "UPDATE outbox SET sequence = $seq, wire = $wire WHERE id = $id;"))
             {
@@ -215,6 +229,7 @@ internal sealed class SqliteOutbox : IDisposable
             }
 
             transaction.Commit();
+            _next = sequence + 1;
             return (sequence, bytes);
         }
     }
@@ -224,10 +239,8 @@ internal sealed class SqliteOutbox : IDisposable
     {
         lock (_lock)
         {
-            using var transaction = _connection.BeginTransaction();
-            var sequence = TakeSequence(transaction);
-            transaction.Commit();
-            return sequence;
+            EnsureSequenceBlock();
+            return _next++;
         }
     }
 
@@ -277,11 +290,12 @@ internal sealed class SqliteOutbox : IDisposable
                   (SELECT COUNT(*) FROM outbox WHERE kind = $fingerprint),
                   (SELECT value FROM meta WHERE key = 'dropped_fingerprints'),
                   (SELECT value FROM meta WHERE key = 'coalesced_fingerprints'),
-                  (SELECT value FROM meta WHERE key = 'next_sequence'),
+                  $next,
                   (SELECT COUNT(*) FROM outbox WHERE brokered = 1);
                 """);
             command.Parameters.AddWithValue("$alert", (int)TopicKind.Alert);
             command.Parameters.AddWithValue("$fingerprint", (int)TopicKind.Fingerprint);
+            command.Parameters.AddWithValue("$next", _next);
             using var reader = command.ExecuteReader();
             reader.Read();
             return new OutboxCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
@@ -372,10 +386,19 @@ internal sealed class SqliteOutbox : IDisposable
         return false;
     }
 
-    private long TakeSequence(SqliteTransaction transaction)
+    /// <summary>Persists the next block of sequence numbers when the current one is used up (under the lock).</summary>
+    private void EnsureSequenceBlock()
     {
-        using var command = Command(transaction, "UPDATE meta SET value = value + 1 WHERE key = 'next_sequence' RETURNING value - 1;");
-        return (long)command.ExecuteScalar()!;
+        if (_next < _reservedUntil)
+        {
+            return;
+        }
+
+        var until = _next + SequenceBlock;
+        using var command = Command(null, "UPDATE meta SET value = $until WHERE key = 'next_sequence';");
+        command.Parameters.AddWithValue("$until", until);
+        command.ExecuteNonQuery();
+        _reservedUntil = until;
     }
 
     private void AddToCounter(SqliteTransaction transaction, string key, long amount)
