@@ -50,10 +50,10 @@ public sealed class FaultRig : IAsyncDisposable
     }
 
     /// <summary>Starts a device process raising alerts <paramref name="first"/>.. (count <paramref name="alerts"/>), on the broker or on <paramref name="port"/> (e.g. a proxy).</summary>
-    public DeviceProcess StartDevice(string device, int alerts, int first = 1, int intervalMs = 0, int? port = null, IReadOnlyList<string>? extra = null)
+    public DeviceProcess StartDevice(string device, int alerts, int first = 1, int intervalMs = 0, int? port = null, IReadOnlyList<string>? extra = null, string? outbox = null)
     {
         var d = Fleet[device];
-        var process = DeviceProcess.Start(port ?? Broker.Port, Fleet.Fleet, device, d.Credentials.Key.ToBase64(), OutboxPath(device), alerts, first, d.MqttUsername, d.MqttPassword, intervalMs, extra);
+        var process = DeviceProcess.Start(port ?? Broker.Port, Fleet.Fleet, device, d.Credentials.Key.ToBase64(), outbox ?? OutboxPath(device), alerts, first, d.MqttUsername, d.MqttPassword, intervalMs, extra);
         _processes.Add(process);
         return process;
     }
