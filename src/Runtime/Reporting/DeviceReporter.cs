@@ -345,9 +345,22 @@ public sealed class DeviceReporter : IAsyncDisposable
         }
 
         var client = _factory.CreateMqttClient();
+        // Our own bound on the handshake: over a link that swallows packets (TCP accepted, no CONNACK ever),
+        // MQTTnet's ConnectAsync was seen to wait forever, and the device would never reconnect.
+        using var handshake = new CancellationTokenSource(_options.ResponseTimeout, _time);
+        using var connectToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, handshake.Token);
         try
         {
-            var result = await client.ConnectAsync(builder.Build(), cancellationToken).ConfigureAwait(false);
+            MqttClientConnectResult result;
+            try
+            {
+                result = await client.ConnectAsync(builder.Build(), connectToken.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"no CONNACK within {_options.ResponseTimeout.TotalSeconds:0.###} s");
+            }
+
             if (result.ResultCode != MqttClientConnectResultCode.Success)
             {
                 throw new BrokerRefusedException($"broker refused the connection: {result.ResultCode} {result.ReasonString}".TrimEnd());
