@@ -128,15 +128,7 @@ internal sealed class SqliteOutbox : IDisposable
     }
 
     /// <summary>The oldest entry, if any.</summary>
-    public OutboxEntry? PeekOldest()
-    {
-        lock (_lock)
-        {
-            using var command = Command(null, "SELECT id, kind, created_ms, body, sequence, wire FROM outbox ORDER BY id LIMIT 1;");
-            using var reader = command.ExecuteReader();
-            return reader.Read() ? ReadEntry(reader) : null;
-        }
-    }
+    public OutboxEntry? PeekOldest() => PeekAfter(0); // row ids start at 1
 
     /// <summary>The oldest entry with a row id above <paramref name="afterId"/>, if any (0: the oldest of all).</summary>
     public OutboxEntry? PeekAfter(long afterId)
@@ -151,26 +143,10 @@ internal sealed class SqliteOutbox : IDisposable
     }
 
     /// <summary>Marks an entry the broker acknowledged that stays until the aggregator's stored acknowledgement covers it.</summary>
-    public void MarkBrokered(long id)
-    {
-        lock (_lock)
-        {
-            using var command = Command(null, "UPDATE outbox SET brokered = 1 WHERE id = $id;");
-            command.Parameters.AddWithValue("$id", id);
-            command.ExecuteNonQuery();
-        }
-    }
+    public void MarkBrokered(long id) => Run("UPDATE outbox SET brokered = 1 WHERE id = $value;", id);
 
     /// <summary>Removes every sent entry whose sequence number is at most <paramref name="through"/> (the aggregator stored them); returns how many.</summary>
-    public int RemoveThrough(long through)
-    {
-        lock (_lock)
-        {
-            using var command = Command(null, "DELETE FROM outbox WHERE sequence IS NOT NULL AND sequence <= $through;");
-            command.Parameters.AddWithValue("$through", through);
-            return command.ExecuteNonQuery();
-        }
-    }
+    public int RemoveThrough(long through) => Run("DELETE FROM outbox WHERE sequence IS NOT NULL AND sequence <= $value;", through);
 
     /// <summary>All entries in order (for tests and diagnostics).</summary>
     public IReadOnlyList<OutboxEntry> ReadAll()
@@ -258,26 +234,10 @@ internal sealed class SqliteOutbox : IDisposable
     }
 
     /// <summary>Records an accepted command's sequence number.</summary>
-    public void RecordCommand(long sequence)
-    {
-        lock (_lock)
-        {
-            using var command = Command(null, "UPDATE meta SET value = MAX(value, $seq) WHERE key = 'highest_command';");
-            command.Parameters.AddWithValue("$seq", sequence);
-            command.ExecuteNonQuery();
-        }
-    }
+    public void RecordCommand(long sequence) => Run("UPDATE meta SET value = MAX(value, $value) WHERE key = 'highest_command';", sequence);
 
     /// <summary>Removes an acknowledged entry.</summary>
-    public void Remove(long id)
-    {
-        lock (_lock)
-        {
-            using var command = Command(null, "DELETE FROM outbox WHERE id = $id;");
-            command.Parameters.AddWithValue("$id", id);
-            command.ExecuteNonQuery();
-        }
-    }
+    public void Remove(long id) => Run("DELETE FROM outbox WHERE id = $value;", id);
 
     /// <summary>Current counts.</summary>
     public OutboxCounts Counts()
@@ -430,6 +390,17 @@ internal sealed class SqliteOutbox : IDisposable
         command.Transaction = transaction;
         command.CommandText = sql;
         return command;
+    }
+
+    /// <summary>Runs one statement with one parameter <c>$value</c> under the lock; returns the rows changed.</summary>
+    private int Run(string sql, long value)
+    {
+        lock (_lock)
+        {
+            using var command = Command(null, sql);
+            command.Parameters.AddWithValue("$value", value);
+            return command.ExecuteNonQuery();
+        }
     }
 
     private void Execute(string sql)
