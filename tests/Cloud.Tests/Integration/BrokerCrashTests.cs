@@ -10,6 +10,7 @@ namespace EdgeSentinel.Cloud.Tests.Integration;
 /// messages, sessions — is gone) and is restarted, again and again, during a stream of alerts from five
 /// device processes. Every alert must be stored once, in order per device.
 /// </summary>
+[Collection("Faults")] // one after another: each starts processes and measures, none should load the others
 public sealed class BrokerCrashTests(ITestOutputHelper output)
 {
     private static readonly string[] Devices = ["d1", "d2", "d3", "d4", "d5"];

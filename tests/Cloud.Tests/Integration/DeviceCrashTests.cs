@@ -9,6 +9,7 @@ namespace EdgeSentinel.Cloud.Tests.Integration;
 /// restarted on the same outbox each time: the outbox replay must deliver every alert written exactly
 /// once, in order, and the sequence number must never go back.
 /// </summary>
+[Collection("Faults")] // one after another: each starts processes and measures, none should load the others
 public sealed class DeviceCrashTests(ITestOutputHelper output)
 {
     private const int Seed = 20261124;

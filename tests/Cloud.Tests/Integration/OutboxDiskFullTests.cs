@@ -19,6 +19,7 @@ namespace EdgeSentinel.Cloud.Tests.Integration;
 /// status, holds the alerts in memory, and when space returns writes them to the outbox and delivers
 /// every alert once, in order.
 /// </summary>
+[Collection("Faults")] // one after another: each starts processes and measures, none should load the others
 public sealed class OutboxDiskFullTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);

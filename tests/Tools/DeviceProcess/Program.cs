@@ -9,7 +9,7 @@ using EdgeSentinel.Runtime.Reporting;
 // Usage: DeviceProcess --broker HOST:PORT --fleet F --device D --key BASE64 --outbox PATH --alerts N
 //        [--first 1] [--username U --password P] [--interval-ms 0] [--await-stored-ack 1]
 //        [--ping-ms 500] [--response-timeout-ms 2000] [--publish-timeout-ms 5000] [--keep-alive-s 5]
-//        [--stored-ack-timeout-ms 2000]
+//        [--stored-ack-timeout-ms 2000] [--trace 0]
 var arguments = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
@@ -31,6 +31,7 @@ var device = Required("device");
 var first = Number("first", 1);
 var count = Number("alerts", 0);
 var interval = TimeSpan.FromMilliseconds(Number("interval-ms", 0));
+var trace = Number("trace", 0) != 0; // statistics to stderr every second
 var options = new ReporterOptions
 {
     Fleet = fleet,
@@ -66,6 +67,7 @@ var run = reporter.RunAsync(stop.Token);
 var watch = Task.Run(async () =>
 {
     long seen = 0;
+    var nextTrace = 0L;
     while (!stop.IsCancellationRequested)
     {
         var statistics = reporter.Statistics;
@@ -74,6 +76,12 @@ var watch = Task.Run(async () =>
             seen = statistics.LinkLosses;
             Console.Out.WriteLine($"link-lost {at.ToUnixTimeMilliseconds()} {seen}");
             Console.Out.Flush();
+        }
+
+        if (trace && Environment.TickCount64 >= nextTrace)
+        {
+            nextTrace = Environment.TickCount64 + 1000;
+            Console.Error.WriteLine($"{TimeProvider.System.GetUtcNow():HH:mm:ss.fff} {statistics} {reporter.Counts} connected={reporter.IsConnected}");
         }
 
         try
