@@ -356,9 +356,9 @@ public sealed class DeviceReporter : IAsyncDisposable
             {
                 result = await client.ConnectAsync(builder.Build(), connectToken.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (handshake.IsCancellationRequested && !cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
             {
-                throw new TimeoutException($"no CONNACK within {_options.ResponseTimeout.TotalSeconds:0.###} s");
+                throw new TimeoutException($"no CONNACK within {_options.ResponseTimeout.TotalSeconds:0.###} s", ex);
             }
 
             if (result.ResultCode != MqttClientConnectResultCode.Success)
@@ -602,8 +602,8 @@ public sealed class DeviceReporter : IAsyncDisposable
 
         if (!verifier.TryVerify(m.Topic, m.Payload.ToArray(), new MessageProperties(m.ContentType, version, encoding), out var message, out var rejection))
         {
+            LastCommandRejection = rejection; // before the counter: whoever sees the count sees its reason
             Interlocked.Increment(ref _commandsRejected);
-            LastCommandRejection = rejection;
             return;
         }
 
