@@ -239,6 +239,11 @@ public sealed class MqttIngestor : IAsyncDisposable
 
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
+        if (StoredAck.IsTopic(e.ApplicationMessage.Topic))
+        {
+            return; // our own stored acknowledgements (QoS 0) coming back: nothing to store, nothing to queue; MQTTnet acknowledges if needed
+        }
+
         e.AutoAcknowledge = false;
         var generation = Interlocked.Read(ref _generation);
         if (_halted)
@@ -250,9 +255,9 @@ public sealed class MqttIngestor : IAsyncDisposable
         var topic = message.Topic;
         var parsed = EdgeTopics.TryParse(topic, out var address, out _);
         Pending pending;
-        if ((parsed && address.Kind == TopicKind.Command) || StoredAck.IsTopic(topic))
+        if (parsed && address.Kind == TopicKind.Command)
         {
-            pending = new(e, generation, Work.AcknowledgeOnly, "command"); // commands and stored acknowledgements to devices are not the aggregator's
+            pending = new(e, generation, Work.AcknowledgeOnly, "command"); // commands to devices are not the aggregator's
         }
         else
         {
@@ -418,7 +423,10 @@ public sealed class MqttIngestor : IAsyncDisposable
             }
         }
 
-        await PublishStoredAcksAsync(highest, cancellationToken).ConfigureAwait(false);
+        if (_options.PublishStoredAcks)
+        {
+            await PublishStoredAcksAsync(highest, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static void Covers(Dictionary<(string Fleet, string Device), long> highest, MessageKey key) =>
