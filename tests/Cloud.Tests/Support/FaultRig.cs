@@ -44,7 +44,7 @@ public sealed class FaultRig : IAsyncDisposable
         var provisioned = await ProvisionedFleet.CreateAsync(store, fleet, devices);
         var broker = await MosquittoBroker.StartAsync(provisioned.MosquittoSecurity, persistence: true);
         var metrics = new IngestMetrics(TimeProvider.System);
-        var ingest = new MqttIngestor(provisioned.IngestOptions(broker.Port), store, provisioned.Keys, metrics);
+        var ingest = new MqttIngestor(provisioned.IngestOptions(broker.Port, publishStoredAcks: true), store, provisioned.Keys, metrics);
         await ingest.StartAsync();
         return new FaultRig(folder, store, provisioned, broker, metrics, ingest);
     }
