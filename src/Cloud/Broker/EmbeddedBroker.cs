@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using EdgeSentinel.Cloud.Provisioning;
 using EdgeSentinel.Cloud.Storage;
+using EdgeSentinel.Protocol.Payloads;
 using EdgeSentinel.Protocol.Topics;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
@@ -182,6 +183,11 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     private bool MayPublish(string? username, string topic)
     {
+        if (StoredAck.IsTopic(topic))
+        {
+            return string.Equals(username, _aggregatorUsername, StringComparison.Ordinal); // stored acknowledgements come from the aggregator only
+        }
+
         if (!EdgeTopics.TryParse(topic, out var address, out _))
         {
             return false;
@@ -206,7 +212,8 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         }
 
         return DeviceProvisioning.TryParseMqttUsername(username, out var fleet, out var device)
-            && string.Equals(filter, EdgeTopics.Build(fleet, device, TopicKind.Command), StringComparison.Ordinal);
+            && (string.Equals(filter, EdgeTopics.Build(fleet, device, TopicKind.Command), StringComparison.Ordinal)
+                || string.Equals(filter, StoredAck.Topic(fleet, device), StringComparison.Ordinal));
     }
 
     private static int FreePort(IPAddress address)

@@ -45,6 +45,7 @@ public sealed class MqttIngestor : IAsyncDisposable
     private readonly IMqttClient _client;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Channel<Pending> _queue;
+    private readonly Dictionary<(string Fleet, string Device), long> _storedThrough = [];
     private Task? _supervisor;
     private Task? _writer;
     private long _generation;
@@ -241,6 +242,11 @@ public sealed class MqttIngestor : IAsyncDisposable
 
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
+        if (StoredAck.IsTopic(e.ApplicationMessage.Topic))
+        {
+            return; // our own stored acknowledgements (QoS 0) coming back: nothing to store, nothing to queue; MQTTnet acknowledges if needed
+        }
+
         e.AutoAcknowledge = false;
         var generation = Interlocked.Read(ref _generation);
         if (_halted)
@@ -338,6 +344,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         batch.RemoveAll(p => p.Generation != generation); // from a lost connection: the broker redelivers them
         var verdicts = new Verdict[batch.Count];
         var messages = new List<IncomingMessage>(batch.Count);
+        var highest = new Dictionary<(string Fleet, string Device), long>();
         for (var i = 0; i < batch.Count; i++)
         {
             verdicts[i] = await batch[i].Verdict.ConfigureAwait(false); // in arrival order; Verify does not throw
@@ -371,6 +378,7 @@ public sealed class MqttIngestor : IAsyncDisposable
                         else
                         {
                             _verifier.Commit(verdict.Inbound!);
+                            Covers(highest, verdict.Message!.Key);
                             if (outcome.Outcome == StoreOutcome.Stored)
                             {
                                 _metrics.RecordStored(pending.Kind, _timeProvider.GetUtcNow() - verdict.Inbound!.Envelope.Timestamp);
@@ -385,6 +393,7 @@ public sealed class MqttIngestor : IAsyncDisposable
                         break;
                     case Work.Replayed when await _store.ContainsMessageAsync(verdict.Key!, cancellationToken).ConfigureAwait(false):
                         _metrics.RecordDuplicate(pending.Kind);
+                        Covers(highest, verdict.Key!);
                         break;
                     case Work.Replayed:
                     case Work.Reject:
@@ -423,6 +432,53 @@ public sealed class MqttIngestor : IAsyncDisposable
                 return;
             }
 #pragma warning disable CA1031 // the connection is gone: the broker redelivers, the store keeps each message once
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                return;
+            }
+        }
+
+        if (_options.PublishStoredAcks)
+        {
+            await PublishStoredAcksAsync(highest, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static void Covers(Dictionary<(string Fleet, string Device), long> highest, MessageKey key) =>
+        highest[(key.Fleet, key.Device)] = Math.Max(highest.GetValueOrDefault((key.Fleet, key.Device)), key.Sequence);
+
+    /// <summary>
+    /// Tells each device of the batch, retained on its ack topic and signed with its key, the highest sequence
+    /// number of it now stored: devices that wait for it (a PUBACK does not survive a broker crash) then let
+    /// their alerts go. QoS 0: a lost acknowledgement only makes the device resend, and the store keeps each message once.
+    /// </summary>
+    private async Task PublishStoredAcksAsync(Dictionary<(string Fleet, string Device), long> highest, CancellationToken cancellationToken)
+    {
+        foreach (var ((fleet, device), sequence) in highest)
+        {
+            var through = Math.Max(sequence, _storedThrough.GetValueOrDefault((fleet, device)));
+            _storedThrough[(fleet, device)] = through;
+            if (_keys.Find(fleet, device) is not { } key)
+            {
+                continue;
+            }
+
+            var ack = new MqttApplicationMessageBuilder()
+                .WithTopic(StoredAck.Topic(fleet, device))
+                .WithPayload(StoredAck.Encode(key, fleet, device, through))
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce)
+                .WithRetainFlag(true)
+                .Build();
+            try
+            {
+                await _client.PublishAsync(ack, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // the connection is gone: the devices resend, and the next batch acknowledges again
             catch (Exception)
 #pragma warning restore CA1031
             {

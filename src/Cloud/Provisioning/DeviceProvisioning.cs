@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using EdgeSentinel.Cloud.Ingest;
 using EdgeSentinel.Cloud.Storage;
 using EdgeSentinel.Protocol.Envelopes;
+using EdgeSentinel.Protocol.Payloads;
 using EdgeSentinel.Protocol.Topics;
 
 namespace EdgeSentinel.Cloud.Provisioning;
@@ -71,16 +72,17 @@ public static class DeviceProvisioning
         return true;
     }
 
-    /// <summary>The Mosquitto pattern ACL lines that confine every device (user <c>{fleet}/{device}</c>) to its own topics: publish alert, fingerprint, status; subscribe to its commands.</summary>
+    /// <summary>The Mosquitto pattern ACL lines that confine every device (user <c>{fleet}/{device}</c>) to its own topics: publish alert, fingerprint, status; subscribe to its commands and its stored acknowledgements.</summary>
     public static IReadOnlyList<string> MosquittoDevicePatterns { get; } =
     [
         $"pattern write {EdgeTopics.Prefix}/%u/{EdgeTopics.KindLevel(TopicKind.Alert)}",
         $"pattern write {EdgeTopics.Prefix}/%u/{EdgeTopics.KindLevel(TopicKind.Fingerprint)}",
         $"pattern write {EdgeTopics.Prefix}/%u/{EdgeTopics.KindLevel(TopicKind.Status)}",
         $"pattern read {EdgeTopics.Prefix}/%u/{EdgeTopics.KindLevel(TopicKind.Command)}",
+        $"pattern read {EdgeTopics.Prefix}/%u/{StoredAck.Level}",
     ];
 
-    /// <summary>The Mosquitto ACL lines for the aggregator's own user: read every device topic, write commands.</summary>
+    /// <summary>The Mosquitto ACL lines for the aggregator's own user: read every device topic, write commands and stored acknowledgements.</summary>
     public static IReadOnlyList<string> MosquittoAggregatorAcl(string username)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(username);
@@ -94,6 +96,7 @@ public static class DeviceProvisioning
             $"user {username}",
             $"topic read {EdgeTopics.Prefix}/#",
             $"topic write {EdgeTopics.Prefix}/+/+/{EdgeTopics.KindLevel(TopicKind.Command)}",
+            $"topic write {EdgeTopics.Prefix}/+/+/{StoredAck.Level}",
         ];
     }
 

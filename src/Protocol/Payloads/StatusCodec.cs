@@ -7,6 +7,7 @@ namespace EdgeSentinel.Protocol.Payloads;
 /// <summary>The JSON body of a status message; reading never throws on bad input.</summary>
 /// <remarks>
 /// <code>{"state":"online","session":17,"pendingAlerts":0,"pendingFingerprints":2,"outboxDepth":2,"droppedFingerprints":0,"coalescedFingerprints":5,"detail":"connected"}</code>
+/// <para><c>outboxFault</c> (optional) says why the device cannot write its outbox, e.g. "disk full: ...".</para>
 /// <para><c>outboxDepth</c> is written for readers with mosquitto_sub; on reading it must equal the sum.</para>
 /// </remarks>
 public static class StatusCodec
@@ -38,6 +39,11 @@ public static class StatusCodec
                 w.WriteString("detail", status.Detail);
             }
 
+            if (status.OutboxFault is not null)
+            {
+                w.WriteString("outboxFault", status.OutboxFault);
+            }
+
             w.WriteEndObject();
         });
     }
@@ -55,7 +61,7 @@ public static class StatusCodec
 
         var r = new JsonBody("status body");
         var root = document.RootElement;
-        if (!r.OnlyKnown(root, "body", "state", "session", "pendingAlerts", "pendingFingerprints", "outboxDepth", "droppedFingerprints", "coalescedFingerprints", "detail")
+        if (!r.OnlyKnown(root, "body", "state", "session", "pendingAlerts", "pendingFingerprints", "outboxDepth", "droppedFingerprints", "coalescedFingerprints", "detail", "outboxFault")
             || !r.String(root, "state", string.Empty, out var stateName)
             || !r.Int64(root, "session", string.Empty, 1, out var session)
             || !r.Int64(root, "pendingAlerts", string.Empty, 0, out var pendingAlerts)
@@ -63,7 +69,8 @@ public static class StatusCodec
             || !r.Int64(root, "outboxDepth", string.Empty, 0, out var depth)
             || !r.Int64(root, "droppedFingerprints", string.Empty, 0, out var dropped)
             || !r.Int64(root, "coalescedFingerprints", string.Empty, 0, out var coalesced)
-            || !r.OptionalString(root, "detail", string.Empty, out var detail))
+            || !r.OptionalString(root, "detail", string.Empty, out var detail)
+            || !r.OptionalString(root, "outboxFault", string.Empty, out var outboxFault))
         {
             rejection = r.Rejection;
             return false;
@@ -85,7 +92,7 @@ public static class StatusCodec
             return false;
         }
 
-        status = new StatusReport(state, session, pendingAlerts, pendingFingerprints, dropped, coalesced, detail);
+        status = new StatusReport(state, session, pendingAlerts, pendingFingerprints, dropped, coalesced, detail, outboxFault);
         return true;
     }
 

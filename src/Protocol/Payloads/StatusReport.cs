@@ -10,7 +10,7 @@ namespace EdgeSentinel.Protocol.Payloads;
 public sealed record StatusReport
 {
     /// <summary>Creates a status report; throws when a count is negative or the session is below 1.</summary>
-    public StatusReport(DeviceState state, long session, long pendingAlerts, long pendingFingerprints, long droppedFingerprints, long coalescedFingerprints, string? detail = null)
+    public StatusReport(DeviceState state, long session, long pendingAlerts, long pendingFingerprints, long droppedFingerprints, long coalescedFingerprints, string? detail = null, string? outboxFault = null)
     {
         if (!Enum.IsDefined(state))
         {
@@ -29,6 +29,7 @@ public sealed record StatusReport
         DroppedFingerprints = droppedFingerprints;
         CoalescedFingerprints = coalescedFingerprints;
         Detail = detail;
+        OutboxFault = outboxFault;
     }
 
     /// <summary>Online or offline.</summary>
@@ -54,4 +55,7 @@ public sealed record StatusReport
 
     /// <summary>Optional free text, e.g. "last will" or "shutdown".</summary>
     public string? Detail { get; }
+
+    /// <summary>Why the device cannot write its outbox now (e.g. "disk full: ..."), or null when it can; alerts then wait in memory.</summary>
+    public string? OutboxFault { get; }
 }

@@ -13,6 +13,7 @@ using MQTTnet.Protocol;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
+using Microsoft.Data.Sqlite;
 
 namespace EdgeSentinel.Runtime.Reporting;
 
@@ -27,6 +28,10 @@ namespace EdgeSentinel.Runtime.Reporting;
 /// answering, also in the middle of a publish. Reconnects use exponential backoff with jitter and a
 /// circuit breaker (Polly), on the given <see cref="TimeProvider"/>. On cancellation it publishes an
 /// offline status and disconnects cleanly (no last will).</para>
+/// <para>With <see cref="ReporterOptions.AwaitStoredAck"/>, an alert leaves only when the aggregator's
+/// signed stored acknowledgement covers it; every session resends what is still in the outbox, in order,
+/// with the same sequence numbers, and so does a session that waited <see cref="ReporterOptions.StoredAckTimeout"/>
+/// for an acknowledgement in vain.</para>
 /// <para>Enqueue methods and the read-only properties are thread-safe; call <see cref="RunAsync"/> once.</para>
 /// </remarks>
 public sealed class DeviceReporter : IAsyncDisposable
@@ -47,6 +52,17 @@ public sealed class DeviceReporter : IAsyncDisposable
     private long _pingFailures;
     private long _commandsAccepted;
     private long _commandsRejected;
+    private long _storedAcks;
+    private long _storedAcksRejected;
+    private long _resendPasses;
+    private long _ackProgressMs;
+    private long _lastLinkLossMs = long.MinValue;
+    private static readonly TimeSpan StorageRetry = TimeSpan.FromSeconds(1);
+    private readonly Lock _spillLock = new();
+    private readonly List<(byte[] Body, long CreatedMs)> _spill = []; // alerts the outbox could not take (disk full, read-only), in order
+    private long _spillDropped;
+    private long _fingerprintsLostToFault;
+    private volatile string? _outboxFault;
     private InboundVerifier? _commandVerifier;
     private string? _lastError;
     private volatile bool _connected;
@@ -104,7 +120,32 @@ public sealed class DeviceReporter : IAsyncDisposable
     public bool IsConnected => _connected;
 
     /// <summary>The outbox's current counts.</summary>
-    public OutboxCounts Counts => _outbox.Counts();
+    public OutboxCounts Counts
+    {
+        get
+        {
+            var counts = _outbox.Counts();
+            return counts with { PendingAlerts = counts.PendingAlerts + SpilledAlerts };
+        }
+    }
+
+    /// <summary>Why the outbox cannot be written now ("disk full: ...", "read-only: ..."), or null; reported in status while it lasts.</summary>
+    public string? OutboxFault => _outboxFault;
+
+    /// <summary>Alerts held in memory because the outbox could not take them (counted in <see cref="Counts"/>' pending alerts); written to the outbox, in order, once it can.</summary>
+    public long SpilledAlerts
+    {
+        get
+        {
+            lock (_spillLock)
+            {
+                return _spill.Count;
+            }
+        }
+    }
+
+    /// <summary>Alerts lost because the outbox failed and the in-memory hold was full (<see cref="ReporterOptions.MaxSpilledAlerts"/>), and fingerprint summaries lost because the outbox failed.</summary>
+    public (long Alerts, long Fingerprints) LostToOutboxFault => (Interlocked.Read(ref _spillDropped), Interlocked.Read(ref _fingerprintsLostToFault));
 
     /// <summary>The connection loop's counters.</summary>
     public ReporterStatistics Statistics => new(
@@ -116,22 +157,98 @@ public sealed class DeviceReporter : IAsyncDisposable
         Interlocked.Read(ref _pingFailures),
         Interlocked.Read(ref _commandsAccepted),
         Interlocked.Read(ref _commandsRejected),
-        Volatile.Read(ref _lastError));
+        Volatile.Read(ref _lastError),
+        Interlocked.Read(ref _storedAcks),
+        Interlocked.Read(ref _storedAcksRejected),
+        Interlocked.Read(ref _resendPasses),
+        Interlocked.Read(ref _lastLinkLossMs) is var lost && lost != long.MinValue ? DateTimeOffset.FromUnixTimeMilliseconds(lost) : null);
 
-    /// <summary>Writes an alert to the outbox (durable on return) and wakes the sender.</summary>
+    /// <summary>Writes an alert to the outbox (durable on return) and wakes the sender; never throws for a failing outbox (disk full, read-only): the alert then waits in memory, in order, and <see cref="OutboxFault"/> says why.</summary>
     public void EnqueueAlert(Alert alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        _outbox.Append(TopicKind.Alert, AlertCodec.Encode(alert), _time.GetUtcNow().ToUnixTimeMilliseconds());
+        var body = AlertCodec.Encode(alert);
+        var created = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        lock (_spillLock)
+        {
+            if (!FlushSpillLocked() || !TryAppend(TopicKind.Alert, body, created))
+            {
+                if (_spill.Count < _options.MaxSpilledAlerts)
+                {
+                    _spill.Add((body, created));
+                }
+                else
+                {
+                    Interlocked.Increment(ref _spillDropped);
+                }
+            }
+        }
+
         _wake.Set();
     }
 
-    /// <summary>Writes a fingerprint summary to the outbox (durable on return; may coalesce or drop older summaries per the bound) and wakes the sender.</summary>
+    /// <summary>Writes a fingerprint summary to the outbox (durable on return; may coalesce or drop older summaries per the bound) and wakes the sender; a failing outbox loses the summary (counted), never throws.</summary>
     public void EnqueueFingerprint(FingerprintReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        _outbox.Append(TopicKind.Fingerprint, FingerprintReportCodec.Encode(report), _time.GetUtcNow().ToUnixTimeMilliseconds());
+        var body = FingerprintReportCodec.Encode(report);
+        lock (_spillLock)
+        {
+            if (!FlushSpillLocked() || !TryAppend(TopicKind.Fingerprint, body, _time.GetUtcNow().ToUnixTimeMilliseconds()))
+            {
+                Interlocked.Increment(ref _fingerprintsLostToFault);
+            }
+        }
+
         _wake.Set();
+    }
+
+    /// <summary>Writes held alerts to the outbox in order; true when none is left.</summary>
+    private bool FlushSpillLocked()
+    {
+        while (_spill.Count > 0)
+        {
+            var (body, created) = _spill[0];
+            if (!TryAppend(TopicKind.Alert, body, created))
+            {
+                return false;
+            }
+
+            _spill.RemoveAt(0);
+        }
+
+        return true;
+    }
+
+    private bool TryAppend(TopicKind kind, byte[] body, long created)
+    {
+        try
+        {
+            _outbox.Append(kind, body, created);
+            _outboxFault = null;
+            return true;
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            _outboxFault = DescribeStorageFailure(ex);
+            return false;
+        }
+    }
+
+    private static bool IsStorageFailure(Exception ex) => ex is SqliteException or IOException;
+
+    private static string DescribeStorageFailure(Exception ex)
+    {
+        var what = ex is SqliteException sqlite ? (sqlite.SqliteErrorCode & 0xFF) switch
+        {
+            13 => "disk full",
+            8 => "read-only",
+            10 => "I/O error",
+            14 => "cannot open",
+            _ => $"SQLite error {sqlite.SqliteErrorCode}",
+        } : "I/O error";
+        var message = ex.Message.Length > 160 ? ex.Message[..160] : ex.Message;
+        return $"{what}: {message}";
     }
 
     /// <summary>Runs the connection loop until <paramref name="cancellationToken"/> is cancelled; then goes offline cleanly and returns.</summary>
@@ -169,6 +286,7 @@ public sealed class DeviceReporter : IAsyncDisposable
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
+                    Interlocked.Exchange(ref _lastLinkLossMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
                     Interlocked.Increment(ref _linkLosses);
                     Volatile.Write(ref _lastError, $"link lost: {ex.GetType().Name}: {ex.Message}");
                 }
@@ -236,9 +354,22 @@ public sealed class DeviceReporter : IAsyncDisposable
         }
 
         var client = _factory.CreateMqttClient();
+        // Our own bound on the handshake: over a link that swallows packets (TCP accepted, no CONNACK ever),
+        // MQTTnet's ConnectAsync was seen to wait forever, and the device would never reconnect.
+        using var handshake = new CancellationTokenSource(_options.ResponseTimeout, _time);
+        using var connectToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, handshake.Token);
         try
         {
-            var result = await client.ConnectAsync(builder.Build(), cancellationToken).ConfigureAwait(false);
+            MqttClientConnectResult result;
+            try
+            {
+                result = await client.ConnectAsync(builder.Build(), connectToken.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (handshake.IsCancellationRequested && !cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
+            {
+                throw new TimeoutException($"no CONNACK within {_options.ResponseTimeout.TotalSeconds:0.###} s", ex);
+            }
+
             if (result.ResultCode != MqttClientConnectResultCode.Success)
             {
                 throw new BrokerRefusedException($"broker refused the connection: {result.ResultCode} {result.ReasonString}".TrimEnd());
@@ -311,6 +442,22 @@ public sealed class DeviceReporter : IAsyncDisposable
             }
         }
 
+        if (_options.AwaitStoredAck)
+        {
+            // The retained acknowledgement arrives right after subscribing.
+            session.Client.ApplicationMessageReceivedAsync += OnStoredAckAsync;
+            var subscription = await session.Client.SubscribeAsync(
+                new MqttClientSubscribeOptionsBuilder().WithTopicFilter(AckTopic, MqttQualityOfServiceLevel.AtLeastOnce).Build(),
+                link).ConfigureAwait(false);
+            foreach (var item in subscription.Items)
+            {
+                if (item.ResultCode is not (MqttClientSubscribeResultCode.GrantedQoS0 or MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2))
+                {
+                    throw new BrokerRefusedException($"broker refused the stored-acknowledgement subscription {AckTopic}: {item.ResultCode}");
+                }
+            }
+        }
+
         _connected = true;
         var ping = PingLoopAsync(session.Client, linkDead, pingStop.Token);
         try
@@ -318,31 +465,94 @@ public sealed class DeviceReporter : IAsyncDisposable
             var onlineSent = false;
             var lastStatusAt = _time.GetUtcNow();
             OutboxCounts? lastStatusCounts = null;
+            string? lastStatusFault = null;
+            var storageRetryAt = DateTimeOffset.MinValue; // after an outbox write failed: when to try writing again
+            var cursor = 0L; // row id of the last entry the broker acknowledged in this session: every session resends all entries still in the outbox
+            Volatile.Write(ref _ackProgressMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
             while (true)
             {
                 link.ThrowIfCancellationRequested();
                 cancellationToken.ThrowIfCancellationRequested();
-                var entry = _outbox.PeekOldest();
+                var storageBlocked = _time.GetUtcNow() < storageRetryAt;
+                OutboxEntry? entry = null;
+                if (!storageBlocked)
+                {
+                    lock (_spillLock)
+                    {
+                        FlushSpillLocked();
+                    }
+
+                    entry = _outbox.PeekAfter(cursor);
+                }
+
                 var statusDue = onlineSent && _time.GetUtcNow() - lastStatusAt >= _options.StatusInterval;
 
                 // Entries already sent once keep their (lower) sequence numbers and go before the online status.
                 if (entry is not null && (entry.Sequence is not null || (onlineSent && !statusDue)))
                 {
-                    await PublishEntryAsync(session.Client, entry, link).ConfigureAwait(false);
+                    try
+                    {
+                        if (await PublishEntryAsync(session.Client, entry, link).ConfigureAwait(false))
+                        {
+                            cursor = entry.Id;
+                        }
+                    }
+                    catch (Exception ex) when (IsStorageFailure(ex))
+                    {
+                        // The outbox cannot be written (disk full, read-only): the entry stays and is sent again later.
+                        _outboxFault = DescribeStorageFailure(ex);
+                        storageRetryAt = _time.GetUtcNow() + StorageRetry;
+                    }
+
                     continue;
                 }
 
-                var counts = _outbox.Counts();
-                if (!onlineSent || statusDue || (entry is null && counts != lastStatusCounts))
+                // What a status reports changed (not the sequence counter, which every status itself advances).
+                var counts = Counts with { NextSequence = 0, AwaitingStoredAck = 0 };
+                var fault = _outboxFault;
+                if (!onlineSent || statusDue || fault != lastStatusFault || (entry is null && fault is null && !storageBlocked && counts != lastStatusCounts))
                 {
-                    await PublishStatusAsync(session.Client, DeviceState.Online, session.WillSequence, onlineSent ? "update" : "connected", link).ConfigureAwait(false);
+                    try
+                    {
+                        await PublishStatusAsync(session.Client, DeviceState.Online, session.WillSequence, onlineSent ? "update" : "connected", link).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (IsStorageFailure(ex))
+                    {
+                        // No sequence number left to give without writing: the status waits for the outbox to recover.
+                        _outboxFault = DescribeStorageFailure(ex);
+                        storageRetryAt = _time.GetUtcNow() + StorageRetry;
+                    }
+
                     onlineSent = true;
                     lastStatusAt = _time.GetUtcNow();
                     lastStatusCounts = counts;
+                    lastStatusFault = fault;
                     continue;
                 }
 
-                await _wake.WaitAsync(_options.StatusInterval, _time, wait).ConfigureAwait(false);
+                var wakeAfter = _options.StatusInterval;
+                if (_options.AwaitStoredAck && entry is null && counts.Depth > 0)
+                {
+                    var sinceProgress = _time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(Volatile.Read(ref _ackProgressMs));
+                    if (sinceProgress >= _options.StoredAckTimeout)
+                    {
+                        // No stored acknowledgement came (lost with a broker crash, or the aggregator was away): send the uncovered entries again.
+                        cursor = 0;
+                        Interlocked.Increment(ref _resendPasses);
+                        Volatile.Write(ref _ackProgressMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+                        continue;
+                    }
+
+                    wakeAfter = TimeSpan.FromTicks(Math.Min(wakeAfter.Ticks, (_options.StoredAckTimeout - sinceProgress).Ticks));
+                }
+
+                if (fault is not null || storageBlocked)
+                {
+                    var retryIn = storageRetryAt - _time.GetUtcNow();
+                    wakeAfter = TimeSpan.FromTicks(Math.Min(wakeAfter.Ticks, Math.Max(retryIn.Ticks, StorageRetry.Ticks / 4)));
+                }
+
+                await _wake.WaitAsync(wakeAfter, _time, wait).ConfigureAwait(false);
             }
         }
         finally
@@ -352,10 +562,56 @@ public sealed class DeviceReporter : IAsyncDisposable
         }
     }
 
+    private Task OnStoredAckAsync(MqttApplicationMessageReceivedEventArgs e)
+    {
+        if (e.ApplicationMessage.Topic != AckTopic)
+        {
+            return Task.CompletedTask;
+        }
+
+        try
+        {
+            if (!StoredAck.TryDecode(_key, _options.Fleet, _options.Device, e.ApplicationMessage.Payload.ToArray(), out var through, out var rejection))
+            {
+                Interlocked.Increment(ref _storedAcksRejected);
+                Volatile.Write(ref _lastError, $"stored acknowledgement rejected: {rejection}");
+                return Task.CompletedTask;
+            }
+
+            var next = _outbox.Counts().NextSequence;
+            if (through >= next)
+            {
+                // Beyond any sequence number this outbox gave out (e.g. a retained ack of an outbox file that was replaced): covers nothing.
+                Interlocked.Increment(ref _storedAcksRejected);
+                Volatile.Write(ref _lastError, $"stored acknowledgement through {through} is beyond the last sequence sent ({next - 1}); ignored");
+                return Task.CompletedTask;
+            }
+
+            Interlocked.Increment(ref _storedAcks);
+            if (_outbox.RemoveThrough(through) > 0)
+            {
+                Volatile.Write(ref _ackProgressMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+                _wake.Set();
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The entries stay and are resent; the aggregator stores them once.
+            Volatile.Write(ref _lastError, $"stored acknowledgement not applied: {ex.GetType().Name}: {ex.Message}");
+        }
+
+        return Task.CompletedTask;
+    }
+
     private async Task OnCommandMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         var verifier = _commandVerifier!;
         var m = e.ApplicationMessage;
+        if (m.Topic == AckTopic)
+        {
+            return; // the stored-acknowledgement handler's
+        }
+
         string? version = null, encoding = null;
         foreach (var p in m.UserProperties ?? [])
         {
@@ -371,8 +627,8 @@ public sealed class DeviceReporter : IAsyncDisposable
 
         if (!verifier.TryVerify(m.Topic, m.Payload.ToArray(), new MessageProperties(m.ContentType, version, encoding), out var message, out var rejection))
         {
+            LastCommandRejection = rejection; // before the counter: whoever sees the count sees its reason
             Interlocked.Increment(ref _commandsRejected);
-            LastCommandRejection = rejection;
             return;
         }
 
@@ -413,7 +669,8 @@ public sealed class DeviceReporter : IAsyncDisposable
         }
     }
 
-    private async Task PublishEntryAsync(IMqttClient client, OutboxEntry entry, CancellationToken token)
+    /// <summary>Publishes an entry; true when the broker acknowledged it (and it left the outbox, or waits there for the stored acknowledgement).</summary>
+    private async Task<bool> PublishEntryAsync(IMqttClient client, OutboxEntry entry, CancellationToken token)
     {
         var address = EdgeTopics.Address(_options.Fleet, _options.Device, entry.Kind);
         var (sequence, wire) = _outbox.Seal(entry, seq =>
@@ -425,11 +682,20 @@ public sealed class DeviceReporter : IAsyncDisposable
             // restart): keep it, same sequence, and try again after a pause.
             Volatile.Write(ref _lastError, $"no subscriber for {address.Topic} #{sequence}; kept in the outbox");
             await Task.Delay(_options.InitialReconnectDelay, _time, token).ConfigureAwait(false);
-            return;
+            return false;
         }
 
-        _outbox.Remove(entry.Id);
+        if (_options.AwaitStoredAck && entry.Kind == TopicKind.Alert)
+        {
+            _outbox.MarkBrokered(entry.Id); // until the aggregator's stored acknowledgement covers it
+        }
+        else
+        {
+            _outbox.Remove(entry.Id);
+        }
+
         Interlocked.Increment(ref _acknowledged);
+        return true;
     }
 
     private async Task PublishStatusAsync(IMqttClient client, DeviceState state, long session, string detail, CancellationToken token)
@@ -484,13 +750,15 @@ public sealed class DeviceReporter : IAsyncDisposable
 
     private byte[] SealStatus(DeviceState state, long session, long sequence, string detail)
     {
-        var counts = _outbox.Counts();
-        var status = new StatusReport(state, session, counts.PendingAlerts, counts.PendingFingerprints, counts.DroppedFingerprints, counts.CoalescedFingerprints, detail);
+        var counts = Counts;
+        var status = new StatusReport(state, session, counts.PendingAlerts, counts.PendingFingerprints, counts.DroppedFingerprints, counts.CoalescedFingerprints, detail, _outboxFault);
         var address = EdgeTopics.Address(_options.Fleet, _options.Device, TopicKind.Status);
         return EnvelopeCodec.Encode(Envelope.Seal(_key, address, sequence, _time.GetUtcNow(), StatusCodec.Encode(status)));
     }
 
     private string StatusTopic => EdgeTopics.Build(_options.Fleet, _options.Device, TopicKind.Status);
+
+    private string AckTopic => StoredAck.Topic(_options.Fleet, _options.Device);
 
     private static ReadOnlyMemory<byte> Utf8(string value) => System.Text.Encoding.UTF8.GetBytes(value);
 

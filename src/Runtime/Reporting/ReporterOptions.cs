@@ -88,6 +88,22 @@ public sealed class ReporterOptions
     /// </summary>
     public bool HoldUntilSubscribed { get; init; }
 
+    /// <summary>
+    /// Whether an alert the broker acknowledged stays in the outbox until the aggregator's stored
+    /// acknowledgement (<c>.../ack</c>, signed with the device key) covers its sequence number, and is sent
+    /// again (same sequence) on every new session until then. Default false. Set it when the aggregator
+    /// publishes stored acknowledgements: a broker that crashes (SIGKILL, power loss) loses messages it
+    /// acknowledged but had not yet delivered, and only this brings them back. The broker must let the
+    /// device subscribe to its ack topic.
+    /// </summary>
+    public bool AwaitStoredAck { get; init; }
+
+    /// <summary>With <see cref="AwaitStoredAck"/>: how long the reporter, with nothing new to send, waits for a stored acknowledgement before it sends the uncovered alerts again. Default 30 s.</summary>
+    public TimeSpan StoredAckTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Most alerts held in memory, in order, while the outbox cannot be written (disk full, read-only); beyond it new alerts are lost and counted. Default 10,000.</summary>
+    public int MaxSpilledAlerts { get; init; } = 10_000;
+
     /// <summary>The client id used: <see cref="ClientId"/> or "{fleet}:{device}".</summary>
     public string EffectiveClientId => ClientId ?? $"{Fleet}:{Device}";
 
@@ -140,6 +156,11 @@ public sealed class ReporterOptions
             problems.Add($"{nameof(MaxPendingFingerprints)} is {MaxPendingFingerprints}; must be ≥ 1");
         }
 
+        if (MaxSpilledAlerts < 1)
+        {
+            problems.Add($"{nameof(MaxSpilledAlerts)} is {MaxSpilledAlerts}; must be ≥ 1");
+        }
+
         if (MaxWindowsPerSummary < 1)
         {
             problems.Add($"{nameof(MaxWindowsPerSummary)} is {MaxWindowsPerSummary}; must be ≥ 1");
@@ -150,6 +171,7 @@ public sealed class ReporterOptions
         Positive(problems, nameof(PublishTimeout), PublishTimeout);
         Positive(problems, nameof(CommandMaxAge), CommandMaxAge);
         Positive(problems, nameof(StatusInterval), StatusInterval);
+        Positive(problems, nameof(StoredAckTimeout), StoredAckTimeout);
         PollyRange(problems, nameof(BreakerSamplingDuration), BreakerSamplingDuration);
         PollyRange(problems, nameof(BreakerBreakDuration), BreakerBreakDuration);
         if (KeepAlive < TimeSpan.FromSeconds(1) || KeepAlive > TimeSpan.FromSeconds(ushort.MaxValue))

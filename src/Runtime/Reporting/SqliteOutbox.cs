@@ -11,12 +11,19 @@ namespace EdgeSentinel.Runtime.Reporting;
 /// <remarks>
 /// <para>Entries leave in insertion order. An entry gets its sequence number and signed envelope the
 /// first time it is sent (in the same transaction that advances the counter), and keeps both for
-/// every resend, so receivers de-duplicate redeliveries by (device, sequence). The counter only grows.</para>
+/// every resend, so receivers de-duplicate redeliveries by (device, sequence). The counter only grows:
+/// it is persisted a block of <see cref="SequenceBlock"/> ahead of the numbers handed out, so that a
+/// status can still be numbered while the file cannot be written (disk full); a restart resumes above
+/// the block, leaving a gap, never going back.</para>
 /// <para>Bound policy, applied when a fingerprint summary is appended: while more than
 /// <c>maxPendingFingerprints</c> unsent summaries wait, the oldest adjacent pair that can merge
 /// (same model and schema, at most <c>maxWindowsPerSummary</c> windows together) is coalesced into
 /// the older row; when no pair can, the oldest unsent summary is dropped. Both are counted. Alerts are
 /// never dropped or merged. Thread-safe (one lock around one connection).</para>
+/// <para>End-to-end acknowledgement: an entry the broker acknowledged can be kept, marked "brokered"
+/// (<see cref="MarkBrokered"/>), until the aggregator's stored-through acknowledgement covers its
+/// sequence number (<see cref="RemoveThrough"/>); the sender resends brokered entries (same sequence,
+/// same envelope) on every new session (<see cref="PeekAfter"/> from id 0).</para>
 /// </remarks>
 internal sealed class SqliteOutbox : IDisposable
 {
@@ -28,6 +35,8 @@ internal sealed class SqliteOutbox : IDisposable
     private readonly Lock _lock = new();
     private readonly int _maxPendingFingerprints;
     private readonly int _maxWindowsPerSummary;
+    private long _next;
+    private long _reservedUntil;
 
     public SqliteOutbox(string path, int maxPendingFingerprints, int maxWindowsPerSummary)
     {
@@ -49,10 +58,26 @@ internal sealed class SqliteOutbox : IDisposable
                 created_ms INTEGER NOT NULL,
                 body BLOB NOT NULL,
                 sequence INTEGER NULL,
-                wire BLOB NULL);
+                wire BLOB NULL,
+                brokered INTEGER NOT NULL DEFAULT 0);
             INSERT OR IGNORE INTO meta (key, value) VALUES ('next_sequence', 1), ('dropped_fingerprints', 0), ('coalesced_fingerprints', 0), ('highest_command', 0);
             """);
+        using (var persisted = Command(null, "SELECT value FROM meta WHERE key = 'next_sequence';"))
+        {
+            _next = _reservedUntil = (long)persisted.ExecuteScalar()!;
+        }
+
+        using (var columns = Command(null, "SELECT COUNT(*) FROM pragma_table_info('outbox') WHERE name = 'brokered';"))
+        {
+            if ((long)columns.ExecuteScalar()! == 0)
+            {
+                Execute("ALTER TABLE outbox ADD COLUMN brokered INTEGER NOT NULL DEFAULT 0;"); // an outbox file of an earlier version
+            }
+        }
     }
+
+    /// <summary>How many sequence numbers are persisted ahead of the ones handed out.</summary>
+    public const int SequenceBlock = 64;
 
     /// <summary>The SQLite file.</summary>
     public string Path { get; }
@@ -103,15 +128,25 @@ internal sealed class SqliteOutbox : IDisposable
     }
 
     /// <summary>The oldest entry, if any.</summary>
-    public OutboxEntry? PeekOldest()
+    public OutboxEntry? PeekOldest() => PeekAfter(0); // row ids start at 1
+
+    /// <summary>The oldest entry with a row id above <paramref name="afterId"/>, if any (0: the oldest of all).</summary>
+    public OutboxEntry? PeekAfter(long afterId)
     {
         lock (_lock)
         {
-            using var command = Command(null, "SELECT id, kind, created_ms, body, sequence, wire FROM outbox ORDER BY id LIMIT 1;");
+            using var command = Command(null, "SELECT id, kind, created_ms, body, sequence, wire FROM outbox WHERE id > $after ORDER BY id LIMIT 1;");
+            command.Parameters.AddWithValue("$after", afterId);
             using var reader = command.ExecuteReader();
             return reader.Read() ? ReadEntry(reader) : null;
         }
     }
+
+    /// <summary>Marks an entry the broker acknowledged that stays until the aggregator's stored acknowledgement covers it.</summary>
+    public void MarkBrokered(long id) => Run("UPDATE outbox SET brokered = 1 WHERE id = $value;", id);
+
+    /// <summary>Removes every sent entry whose sequence number is at most <paramref name="through"/> (the aggregator stored them); returns how many.</summary>
+    public int RemoveThrough(long through) => Run("DELETE FROM outbox WHERE sequence IS NOT NULL AND sequence <= $value;", through);
 
     /// <summary>All entries in order (for tests and diagnostics).</summary>
     public IReadOnlyList<OutboxEntry> ReadAll()
@@ -142,6 +177,7 @@ internal sealed class SqliteOutbox : IDisposable
 
         lock (_lock)
         {
+            EnsureSequenceBlock();
             using var transaction = _connection.BeginTransaction();
             using (var current = Command(transaction, "SELECT sequence, wire FROM outbox WHERE id = $id;"))
             {
@@ -158,7 +194,7 @@ internal sealed class SqliteOutbox : IDisposable
                 }
             }
 
-            var sequence = TakeSequence(transaction);
+            var sequence = _next;
             var bytes = seal(sequence);
             using (var update = Command(transaction, "UPDATE outbox SET sequence = $seq, wire = $wire WHERE id = $id;"))
             {
@@ -169,6 +205,7 @@ internal sealed class SqliteOutbox : IDisposable
             }
 
             transaction.Commit();
+            _next = sequence + 1;
             return (sequence, bytes);
         }
     }
@@ -178,10 +215,8 @@ internal sealed class SqliteOutbox : IDisposable
     {
         lock (_lock)
         {
-            using var transaction = _connection.BeginTransaction();
-            var sequence = TakeSequence(transaction);
-            transaction.Commit();
-            return sequence;
+            EnsureSequenceBlock();
+            return _next++;
         }
     }
 
@@ -199,26 +234,10 @@ internal sealed class SqliteOutbox : IDisposable
     }
 
     /// <summary>Records an accepted command's sequence number.</summary>
-    public void RecordCommand(long sequence)
-    {
-        lock (_lock)
-        {
-            using var command = Command(null, "UPDATE meta SET value = MAX(value, $seq) WHERE key = 'highest_command';");
-            command.Parameters.AddWithValue("$seq", sequence);
-            command.ExecuteNonQuery();
-        }
-    }
+    public void RecordCommand(long sequence) => Run("UPDATE meta SET value = MAX(value, $value) WHERE key = 'highest_command';", sequence);
 
     /// <summary>Removes an acknowledged entry.</summary>
-    public void Remove(long id)
-    {
-        lock (_lock)
-        {
-            using var command = Command(null, "DELETE FROM outbox WHERE id = $id;");
-            command.Parameters.AddWithValue("$id", id);
-            command.ExecuteNonQuery();
-        }
-    }
+    public void Remove(long id) => Run("DELETE FROM outbox WHERE id = $value;", id);
 
     /// <summary>Current counts.</summary>
     public OutboxCounts Counts()
@@ -231,13 +250,15 @@ internal sealed class SqliteOutbox : IDisposable
                   (SELECT COUNT(*) FROM outbox WHERE kind = $fingerprint),
                   (SELECT value FROM meta WHERE key = 'dropped_fingerprints'),
                   (SELECT value FROM meta WHERE key = 'coalesced_fingerprints'),
-                  (SELECT value FROM meta WHERE key = 'next_sequence');
+                  $next,
+                  (SELECT COUNT(*) FROM outbox WHERE brokered = 1);
                 """);
             command.Parameters.AddWithValue("$alert", (int)TopicKind.Alert);
             command.Parameters.AddWithValue("$fingerprint", (int)TopicKind.Fingerprint);
+            command.Parameters.AddWithValue("$next", _next);
             using var reader = command.ExecuteReader();
             reader.Read();
-            return new OutboxCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+            return new OutboxCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
         }
     }
 
@@ -325,10 +346,19 @@ internal sealed class SqliteOutbox : IDisposable
         return false;
     }
 
-    private long TakeSequence(SqliteTransaction transaction)
+    /// <summary>Persists the next block of sequence numbers when the current one is used up (under the lock).</summary>
+    private void EnsureSequenceBlock()
     {
-        using var command = Command(transaction, "UPDATE meta SET value = value + 1 WHERE key = 'next_sequence' RETURNING value - 1;");
-        return (long)command.ExecuteScalar()!;
+        if (_next < _reservedUntil)
+        {
+            return;
+        }
+
+        var until = _next + SequenceBlock;
+        using var command = Command(null, "UPDATE meta SET value = $until WHERE key = 'next_sequence';");
+        command.Parameters.AddWithValue("$until", until);
+        command.ExecuteNonQuery();
+        _reservedUntil = until;
     }
 
     private void AddToCounter(SqliteTransaction transaction, string key, long amount)
@@ -360,6 +390,17 @@ internal sealed class SqliteOutbox : IDisposable
         command.Transaction = transaction;
         command.CommandText = sql;
         return command;
+    }
+
+    /// <summary>Runs one statement with one parameter <c>$value</c> under the lock; returns the rows changed.</summary>
+    private int Run(string sql, long value)
+    {
+        lock (_lock)
+        {
+            using var command = Command(null, sql);
+            command.Parameters.AddWithValue("$value", value);
+            return command.ExecuteNonQuery();
+        }
     }
 
     private void Execute(string sql)

@@ -1,7 +1,4 @@
 using System.Globalization;
-using EdgeSentinel.Cloud.Ingest;
-using EdgeSentinel.Cloud.Metrics;
-using EdgeSentinel.Cloud.Storage;
 using EdgeSentinel.Cloud.Tests.Support;
 
 namespace EdgeSentinel.Cloud.Tests.Integration;
@@ -11,75 +8,22 @@ namespace EdgeSentinel.Cloud.Tests.Integration;
 /// SqliteOutbox) in their own processes, a real Mosquitto with authentication and persistence, the
 /// aggregator storing into SQLite. Real time (the devices stamp their messages with the clock).
 /// </summary>
-#pragma warning disable CA1001 // disposed in DisposeAsync (xunit IAsyncLifetime)
 public sealed class DeviceFaultTests : IAsyncLifetime
-#pragma warning restore CA1001
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(40);
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "es-faults-" + Guid.NewGuid().ToString("N")[..12]);
-    private readonly List<IDisposable> _processes = [];
-    private RecordingStore _store = null!;
-    private ProvisionedFleet _fleet = null!;
-    private MosquittoBroker _broker = null!;
-    private MqttIngestor _ingest = null!;
-    private IngestMetrics _metrics = null!;
+    private FaultRig _rig = null!;
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_folder);
-        _store = new RecordingStore(await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(_folder, "s.db") }));
-        _fleet = await ProvisionedFleet.CreateAsync(_store, "f1", "d1", "d2");
-        _broker = await MosquittoBroker.StartAsync(_fleet.MosquittoSecurity, persistence: true);
-        _metrics = new IngestMetrics(TimeProvider.System);
-        _ingest = new MqttIngestor(_fleet.IngestOptions(_broker.Port), _store, _fleet.Keys, _metrics);
-        await _ingest.StartAsync();
-    }
+    public async Task InitializeAsync() => _rig = await FaultRig.StartAsync("f1", "d1", "d2");
 
-    public async Task DisposeAsync()
-    {
-        foreach (var p in _processes)
-        {
-            p.Dispose();
-        }
+    public async Task DisposeAsync() => await _rig.DisposeAsync();
 
-        await _ingest.DisposeAsync();
-        await _broker.DisposeAsync();
-        await _store.DisposeAsync();
-        Directory.Delete(_folder, recursive: true);
-    }
+    private DeviceProcess StartDevice(string device, int alerts, int first = 1, int intervalMs = 0) => _rig.StartDevice(device, alerts, first, intervalMs);
 
-    private DeviceProcess StartDevice(string device, int alerts, int first = 1, int intervalMs = 0)
-    {
-        var d = _fleet[device];
-        var process = DeviceProcess.Start(_broker.Port, "f1", device, d.Credentials.Key.ToBase64(), Path.Combine(_folder, device + ".outbox"), alerts, first, d.MqttUsername, d.MqttPassword, intervalMs);
-        _processes.Add(process);
-        return process;
-    }
+    private Task<long> StoredAlertsAsync(string device) => _rig.StoredAlertsAsync(device);
 
-    private async Task<long> StoredAlertsAsync(string device) => (await _store.QueryAlertsAsync(new AlertQuery { Device = device, Limit = 100_000 })).Count;
+    private string Missing(string device, int alerts) => _rig.Missing(device, alerts);
 
-    private string Missing(string device, int alerts)
-    {
-        var stored = _store.Alerts.Where(a => a.Key.Device == device).Select(a => Number(a.AlertId)).ToHashSet();
-        var missing = Enumerable.Range(1, alerts).Where(n => !stored.Contains(n)).ToList();
-        return $"{device} missing {missing.Count}: [{string.Join(",", missing.Take(30))}] (received {string.Join(",", _metrics.Received)}; duplicates {string.Join(",", _metrics.Duplicates)})";
-    }
-
-    private static int Number(string alertId) => int.Parse(alertId.AsSpan(alertId.LastIndexOf('a') + 1), CultureInfo.InvariantCulture);
-
-    /// <summary>Per device, in the order the aggregator stored them: each alert once, sequence numbers rising, alert numbers rising with them.</summary>
-    private List<(long Sequence, int Number)> StoredInOrder(string device)
-    {
-        var stored = _store.Alerts.Where(a => a.Key.Device == device && a.Outcome == StoreOutcome.Stored).Select(a => (a.Key.Sequence, Number: Number(a.AlertId))).ToList();
-        for (var i = 1; i < stored.Count; i++)
-        {
-            Assert.True(stored[i].Sequence > stored[i - 1].Sequence, $"{device}: sequence {stored[i].Sequence} stored after {stored[i - 1].Sequence}");
-            Assert.True(stored[i].Number > stored[i - 1].Number, $"{device}: alert {stored[i].Number} stored after {stored[i - 1].Number}");
-        }
-
-        Assert.Equal(stored.Count, stored.Select(s => s.Number).Distinct().Count());
-        return stored;
-    }
+    private List<(long Sequence, int Number)> StoredInOrder(string device) => _rig.StoredInOrder(device);
 
     [Fact]
     public async Task BrokerStoppedMidStreamAndRestarted_EveryAlertStoredExactlyOnceInOrderPerDevice()
@@ -89,14 +33,14 @@ public sealed class DeviceFaultTests : IAsyncLifetime
         var d2 = StartDevice("d2", alerts, intervalMs: 4);
         await Eventually.TrueAsync(async () => await StoredAlertsAsync("d1") >= 30 && await StoredAlertsAsync("d2") >= 30, "30 alerts of each device stored", Deadline);
 
-        await _broker.StopAsync();
+        await _rig.Broker.StopAsync();
         var (atStop1, atStop2) = (d1.LastEnqueued, d2.LastEnqueued);
         // The devices go on raising alerts while the broker is away: they wait in the outboxes.
         await Eventually.TrueAsync(() => Task.FromResult(d1.LastEnqueued >= Math.Min(atStop1 + 25, alerts) && d2.LastEnqueued >= Math.Min(atStop2 + 25, alerts)), "alerts enqueued during the outage", Deadline);
         // Mosquitto 2.0.11 restores persistent sessions but not their shared subscriptions: until the
         // aggregator subscribes again, a device's publish is acknowledged "no matching subscribers". The
         // devices run with HoldUntilSubscribed, so such alerts stay in their outboxes (without it, this lost one).
-        await _broker.RestartAsync();
+        await _rig.Broker.RestartAsync();
 
         Assert.Equal(0, await d1.WaitForExitAsync(Deadline));
         Assert.Equal(0, await d2.WaitForExitAsync(Deadline));
@@ -106,8 +50,8 @@ public sealed class DeviceFaultTests : IAsyncLifetime
             Assert.Equal(Enumerable.Range(1, alerts), StoredInOrder(device).Select(s => s.Number)); // all, once each, in order
         }
 
-        Assert.Equal(2, _broker.Starts);
-        Assert.Empty(await _store.CountRejectionsByReasonAsync());
+        Assert.Equal(2, _rig.Broker.Starts);
+        Assert.Empty(await _rig.Store.CountRejectionsByReasonAsync());
     }
 
     [Fact]
@@ -118,20 +62,20 @@ public sealed class DeviceFaultTests : IAsyncLifetime
         await Eventually.TrueAsync(async () => await StoredAlertsAsync("d1") >= 40, "40 alerts stored", Deadline);
         run1.Kill();
         var enqueued1 = run1.LastEnqueued;
-        var sentByRun1 = _store.Alerts.Max(a => a.Key.Sequence); // stored already, so sealed and sent by run 1
+        var sentByRun1 = _rig.Store.Alerts.Max(a => a.Key.Sequence); // stored already, so sealed and sent by run 1
 
         // Run 2 resumes from the same outbox, raises alerts 1001.., and is killed while the broker is down:
         // everything it wrote after the stop is in its outbox and certainly not acknowledged.
         var run2 = StartDevice("d1", 2000, first: 1001, intervalMs: 2);
         var start2 = await run2.StartLine.WaitAsync(Deadline);
         var resumedAt = long.Parse(start2[(start2.LastIndexOf('=') + 1)..], CultureInfo.InvariantCulture);
-        await Eventually.TrueAsync(async () => await _store.GetAlertAsync("d1-a1010") is not null, "run 2's alerts arriving", Deadline);
-        await _broker.StopAsync();
+        await Eventually.TrueAsync(async () => await _rig.Store.GetAlertAsync("d1-a1010") is not null, "run 2's alerts arriving", Deadline);
+        await _rig.Broker.StopAsync();
         var atStop = run2.LastEnqueued;
         await Eventually.TrueAsync(() => Task.FromResult(run2.LastEnqueued >= atStop + 20), "20 alerts written during the outage", Deadline);
         run2.Kill();
         var enqueued2 = run2.LastEnqueued;
-        await _broker.RestartAsync();
+        await _rig.Broker.RestartAsync();
 
         // Run 3 raises nothing new: it only drains what the killed runs left in the outbox.
         var run3 = StartDevice("d1", 0);
@@ -139,7 +83,7 @@ public sealed class DeviceFaultTests : IAsyncLifetime
         Assert.Matches(@"^started pending=[1-9]\d* ", start3); // the outage's alerts were waiting
         Assert.Equal(0, await run3.WaitForExitAsync(Deadline));
         await Eventually.TrueAsync(
-            async () => await _store.GetAlertAsync($"d1-a{enqueued1}") is not null && await _store.GetAlertAsync($"d1-a{enqueued2}") is not null,
+            async () => await _rig.Store.GetAlertAsync($"d1-a{enqueued1}") is not null && await _rig.Store.GetAlertAsync($"d1-a{enqueued2}") is not null,
             "the last alerts each run reported as written are stored",
             Deadline);
 
@@ -159,6 +103,6 @@ public sealed class DeviceFaultTests : IAsyncLifetime
         // (sequences are given when an entry is first sent, so run 1's unsent alerts got run 2's numbers).
         Assert.True(resumedAt > sentByRun1, $"run 2 resumed at sequence {resumedAt}, run 1 had sent {sentByRun1}");
         Assert.All(stored.Where(s => s.Number > 1000), s => Assert.True(s.Sequence >= resumedAt, $"run 2 sequence {s.Sequence} < its start {resumedAt}"));
-        Assert.Empty(await _store.CountRejectionsByReasonAsync());
+        Assert.Empty(await _rig.Store.CountRejectionsByReasonAsync());
     }
 }

@@ -22,9 +22,9 @@ public sealed class DeviceProvisioningTests
     public void MosquittoAcl_ConfinesDevicesToTheirOwnTopicLevels()
     {
         Assert.Equal(
-            ["pattern write edgesentinel/v1/%u/alert", "pattern write edgesentinel/v1/%u/fingerprint", "pattern write edgesentinel/v1/%u/status", "pattern read edgesentinel/v1/%u/cmd"],
+            ["pattern write edgesentinel/v1/%u/alert", "pattern write edgesentinel/v1/%u/fingerprint", "pattern write edgesentinel/v1/%u/status", "pattern read edgesentinel/v1/%u/cmd", "pattern read edgesentinel/v1/%u/ack"],
             DeviceProvisioning.MosquittoDevicePatterns);
-        Assert.Equal(["user agg", "topic read edgesentinel/v1/#", "topic write edgesentinel/v1/+/+/cmd"], DeviceProvisioning.MosquittoAggregatorAcl("agg"));
+        Assert.Equal(["user agg", "topic read edgesentinel/v1/#", "topic write edgesentinel/v1/+/+/cmd", "topic write edgesentinel/v1/+/+/ack"], DeviceProvisioning.MosquittoAggregatorAcl("agg"));
         Assert.Throws<ArgumentException>(() => DeviceProvisioning.MosquittoAggregatorAcl("a/b"));
     }
 

@@ -13,6 +13,7 @@ public sealed class DeviceProcess : IDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<string> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Text.StringBuilder _stderr = new();
+    private readonly List<DateTimeOffset> _linkLosses = [];
     private long _lastEnqueued = -1;
     private volatile bool _drained;
 
@@ -36,6 +37,18 @@ public sealed class DeviceProcess : IDisposable
 
     public bool Drained => _drained;
 
+    /// <summary>When the device's reporter detected each dead link, on the device's own clock ("link-lost" lines).</summary>
+    public IReadOnlyList<DateTimeOffset> LinkLosses
+    {
+        get
+        {
+            lock (_linkLosses)
+            {
+                return [.. _linkLosses];
+            }
+        }
+    }
+
     public bool HasExited => _process.HasExited;
 
     public string StandardError
@@ -55,7 +68,7 @@ public sealed class DeviceProcess : IDisposable
     public static string DllPath =>
         typeof(DeviceProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "DeviceProcessPath").Value!;
 
-    public static DeviceProcess Start(int port, string fleet, string device, string keyBase64, string outbox, int alerts, int first = 1, string? username = null, string? password = null, int intervalMs = 0)
+    public static DeviceProcess Start(int port, string fleet, string device, string keyBase64, string outbox, int alerts, int first = 1, string? username = null, string? password = null, int intervalMs = 0, IReadOnlyList<string>? extra = null)
     {
         var path = Path.GetFullPath(DllPath);
         if (!File.Exists(path))
@@ -76,6 +89,11 @@ public sealed class DeviceProcess : IDisposable
             info.ArgumentList.Add(username);
             info.ArgumentList.Add("--password");
             info.ArgumentList.Add(password!);
+        }
+
+        foreach (var a in extra ?? [])
+        {
+            info.ArgumentList.Add(a);
         }
 
         return new DeviceProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start the device process"));
@@ -126,6 +144,14 @@ public sealed class DeviceProcess : IDisposable
         if (line.StartsWith("enqueued ", StringComparison.Ordinal))
         {
             Interlocked.Exchange(ref _lastEnqueued, long.Parse(line.AsSpan(9), CultureInfo.InvariantCulture));
+        }
+        else if (line.StartsWith("link-lost ", StringComparison.Ordinal))
+        {
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(line.AsSpan(10, line.IndexOf(' ', 10) - 10), CultureInfo.InvariantCulture));
+            lock (_linkLosses)
+            {
+                _linkLosses.Add(at);
+            }
         }
         else if (line == "drained")
         {

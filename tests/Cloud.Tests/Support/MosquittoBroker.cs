@@ -161,6 +161,19 @@ public sealed class MosquittoBroker : IAsyncDisposable
         await _process.WaitForExitAsync(timeout.Token);
     }
 
+    /// <summary>Crashes the broker (SIGKILL: nothing is saved, whatever it held only in memory is gone) and waits for the process to end.</summary>
+    public async Task KillAsync()
+    {
+        if (!IsRunning)
+        {
+            return;
+        }
+
+        _process!.Kill();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_process is not null)

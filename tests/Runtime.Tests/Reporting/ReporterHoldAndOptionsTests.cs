@@ -78,7 +78,12 @@ public sealed class ReporterHoldAndOptionsTests : IDisposable
         await subscriber.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).WithClientId("aggregator").WithProtocolVersion(MqttProtocolVersion.V500).Build());
         await subscriber.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(EdgeTopics.AllDevicesFilter(), MqttQualityOfServiceLevel.AtLeastOnce).Build());
 
-        await Eventually.HoldsAsync(() => reporter.Counts.Depth == 0, "the alert delivered and removed", _time, TimeSpan.FromMilliseconds(500));
+        // (The entry leaves the outbox a moment before the counter moves, and the broker forwards to the subscriber a moment after its PUBACK: wait for all three.)
+        await Eventually.HoldsAsync(
+            () => reporter.Counts.Depth == 0 && reporter.Statistics.Acknowledged == 1 && received.Any(t => t.EndsWith("/alert", StringComparison.Ordinal)),
+            "the alert delivered and removed",
+            _time,
+            TimeSpan.FromMilliseconds(500));
         Assert.Equal(1, reporter.Statistics.Acknowledged);
         Assert.Contains(received, t => t.EndsWith("/alert", StringComparison.Ordinal));
         Assert.Single(alertSequences.Distinct());

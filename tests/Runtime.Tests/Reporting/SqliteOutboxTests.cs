@@ -59,22 +59,24 @@ public sealed class SqliteOutboxTests : IDisposable
             Assert.Equal(4, entries.Count);
             Assert.Equal([(byte)'{', (byte)'1', (byte)'}'], entries[0].Body);
             Assert.All(entries, e => Assert.Null(e.Sequence));
-            Assert.Equal(3, outbox.Counts().NextSequence);
+            // Resumes above the persisted block (1 + SequenceBlock), never below what was handed out.
+            const long resumed = 1 + SqliteOutbox.SequenceBlock;
+            Assert.Equal(resumed, outbox.Counts().NextSequence);
 
             // Sealing is idempotent and persisted: the same entry keeps its sequence and bytes after a reopen.
             var (seq, wire) = outbox.Seal(entries[0], s => [(byte)s, 0xCD]);
-            Assert.Equal(3, seq);
-            Assert.Equal([3, 0xCD], wire);
+            Assert.Equal(resumed, seq);
+            Assert.Equal([(byte)resumed, 0xCD], wire);
         }
 
         using (var outbox = Open())
         {
             var head = outbox.PeekOldest()!;
-            Assert.Equal(3, head.Sequence);
+            Assert.Equal(1 + SqliteOutbox.SequenceBlock, head.Sequence);
             var (again, againWire) = outbox.Seal(head, _ => throw new InvalidOperationException("must not reseal"));
-            Assert.Equal(3, again);
-            Assert.Equal([3, 0xCD], againWire);
-            Assert.Equal(4, outbox.ReserveSequence());
+            Assert.Equal(1 + SqliteOutbox.SequenceBlock, again);
+            Assert.Equal([1 + SqliteOutbox.SequenceBlock, 0xCD], againWire);
+            Assert.Equal(1 + (2 * SqliteOutbox.SequenceBlock), outbox.ReserveSequence());
         }
     }
 

@@ -7,7 +7,9 @@ using EdgeSentinel.Runtime.Reporting;
 // --first .. --first+--alerts-1 (ids "{device}-a{n}"), prints "enqueued n" after each is durable,
 // "drained" when the outbox is empty, then goes offline cleanly and exits 0.
 // Usage: DeviceProcess --broker HOST:PORT --fleet F --device D --key BASE64 --outbox PATH --alerts N
-//        [--first 1] [--username U --password P] [--interval-ms 0]
+//        [--first 1] [--username U --password P] [--interval-ms 0] [--await-stored-ack 1]
+//        [--ping-ms 500] [--response-timeout-ms 2000] [--publish-timeout-ms 5000] [--keep-alive-s 5]
+//        [--stored-ack-timeout-ms 2000] [--trace 0]
 var arguments = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
@@ -29,6 +31,7 @@ var device = Required("device");
 var first = Number("first", 1);
 var count = Number("alerts", 0);
 var interval = TimeSpan.FromMilliseconds(Number("interval-ms", 0));
+var trace = Number("trace", 0) != 0; // statistics to stderr every second
 var options = new ReporterOptions
 {
     Fleet = fleet,
@@ -39,16 +42,18 @@ var options = new ReporterOptions
     Username = arguments.GetValueOrDefault("username"),
     Password = arguments.GetValueOrDefault("password"),
     OutboxPath = Required("outbox"),
-    PingInterval = TimeSpan.FromMilliseconds(500),
-    ResponseTimeout = TimeSpan.FromSeconds(2),
-    PublishTimeout = TimeSpan.FromSeconds(5),
-    KeepAlive = TimeSpan.FromSeconds(5),
+    PingInterval = TimeSpan.FromMilliseconds(Number("ping-ms", 500)),
+    ResponseTimeout = TimeSpan.FromMilliseconds(Number("response-timeout-ms", 2000)),
+    PublishTimeout = TimeSpan.FromMilliseconds(Number("publish-timeout-ms", 5000)),
+    KeepAlive = TimeSpan.FromSeconds(Number("keep-alive-s", 5)),
     InitialReconnectDelay = TimeSpan.FromMilliseconds(50),
     MaxReconnectDelay = TimeSpan.FromMilliseconds(400),
     BreakerFailureThreshold = 1000,
     BreakerBreakDuration = TimeSpan.FromMilliseconds(500),
     StatusInterval = TimeSpan.FromMinutes(10),
     HoldUntilSubscribed = true,
+    AwaitStoredAck = Number("await-stored-ack", 1) != 0,
+    StoredAckTimeout = TimeSpan.FromMilliseconds(Number("stored-ack-timeout-ms", 2000)),
 };
 
 await using var reporter = new DeviceReporter(options);
@@ -57,6 +62,38 @@ Console.Out.WriteLine($"started pending={start.PendingAlerts} next-sequence={sta
 Console.Out.Flush();
 using var stop = new CancellationTokenSource();
 var run = reporter.RunAsync(stop.Token);
+
+// Reports each dead link the reporter detected, with the time on its own clock: "link-lost <unix ms> <losses>".
+var watch = Task.Run(async () =>
+{
+    long seen = 0;
+    var nextTrace = 0L;
+    while (!stop.IsCancellationRequested)
+    {
+        var statistics = reporter.Statistics;
+        if (statistics.LinkLosses != seen && statistics.LastLinkLossAt is { } at)
+        {
+            seen = statistics.LinkLosses;
+            Console.Out.WriteLine($"link-lost {at.ToUnixTimeMilliseconds()} {seen}");
+            Console.Out.Flush();
+        }
+
+        if (trace && Environment.TickCount64 >= nextTrace)
+        {
+            nextTrace = Environment.TickCount64 + 1000;
+            Console.Error.WriteLine($"{TimeProvider.System.GetUtcNow():HH:mm:ss.fff} {statistics} {reporter.Counts} connected={reporter.IsConnected}");
+        }
+
+        try
+        {
+            await Task.Delay(20, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            break;
+        }
+    }
+});
 for (var n = first; n < first + count; n++)
 {
     var now = TimeProvider.System.GetUtcNow();
@@ -90,4 +127,5 @@ Console.Out.WriteLine("drained");
 Console.Out.Flush();
 await stop.CancelAsync();
 await run;
+await watch;
 return 0;
