@@ -1,0 +1,120 @@
+using EdgeSentinel.Monitor.Alerts;
+using EdgeSentinel.Monitor.Baselines;
+using EdgeSentinel.Monitor.Fingerprints;
+using EdgeSentinel.Monitor.Monitoring;
+using EdgeSentinel.Protocol.Payloads;
+
+namespace EdgeSentinel.FleetLoad;
+
+/// <summary>
+/// Bodies of realistic size for the load: window fingerprints of the reference schema (16 inputs, 4
+/// class probabilities, a 64-wide activation tap projected to 16 dimensions, latency) made by a real
+/// <see cref="DriftMonitor"/>, and alerts with one channel contribution (as the monitor raises them).
+/// </summary>
+public sealed class LoadMessages
+{
+    private const int Inputs = 16;
+    private const int Outputs = 4;
+    private const int TapWidth = 64;
+    private readonly Fingerprint[] _fingerprints;
+
+    private LoadMessages(string modelHash, Fingerprint[] fingerprints)
+    {
+        ModelHash = modelHash;
+        _fingerprints = fingerprints;
+    }
+
+    /// <summary>The model hash every message carries.</summary>
+    public string ModelHash { get; }
+
+    /// <summary>Builds a baseline and <paramref name="windows"/> distinct window fingerprints (seeded: the same bytes every run).</summary>
+    public static LoadMessages Create(int windows = 8, int seed = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(windows, 1);
+        var schema = FingerprintSchema.CreateBuilder().AddInputs(Inputs).AddOutputs(Outputs, OutputKind.Probabilities).AddTap("hidden", TapWidth, 16, 11).WithLatency().Build();
+        var identity = ModelIdentity.FromModelBytes("edgesentinel-load-model"u8, [new TensorSignature("x", "float32", [1, Inputs])], [new TensorSignature("p", "float32", [1, Outputs])]);
+        var random = new Random(seed);
+        var x = new float[Inputs];
+        var p = new float[Outputs];
+        var h = new float[TapWidth];
+        var builder = new BaselineBuilder(schema, identity, new BaselineOptions { WindowSize = 256, TargetAverageRunLength = 1e4 });
+        for (var r = 0; r < 6000; r++)
+        {
+            Generate(random, x, p, h);
+            if (r < 3000)
+            {
+                builder.AddTraining(x, p, h, 1.0 + random.NextDouble());
+            }
+            else
+            {
+                builder.AddHeldOut(x, p, h, 1.0 + random.NextDouble());
+            }
+        }
+
+        var baseline = builder.Build(TimeProvider.System);
+        var monitor = new DriftMonitor(baseline, new DriftMonitorOptions { WindowSize = 256 });
+        var result = new List<Fingerprint>(windows);
+        while (result.Count < windows)
+        {
+            Generate(random, x, p, h);
+            if ((monitor.Observe(x, p, h, 1.0 + random.NextDouble()) & ObserveResult.WindowReady) != 0)
+            {
+                while (monitor.TryTakeWindow(out var window))
+                {
+                    result.Add(monitor.AnalyzeWindow(window).Fingerprint);
+                    monitor.ReturnWindow(window);
+                }
+            }
+
+            while (monitor.TryTakeSequentialAlarm(out _) || monitor.TryTakeActivationAnomaly(out _))
+            {
+            }
+        }
+
+        return new LoadMessages(baseline.Model.Sha256, [.. result.Take(windows)]);
+    }
+
+    /// <summary>The fingerprint body of message <paramref name="n"/> of a device (window ending at <paramref name="at"/>).</summary>
+    public byte[] FingerprintBody(long n, DateTimeOffset at) =>
+        FingerprintReportCodec.Encode(new FingerprintReport(ModelHash, at.AddSeconds(-1), at, 1, _fingerprints[n % _fingerprints.Length]));
+
+    /// <summary>The alert body of message <paramref name="n"/> of a device: a new input-drift alert with a unique id.</summary>
+    public byte[] AlertBody(string device, long n, DateTimeOffset at) => AlertCodec.Encode(new Alert(
+        $"{device}-a{n}",
+        device,
+        ModelHash,
+        AlertKind.InputDrift,
+        "inputs",
+        AlertSeverity.Warning,
+        AlertState.Raised,
+        n,
+        n + 255,
+        at,
+        at,
+        new AlertEvidence("min-holm-adjusted-p", 1e-7, 1e-4, 1e-4, "per window", [new ChannelContribution("input.3", "ks", 0.31, 0.31)])));
+
+    private static void Generate(Random random, Span<float> x, Span<float> p, Span<float> h)
+    {
+        for (var i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)((random.NextDouble() * 2) - 1);
+        }
+
+        var sum = 0.0;
+        for (var k = 0; k < p.Length; k++)
+        {
+            p[k] = (float)Math.Exp(x[k] + x[k + 4]);
+            sum += p[k];
+        }
+
+        for (var k = 0; k < p.Length; k++)
+        {
+            p[k] = (float)(p[k] / sum);
+        }
+
+        for (var j = 0; j < h.Length; j++)
+        {
+            h[j] = (float)Math.Tanh(x[j % x.Length] - x[(j * 7) % x.Length]);
+        }
+    }
+}
