@@ -124,6 +124,18 @@ public sealed partial class AggregatorProcess : IDisposable
     /// <summary>The HTTP API's address (known once started).</summary>
     public Uri HttpAddress => _ready.Task.Result;
 
+    /// <summary>CPU time the process has used (user + system, from /proc; Linux only).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // fields from the 3rd on; utime and stime are the 14th and 15th
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ is 100 on Linux
+        }
+    }
+
     /// <summary>SIGKILL, then waits for the process to end.</summary>
     public void Kill()
     {

@@ -7,15 +7,14 @@ using EdgeSentinel.Protocol.Payloads;
 namespace EdgeSentinel.FleetLoad;
 
 /// <summary>
-/// Bodies of realistic size for the load: window fingerprints of the reference schema (16 inputs, 4
-/// class probabilities, a 64-wide activation tap projected to 16 dimensions, latency) made by a real
-/// <see cref="DriftMonitor"/>, and alerts with one channel contribution (as the monitor raises them).
+/// Bodies of realistic size for the load: window fingerprints made by a real <see cref="DriftMonitor"/>
+/// on either the reference schema of the Monitor benchmarks (16 inputs, 4 class probabilities, a 64-wide
+/// activation tap projected to 16 dimensions, latency) or a small one (8 inputs, 4 class probabilities,
+/// latency, no tap), and alerts with one channel contribution (as the monitor raises them).
 /// </summary>
 public sealed class LoadMessages
 {
-    private const int Inputs = 16;
     private const int Outputs = 4;
-    private const int TapWidth = 64;
     private readonly Fingerprint[] _fingerprints;
 
     private LoadMessages(string modelHash, Fingerprint[] fingerprints)
@@ -24,19 +23,28 @@ public sealed class LoadMessages
         _fingerprints = fingerprints;
     }
 
+    /// <summary>Bytes of the first fingerprint body.</summary>
+    public int FingerprintBodyBytes => FingerprintBody(0, DateTimeOffset.UnixEpoch).Length;
+
     /// <summary>The model hash every message carries.</summary>
     public string ModelHash { get; }
 
     /// <summary>Builds a baseline and <paramref name="windows"/> distinct window fingerprints (seeded: the same bytes every run).</summary>
-    public static LoadMessages Create(int windows = 8, int seed = 1)
+    /// <param name="reference">The reference schema (with a tap) rather than the small one.</param>
+    /// <param name="windows">Distinct fingerprints to cycle through.</param>
+    /// <param name="seed">Seed of the generated data.</param>
+    public static LoadMessages Create(bool reference = false, int windows = 8, int seed = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(windows, 1);
-        var schema = FingerprintSchema.CreateBuilder().AddInputs(Inputs).AddOutputs(Outputs, OutputKind.Probabilities).AddTap("hidden", TapWidth, 16, 11).WithLatency().Build();
-        var identity = ModelIdentity.FromModelBytes("edgesentinel-load-model"u8, [new TensorSignature("x", "float32", [1, Inputs])], [new TensorSignature("p", "float32", [1, Outputs])]);
+        var inputs = reference ? 16 : 8;
+        var tapWidth = reference ? 64 : 0;
+        var builder0 = FingerprintSchema.CreateBuilder().AddInputs(inputs).AddOutputs(Outputs, OutputKind.Probabilities);
+        var schema = (reference ? builder0.AddTap("hidden", tapWidth, 16, 11) : builder0).WithLatency().Build();
+        var identity = ModelIdentity.FromModelBytes("edgesentinel-load-model"u8, [new TensorSignature("x", "float32", [1, inputs])], [new TensorSignature("p", "float32", [1, Outputs])]);
         var random = new Random(seed);
-        var x = new float[Inputs];
+        var x = new float[inputs];
         var p = new float[Outputs];
-        var h = new float[TapWidth];
+        var h = new float[tapWidth];
         var builder = new BaselineBuilder(schema, identity, new BaselineOptions { WindowSize = 256, TargetAverageRunLength = 1e4 });
         for (var r = 0; r < 6000; r++)
         {
@@ -114,7 +122,7 @@ public sealed class LoadMessages
 
         for (var j = 0; j < h.Length; j++)
         {
-            h[j] = (float)Math.Tanh(x[j % x.Length] - x[(j * 7) % x.Length]);
+            h[j] = (float)Math.Tanh(x[j % x.Length] - x[j * 7 % x.Length]);
         }
     }
 }

@@ -8,7 +8,8 @@ namespace EdgeSentinel.FleetLoad;
 /// <param name="AllocatedNow">Managed bytes allocated now, garbage included (<see cref="GC.GetTotalMemory(bool)"/>).</param>
 /// <param name="Rss">Resident set size of the process.</param>
 /// <param name="Gen2Collections">Full collections so far.</param>
-public readonly record struct MemorySample(TimeSpan Elapsed, long HeapAfterLastGc, long AllocatedNow, long Rss, int Gen2Collections);
+/// <param name="Forced">Taken right after a requested full blocking collection: the heap figure is the live heap.</param>
+public readonly record struct MemorySample(TimeSpan Elapsed, long HeapAfterLastGc, long AllocatedNow, long Rss, int Gen2Collections, bool Forced = false);
 
 /// <summary>Reads the memory probe's file and summarises windows of it.</summary>
 public static class MemorySamples
@@ -25,14 +26,38 @@ public static class MemorySamples
         foreach (var line in File.ReadAllLines(file))
         {
             var f = line.Split(' ');
-            if (f.Length == 5 && long.TryParse(f[0], CultureInfo.InvariantCulture, out var ms) && long.TryParse(f[1], CultureInfo.InvariantCulture, out var heap)
+            if (f.Length is 5 or 6 && long.TryParse(f[0], CultureInfo.InvariantCulture, out var ms) && long.TryParse(f[1], CultureInfo.InvariantCulture, out var heap)
                 && long.TryParse(f[2], CultureInfo.InvariantCulture, out var now) && long.TryParse(f[3], CultureInfo.InvariantCulture, out var rss) && int.TryParse(f[4], CultureInfo.InvariantCulture, out var gen2))
             {
-                samples.Add(new MemorySample(TimeSpan.FromMilliseconds(ms), heap, now, rss, gen2));
+                samples.Add(new MemorySample(TimeSpan.FromMilliseconds(ms), heap, now, rss, gen2, f.Length == 6 && f[5] == "forced"));
             }
         }
 
         return samples;
+    }
+
+    /// <summary>Asks the probe for a full blocking collection and returns the sample taken right after it.</summary>
+    /// <exception cref="TimeoutException">No forced sample appeared within <paramref name="timeout"/>.</exception>
+    public static async Task<MemorySample> CollectAsync(string file, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var before = Read(file).Count(s => s.Forced);
+        await File.WriteAllTextAsync(file + ".collect", "", cancellationToken).ConfigureAwait(false);
+        var deadline = TimeProvider.System.GetTimestamp();
+        while (true)
+        {
+            var forced = Read(file).Where(s => s.Forced).ToList();
+            if (forced.Count > before)
+            {
+                return forced[^1];
+            }
+
+            if (TimeProvider.System.GetElapsedTime(deadline) > timeout)
+            {
+                throw new TimeoutException($"the memory probe wrote no forced sample to {file} within {timeout}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Median heap-after-GC and RSS, and their maxima, of the samples in [from, to).</summary>

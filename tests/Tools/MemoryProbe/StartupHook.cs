@@ -8,7 +8,9 @@ using System.Globalization;
 /// <c>EDGESENTINEL_MEMORY_PROBE</c> names a file, appends one line per interval
 /// (<c>EDGESENTINEL_MEMORY_PROBE_MS</c>, default 1000) to it:
 /// <c>elapsed-ms gc-heap-after-last-gc-bytes gc-allocated-now-bytes rss-bytes gen2-collections</c>.
-/// The process itself is not changed otherwise (no forced collections).
+/// When a file named like the sample file plus <c>.collect</c> appears, it is deleted, a full blocking
+/// collection runs, and the next line ends with <c> forced</c> (its heap figure is then the live heap).
+/// The process is not changed otherwise (no collections unless asked).
 /// </summary>
 public static class StartupHook
 {
@@ -33,8 +35,19 @@ public static class StartupHook
     {
         lock (gate)
         {
+            var forced = false;
+            var request = file + ".collect";
+            if (File.Exists(request))
+            {
+                File.Delete(request);
+                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+                GC.WaitForPendingFinalizers();
+                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+                forced = true;
+            }
+
             var info = GC.GetGCMemoryInfo();
-            var line = string.Create(CultureInfo.InvariantCulture, $"{clock.ElapsedMilliseconds} {info.HeapSizeBytes} {GC.GetTotalMemory(false)} {Environment.WorkingSet} {GC.CollectionCount(2)}\n");
+            var line = string.Create(CultureInfo.InvariantCulture, $"{clock.ElapsedMilliseconds} {info.HeapSizeBytes} {GC.GetTotalMemory(false)} {Environment.WorkingSet} {GC.CollectionCount(2)}{(forced ? " forced" : "")}\n");
             try
             {
                 File.AppendAllText(file, line);
