@@ -101,28 +101,28 @@ public sealed class LoadMessages
         at,
         new AlertEvidence("min-holm-adjusted-p", 1e-7, 1e-4, 1e-4, "per window", [new ChannelContribution("input.3", "ks", 0.31, 0.31)])));
 
+    /// <summary>One inference: inputs uniform in [-1, 1), class probabilities a softmax of pairwise input sums, tap activations tanh of input differences.</summary>
     private static void Generate(Random random, Span<float> x, Span<float> p, Span<float> h)
     {
-        for (var i = 0; i < x.Length; i++)
+        foreach (ref var v in x)
         {
-            x[i] = (float)((random.NextDouble() * 2) - 1);
+            v = (2 * random.NextSingle()) - 1;
         }
 
-        var sum = 0.0;
+        var total = 0f;
         for (var k = 0; k < p.Length; k++)
         {
-            p[k] = (float)Math.Exp(x[k] + x[k + 4]);
-            sum += p[k];
+            total += p[k] = MathF.Exp(x[k] + x[k + p.Length]);
         }
 
-        for (var k = 0; k < p.Length; k++)
+        foreach (ref var v in p)
         {
-            p[k] = (float)(p[k] / sum);
+            v /= total;
         }
 
         for (var j = 0; j < h.Length; j++)
         {
-            h[j] = (float)Math.Tanh(x[j % x.Length] - x[j * 7 % x.Length]);
+            h[j] = MathF.Tanh(x[j % x.Length] - x[(3 * j + 1) % x.Length]);
         }
     }
 }
