@@ -172,7 +172,18 @@ public static class LoadRun
         await Task.Delay(options.Poll * 2, TimeProvider.System, cancellationToken).ConfigureAwait(false); // one more poll of the watcher
         await stopWatching.CancelAsync().ConfigureAwait(false);
         await watching.ConfigureAwait(false);
-        var metrics = await aggregator.ScrapeAsync(cancellationToken).ConfigureAwait(false);
+        IReadOnlyDictionary<string, double> metrics;
+        try
+        {
+            metrics = await aggregator.ScrapeAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            // /metrics counts open alerts from the store: with hundreds of thousands of them it can take longer than the client waits
+            log($"{clock.Elapsed:mm\\:ss} /metrics did not answer: {e.Message}");
+            metrics = new Dictionary<string, double>();
+        }
+
         var cpu = aggregator.CpuTime;
         var tally = await watcher.TallyAsync(Fleet, cancellationToken).ConfigureAwait(false);
         var bytes = await watcher.StorageBytesAsync(cancellationToken).ConfigureAwait(false);
