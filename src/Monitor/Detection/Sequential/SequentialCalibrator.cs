@@ -22,8 +22,9 @@ namespace EdgeSentinel.Monitor.Detection.Sequential;
 /// asymptotically for CUSUM and Shiryaev–Roberts: ARL ≈ C·e^{a·s}), and the fit is solved for the
 /// target. With heavy-tailed scores ln ARL bends below the line at high thresholds, so an
 /// extrapolated threshold can give a shorter ARL than requested.</para>
-/// <para>Recorded-order floor (<see cref="SequentialCalibrationOptions.FloorAtRecordedMaximum"/>): the threshold is raised to
-/// 1.05 × the largest statistic the bank reaches on the clean rows fed in their recorded order. Data that comes in long
+/// <para>Recorded-order floor (<see cref="SequentialCalibrationOptions.FloorAtRecordedMaximum"/>), when the recorded rows are
+/// at most a tenth of the target ARL: the threshold is raised to 1.05 × the largest statistic the bank reaches on the clean
+/// rows fed in their recorded order. Data that comes in long
 /// regimes (missions, layouts, a robot stuck for minutes) drives alarms by the regime's length rather than by a
 /// random-walk excursion, and neither short bootstrap blocks nor the exponential extrapolation see that.</para>
 /// </remarks>
@@ -103,6 +104,19 @@ internal static class SequentialCalibrator
         // The clean rows as recorded must not alarm: a bootstrap of short blocks, or a log-linear extrapolation, can miss
         // rare long stretches (a mission unlike the others) that the recorded order keeps. Expected alarms at the target ARL
         // over these rows are rows/ARL, far below one; an alarm here proves the threshold too low.
+        // Only while the recorded rows are well short of the target ARL (at most a tenth: expected alarms at most 0.1);
+        // with more rows than that the clean data is expected to alarm, and the bootstrap already sees it at that scale.
+        long recordedRows = rows;
+        foreach (var stretch in recordedStretches)
+        {
+            recordedRows += stretch.Length / streamCount;
+        }
+
+        if (recordedRows * 10.0 > targetArl)
+        {
+            return calibration;
+        }
+
         var floor = RecordedMaximum(kind, shift, options.ScoreClip, heldOutScores, streamCount);
         foreach (var stretch in recordedStretches)
         {
