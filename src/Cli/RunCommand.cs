@@ -541,6 +541,7 @@ internal sealed class RunSession(TextWriter stdout, TextWriter stderr, RunEnviro
         {
             Line($"  cue context transplant: baseline sensitivity {contextBaseline.ToString("G3", CultureInfo.InvariantCulture)}, alarm at {contextAlarm.ToString("G3", CultureInfo.InvariantCulture)}");
         }
+
         Line($"  interlock: {(config.Interlock is null ? "none" : $"{config.Interlock.Rules.Count} rule(s), fallback {config.Interlock.Fallback.Mode}, {config.Interlock.Outputs.Count} output line(s)")}; reporting: {(report ? $"{(config.Mqtt.Tls ? "mqtts" : "mqtt")} {config.Mqtt.Host}:{config.Mqtt.Port}" : "off (--no-report)")}");
     }
 
