@@ -117,14 +117,14 @@ public sealed partial class DemoAndReportBrowserTests(Browser browser)
         {
             var live = Path.Combine(folder, "live.csv");
             var html = Path.Combine(folder, "report.html");
-            await RunAsync("record", "--scenario", "bias-1sd-1ch", "--seed", "7", "--length", "3000", "--out", live);
+            await RunAsync("record", "--scenario", "covariate-shift", "--seed", "7", "--length", "3000", "--out", live);
             await RunAsync("report", "--baseline", Path.Combine(root, "models", "policy.baseline"), "--model", Path.Combine(root, "models", "policy.onnx"),
                 "--data", live, "--out", html);
 
             var page = await browser.NewPageAsync(new Uri("http://127.0.0.1/"));
             await page.GotoAsync(new Uri(html).AbsoluteUri);
             var drifted = await page.Locator("#channels tr.drift td:first-child").AllInnerTextsAsync();
-            Assert.NotEmpty(drifted); // a +1σ bias on a sensor channel is found
+            Assert.NotEmpty(drifted); // a covariate shift of the sensor channels is found
             var plots = await page.EvaluateAsync<JsonElement>(
                 "() => Array.from(document.querySelectorAll('figure.plot')).map(f => ({ channel: f.dataset.channel, points: Chart.getChart(f.querySelector('canvas')).data.datasets.map(d => d.data.length) }))");
             var plotted = plots.EnumerateArray().Select(p => p.GetProperty("channel").GetString()!).ToArray();
