@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using EdgeSentinel.Cloud.Api;
 using EdgeSentinel.Cloud.Dashboard;
 using EdgeSentinel.Cloud.Fleet;
@@ -63,7 +64,7 @@ public sealed class Aggregator : IAsyncDisposable
             var metrics = new IngestMetrics(time);
             var dashboard = new DashboardServices(time);
             http = await AggregatorHttpServer.StartAsync(options.HttpUrl, store, fleet, metrics, time, app => app.MapDashboard(dashboard), options.ApiToken, cancellationToken).ConfigureAwait(false);
-            ingest = new MqttIngestor(options.Mqtt, store, keys, metrics, time);
+            ingest = new MqttIngestor(options.Mqtt, store, keys, metrics, time, http.LoggerFactory.CreateLogger<MqttIngestor>());
             ingest.Stored += dashboard.OnStored;
             await ingest.StartAsync(cancellationToken).ConfigureAwait(false);
             return new Aggregator(store, fleet, metrics, ingest, http, dashboard);

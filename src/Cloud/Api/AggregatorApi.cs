@@ -93,6 +93,8 @@ public static class AggregatorApi
 
         text.Family("edgesentinel_ingest_store_failures_total", "counter", "Messages this instance could not store (left unacknowledged).")
             .Sample("edgesentinel_ingest_store_failures_total", metrics.StoreFailures);
+        text.Family("edgesentinel_ingest_reconnects_total", "counter", "Reconnects of this instance's ingest to the broker (lost link, unanswered ping, store failure).")
+            .Sample("edgesentinel_ingest_reconnects_total", metrics.Reconnects);
         text.Family("edgesentinel_ingest_stored_per_second", "gauge", "Messages stored per second over the last minute.")
             .Sample("edgesentinel_ingest_stored_per_second", metrics.StoredPerSecond);
         var lag = metrics.Lag;

@@ -76,6 +76,9 @@ public sealed class AggregatorHttpServer : IAsyncDisposable
         return new AggregatorHttpServer(app, new Uri(address));
     }
 
+    /// <summary>The server's logging (console, warnings and above), for the components that run beside it.</summary>
+    public ILoggerFactory LoggerFactory => _app.Services.GetRequiredService<ILoggerFactory>();
+
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {

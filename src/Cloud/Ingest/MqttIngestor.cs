@@ -9,6 +9,8 @@ using EdgeSentinel.Protocol.Envelopes;
 using EdgeSentinel.Protocol.Payloads;
 using EdgeSentinel.Protocol.Receiving;
 using EdgeSentinel.Protocol.Topics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Packets;
@@ -42,6 +44,7 @@ public sealed class MqttIngestor : IAsyncDisposable
     private readonly IngestMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly InboundVerifier _verifier;
+    private readonly ILogger<MqttIngestor> _logger;
     private readonly IMqttClient _client;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Channel<Pending> _queue;
@@ -49,12 +52,14 @@ public sealed class MqttIngestor : IAsyncDisposable
     private Task? _supervisor;
     private Task? _writer;
     private long _generation;
+    private long _activity; // messages received and acknowledged since the supervisor last looked
     private volatile bool _halted;
+    private volatile bool _writing;
     private volatile SubscriptionMode _mode;
 
     /// <summary>Creates the ingest; nothing connects before <see cref="StartAsync"/>.</summary>
     /// <exception cref="ArgumentException">The options are invalid (every problem listed).</exception>
-    public MqttIngestor(MqttIngestOptions options, IAggregatorStore store, DeviceKeyRegistry keys, IngestMetrics metrics, TimeProvider? timeProvider = null)
+    public MqttIngestor(MqttIngestOptions options, IAggregatorStore store, DeviceKeyRegistry keys, IngestMetrics metrics, TimeProvider? timeProvider = null, ILogger<MqttIngestor>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
@@ -71,6 +76,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         _keys = keys;
         _metrics = metrics;
         _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger<MqttIngestor>.Instance;
         _verifier = new InboundVerifier(
             address => address.Kind == TopicKind.Command ? null : keys.Find(address.Fleet, address.Device),
             new ReplayGuard(_timeProvider, options.Replay),
@@ -162,11 +168,19 @@ public sealed class MqttIngestor : IAsyncDisposable
 
         builder.WithTls(_options.Tls);
 
+        if (_client.IsConnected)
+        {
+            await CloseQuietlyAsync().ConfigureAwait(false); // a generation belongs to one connection
+        }
+
         // A new generation before connecting (redelivered messages may arrive right after the CONNACK):
         // messages queued from an earlier connection are dropped, not acknowledged on this one.
         Interlocked.Increment(ref _generation);
         _halted = false;
-        var connected = await _client.ConnectAsync(builder.Build(), cancellationToken).ConfigureAwait(false);
+        // A broker that takes the TCP connection but never answers must not hold the supervisor: give up after the keep-alive.
+        using var timeout = new CancellationTokenSource(_options.KeepAlive, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var connected = await _client.ConnectAsync(builder.Build(), linked.Token).ConfigureAwait(false);
         if (connected.ResultCode != MqttClientConnectResultCode.Success)
         {
             throw new InvalidOperationException($"The broker at {_options.Host}:{_options.Port} refused the connection: {connected.ResultCode} {connected.ReasonString}");
@@ -211,6 +225,7 @@ public sealed class MqttIngestor : IAsyncDisposable
 
     private async Task SuperviseAsync(CancellationToken cancellationToken)
     {
+        var lost = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             await Task.Delay(_options.ReconnectInterval, _timeProvider, cancellationToken).ConfigureAwait(false);
@@ -218,30 +233,86 @@ public sealed class MqttIngestor : IAsyncDisposable
             {
                 if (_halted && _client.IsConnected)
                 {
+                    IngestLog.ReconnectingToRedeliver(_logger, _options.Host, _options.Port);
                     // A store failure: drop the connection so the broker redelivers the unacknowledged messages in order.
                     await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), cancellationToken).ConfigureAwait(false);
                 }
 
-                if (!_client.IsConnected || !await _client.TryPingAsync(cancellationToken).ConfigureAwait(false))
+                if (_client.IsConnected)
                 {
-                    _mode = SubscriptionMode.None;
-                    await ConnectAndSubscribeAsync(cancellationToken).ConfigureAwait(false);
+                    // Messages received or acknowledged since the last look prove the link alive. A ping is needed only
+                    // on a quiet link: while the handler waits for room in a full queue MQTTnet reads nothing, so a
+                    // PINGRESP behind the queued messages would be missed and a busy link taken for a dead one.
+                    // A store in progress counts too: the broker may hold its messages' PUBACKs against our receive maximum.
+                    var activity = Interlocked.Exchange(ref _activity, 0);
+                    if (activity > 0 || _writing || await PingAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        continue;
+                    }
+
+                    // The link is dead, but MQTTnet may still think it open: close it first, so that a new generation
+                    // never starts on the old connection (its queued messages would be dropped without being
+                    // acknowledged, and the broker, which still counts them in flight, would never resend them).
+                    IngestLog.PingUnanswered(_logger, _options.Host, _options.Port, _options.KeepAlive);
+                    await CloseQuietlyAsync().ConfigureAwait(false);
                 }
+
+                if (!lost)
+                {
+                    lost = true;
+                    IngestLog.Disconnected(_logger, _options.Host, _options.Port, _options.ReconnectInterval);
+                }
+
+                _mode = SubscriptionMode.None;
+                await ConnectAndSubscribeAsync(cancellationToken).ConfigureAwait(false);
+                lost = false;
+                _metrics.RecordReconnect();
+                IngestLog.Reconnected(_logger, _options.Host, _options.Port, _mode);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
 #pragma warning disable CA1031 // the broker may be down: try again at the next interval
-            catch (Exception)
+            catch (Exception ex)
 #pragma warning restore CA1031
             {
+                IngestLog.ReconnectFailed(_logger, ex, _options.Host, _options.Port);
             }
+        }
+    }
+
+    /// <summary>Pings the broker; an answer later than the keep-alive period counts as none.</summary>
+    private async Task<bool> PingAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_options.KeepAlive, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            return await _client.TryPingAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private async Task CloseQuietlyAsync()
+    {
+        try
+        {
+            await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // closing a dead connection may fail in any way; what matters is that it is closed
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
+        Interlocked.Increment(ref _activity);
         if (StoredAck.IsTopic(e.ApplicationMessage.Topic))
         {
             return; // our own stored acknowledgements (QoS 0) coming back: nothing to store, nothing to queue; MQTTnet acknowledges if needed
@@ -295,6 +366,14 @@ public sealed class MqttIngestor : IAsyncDisposable
             return new Verdict(Work.Store) { Inbound = inbound, Message = ToIncoming(inbound), Address = address, Topic = topic };
         }
 
+        if (inbound is { Envelope.Kind: TopicKind.Alert or TopicKind.Fingerprint })
+        {
+            // Authentic and fresh but not above the highest sequence seen: a redelivery of a stored message (the store
+            // finds it and counts a duplicate) or a first delivery that came late — after a later message of the device
+            // was stored, e.g. by another member of the shared subscription — which must not be lost as a "replay".
+            return new Verdict(Work.Store) { Inbound = inbound, Message = ToIncoming(inbound), Address = address, Topic = topic };
+        }
+
         if (rejection.Reason == RejectionReason.Replayed && EnvelopeCodec.TryDecode(topic, payload, properties, _options.Limits, out var envelope, out _))
         {
             // A QoS 1 redelivery of a stored message, or a true replay: the writer asks the store.
@@ -325,7 +404,15 @@ public sealed class MqttIngestor : IAsyncDisposable
                     batch.Add(pending);
                 }
 
-                await ProcessAsync(batch, cancellationToken).ConfigureAwait(false);
+                _writing = true;
+                try
+                {
+                    await ProcessAsync(batch, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _writing = false;
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -407,9 +494,10 @@ public sealed class MqttIngestor : IAsyncDisposable
             return;
         }
 #pragma warning disable CA1031 // any store failure: leave the batch unacknowledged and reconnect
-        catch (Exception)
+        catch (Exception ex)
 #pragma warning restore CA1031
         {
+            IngestLog.StoreFailed(_logger, ex, messages.Count);
             _metrics.RecordStoreFailure();
             _halted = true;
             return;
@@ -426,15 +514,21 @@ public sealed class MqttIngestor : IAsyncDisposable
             try
             {
                 await pending.Args.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _activity);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
-#pragma warning disable CA1031 // the connection is gone: the broker redelivers, the store keeps each message once
-            catch (Exception)
+#pragma warning disable CA1031 // the broker redelivers what is left unacknowledged, the store keeps each message once
+            catch (Exception ex)
 #pragma warning restore CA1031
             {
+                // The rest of the batch stays unacknowledged. If the connection is gone the broker resends it on the next
+                // one; if the connection survived (a send timed out), it would hold those messages in flight forever and,
+                // once the receive maximum is reached, send nothing more: halt, so that the supervisor replaces it.
+                IngestLog.AcknowledgeFailed(_logger, ex, batch.Count);
+                _halted = true;
                 return;
             }
         }

@@ -19,6 +19,7 @@ public sealed class IngestMetrics
     private readonly Lock _rateLock = new();
     private readonly Lock _lagLock = new();
     private long _storeFailures;
+    private long _reconnects;
     private long _batches;
     private long _batchedMessages;
     private double _lagSum;
@@ -72,6 +73,9 @@ public sealed class IngestMetrics
     /// <summary>Counts a message that could not be stored (left unacknowledged for redelivery).</summary>
     public void RecordStoreFailure() => Interlocked.Increment(ref _storeFailures);
 
+    /// <summary>Counts one reconnect of the ingest to the broker (after a lost link, a failed ping or a store failure).</summary>
+    public void RecordReconnect() => Interlocked.Increment(ref _reconnects);
+
     /// <summary>Counts one group commit (store transaction) and the messages it stored or found stored.</summary>
     public void RecordBatch(int messages)
     {
@@ -99,6 +103,9 @@ public sealed class IngestMetrics
 
     /// <summary>Messages that could not be stored.</summary>
     public long StoreFailures => Interlocked.Read(ref _storeFailures);
+
+    /// <summary>Reconnects of the ingest to the broker since start.</summary>
+    public long Reconnects => Interlocked.Read(ref _reconnects);
 
     /// <summary>Lag statistics of stored messages: sum and count (seconds), last and max.</summary>
     public (double Sum, long Count, double Last, double Max) Lag

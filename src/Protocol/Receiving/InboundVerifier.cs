@@ -35,6 +35,8 @@ public sealed class InboundVerifier
     public ReplayGuard Guard { get; }
 
     /// <summary>Runs every check on one received message.</summary>
+    /// <remarks>When the only failed check is the sequence number (<see cref="RejectionReason.Replayed"/>, not a last
+    /// will, timestamp within bounds), <paramref name="result"/> still holds the authentic message.</remarks>
     public bool TryVerify(string? topic, ReadOnlySpan<byte> message, MessageProperties properties, [NotNullWhen(true)] out InboundMessage? result, out Rejection rejection)
     {
         result = null;
@@ -67,8 +69,21 @@ public sealed class InboundVerifier
             TopicKind.Fingerprint => FingerprintReportCodec.TryDecode(envelope, _limits, out fingerprint, out rejection),
             _ => CommandCodec.TryDecode(envelope, _limits, out command, out rejection),
         };
-        if (!decoded || !Guard.TryCheck(envelope, status, out rejection))
+        if (!decoded)
         {
+            return false;
+        }
+
+        if (!Guard.TryCheck(envelope, status, out rejection))
+        {
+            if (rejection.Reason == RejectionReason.Replayed && !ReplayGuard.IsWill(envelope, status) && Guard.IsFresh(envelope, out _))
+            {
+                // Authentic and fresh, only not above the highest sequence accepted: a redelivery of a message already
+                // handled, or a first delivery that arrives late (after a later one, e.g. from another aggregator of a
+                // shared subscription). The caller tells the two apart by what it has stored.
+                result = new InboundMessage(envelope, alert, status, fingerprint, command);
+            }
+
             return false;
         }
 

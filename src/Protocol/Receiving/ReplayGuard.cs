@@ -90,23 +90,30 @@ public sealed class ReplayGuard
                 return false;
             }
 
-            var now = _time.GetUtcNow();
-            var timestamp = envelope.Timestamp;
-            if (timestamp > now + _options.MaxClockSkew)
-            {
-                rejection = new(RejectionReason.Stale, $"timestamp {timestamp:O} is {(timestamp - now).TotalSeconds:F0} s ahead of the receiver's clock (allowed skew {_options.MaxClockSkew.TotalSeconds:F0} s)");
-                return false;
-            }
-
-            if (timestamp < now - _options.MaxAge)
-            {
-                rejection = new(RejectionReason.Stale, $"timestamp {timestamp:O} is {(now - timestamp).TotalHours:F1} h old (at most {_options.MaxAge.TotalHours:F1} h)");
-                return false;
-            }
-
-            rejection = default;
-            return true;
+            return IsFresh(envelope, out rejection);
         }
+    }
+
+    /// <summary>Checks only the timestamp: within [now − MaxAge, now + MaxClockSkew].</summary>
+    public bool IsFresh(Envelope envelope, out Rejection rejection)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        var now = _time.GetUtcNow();
+        var timestamp = envelope.Timestamp;
+        if (timestamp > now + _options.MaxClockSkew)
+        {
+            rejection = new(RejectionReason.Stale, $"timestamp {timestamp:O} is {(timestamp - now).TotalSeconds:F0} s ahead of the receiver's clock (allowed skew {_options.MaxClockSkew.TotalSeconds:F0} s)");
+            return false;
+        }
+
+        if (timestamp < now - _options.MaxAge)
+        {
+            rejection = new(RejectionReason.Stale, $"timestamp {timestamp:O} is {(now - timestamp).TotalHours:F1} h old (at most {_options.MaxAge.TotalHours:F1} h)");
+            return false;
+        }
+
+        rejection = default;
+        return true;
     }
 
     /// <summary>Records a message that passed <see cref="TryCheck"/> and was handled.</summary>

@@ -58,9 +58,9 @@ public abstract class MqttIngestorTests : IAsyncLifetime
         Directory.Delete(_folder, recursive: true);
     }
 
-    private async Task<MqttIngestor> StartIngestorAsync(string clientId = "agg-1")
+    private async Task<MqttIngestor> StartIngestorAsync(string clientId = "agg-1", int? port = null)
     {
-        var ingestor = new MqttIngestor(new MqttIngestOptions { Port = _broker.Port, ClientId = clientId }, _store, _keys, _metrics, _time);
+        var ingestor = new MqttIngestor(new MqttIngestOptions { Port = port ?? _broker.Port, ClientId = clientId }, _store, _keys, _metrics, _time);
         _cleanup.Add(ingestor);
         await ingestor.StartAsync();
         return ingestor;
@@ -210,12 +210,23 @@ public abstract class MqttIngestorTests : IAsyncLifetime
         await WaitStoredAsync(1);
         Assert.NotNull(await _store.GetAlertAsync("d1-ok"));
 
-        // A replay of an older sequence that was never stored (sequence 1 is stored; 0 is below the minimum, so use a lower signed one after a higher).
+        // A first delivery that arrives late (sequence 7 after 10 — e.g. held in the session of a restarted member of a
+        // shared group while the others stored later ones): authentic and fresh, so it is stored, not lost as a "replay".
         await device.PublishAlertAsync(TestDevice.Alert("d1-next", "d1", T0), 10, T0);
         await WaitStoredAsync(2);
-        await device.PublishAlertAsync(TestDevice.Alert("d1-replayed", "d1", T0), 7, T0);
+        await device.PublishAlertAsync(TestDevice.Alert("d1-late", "d1", T0), 7, T0);
+        await WaitStoredAsync(3);
+        Assert.NotNull(await _store.GetAlertAsync("d1-late"));
+
+        // Replaying it changes nothing: a duplicate of a stored message.
+        await device.PublishAlertAsync(TestDevice.Alert("d1-late", "d1", T0), 7, T0);
+        await Eventually.TrueAsync(() => Task.FromResult(_metrics.Duplicates.GetValueOrDefault("alert") == 1), "the replay counted as a duplicate");
+        Assert.Equal(3, await _store.CountMessagesAsync());
+
+        // A status older than what is stored is superseded state: rejected as replayed, not stored.
+        await device.PublishStatusAsync(new StatusReport(DeviceState.Online, 1, 3, 4, 2, 5), 5, T0);
         await WaitRejectedAsync("replayed");
-        Assert.Null(await _store.GetAlertAsync("d1-replayed"));
+        Assert.Equal(3, await _store.CountMessagesAsync());
 
         var counts = await _store.CountRejectionsByReasonAsync();
         Assert.Equal(7, counts.Values.Sum());
@@ -262,6 +273,45 @@ public abstract class MqttIngestorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeadLinkWhileConnected_PingUnansweredWithinKeepAlive_ClosedAndReconnected_NextAlertStored()
+    {
+        // The link to the broker goes silent without any socket error (a blackhole): MQTTnet still reports it connected.
+        // The supervisor's ping must give up after the keep-alive (on the ingest's clock) and replace the connection —
+        // not hang on it, and not start a new generation on it (that would orphan whatever the old one had queued).
+        await using var proxy = new BlackholeProxy(_broker.Port);
+        var ingestor = await StartIngestorAsync(port: proxy.Port);
+        var device = await DeviceAsync();
+        await device.PublishAlertAsync(TestDevice.Alert("d1-a1", "d1", T0), 1, T0);
+        await WaitStoredAsync(1);
+
+        proxy.Blackhole();
+        await Eventually.TrueAsync(
+            () =>
+            {
+                _time.Advance(TimeSpan.FromSeconds(2));
+                return Task.FromResult(!ingestor.IsConnected);
+            },
+            "the silent connection closed after an unanswered ping",
+            TimeSpan.FromSeconds(30));
+        Assert.Equal(0, _metrics.Reconnects);
+
+        proxy.Restore();
+        await Eventually.TrueAsync(
+            () =>
+            {
+                _time.Advance(TimeSpan.FromSeconds(2));
+                return Task.FromResult(ingestor.IsConnected && ingestor.Mode == SubscriptionMode.Plain);
+            },
+            "reconnected through the restored link",
+            TimeSpan.FromSeconds(30));
+        await device.PublishAlertAsync(TestDevice.Alert("d1-a2", "d1", T0), 2, T0);
+        await WaitStoredAsync(2);
+        Assert.Equal(1, _metrics.Reconnects);
+        Assert.Equal(2, _metrics.Stored["alert"]);
+        Assert.Empty(await _store.CountRejectionsByReasonAsync());
+    }
+
+    [Fact]
     public async Task StoreOutage_MessageLeftUnacknowledged_RedeliveredAfterReconnectAndStoredOnce()
     {
         var connections = 0;
@@ -290,6 +340,7 @@ public abstract class MqttIngestorTests : IAsyncLifetime
             },
             "the redelivered alert stored");
         Assert.Equal(2, Volatile.Read(ref connections));
+        Assert.Equal(1, _metrics.Reconnects);
         Assert.NotNull(await _store.GetAlertAsync("d1-a1"));
         await device.PublishAlertAsync(TestDevice.Alert("d1-a2", "d1", T0), 2, T0);
         await WaitStoredAsync(2);

@@ -15,9 +15,7 @@ public sealed class ScaleOutTests(PostgresServer postgres, ITestOutputHelper out
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
 
-    [Fact(Skip = "Fails until src/Cloud/Ingest accepts a late message that the store does not hold: the restarted instance seeds its replay guard with the "
-        + "highest sequence stored per device (by the other instances) and rejects the messages held in its session as 'replayed' — 207-235 of 720 lost in the runs "
-        + "of 2026-11-24; see docs/SCALE-OUT.md. Remove the Skip with that fix.")]
+    [Fact]
     public async Task ThreeInstancesOnePostgres_OneKilledMidRunAndRestarted_EverythingStoredExactlyOnce()
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -82,6 +82,30 @@ public sealed class InboundVerifierTests
     }
 
     [Fact]
+    public void ReplayedSequence_AuthenticAndFresh_HandsBackTheMessage_ButNotForAStaleOneOrAWill()
+    {
+        Assert.True(Accept(TopicKind.Alert, AlertMessage(9), out _));
+
+        // Below the highest, authentic, fresh: rejected as Replayed, with the message for the caller to look up.
+        Assert.False(Verify(TopicKind.Alert, AlertMessage(4), out var late, out var rejection));
+        Assert.Equal(RejectionReason.Replayed, rejection.Reason);
+        Assert.Equal(4, late!.Envelope.Sequence);
+        Assert.Equal(TestAlerts.Sample(), late.Alert);
+
+        // A stale one is not handed back, nor a replayed will, nor a forged one.
+        Assert.False(Verify(TopicKind.Alert, AlertMessage(3, Wire.Now.AddDays(-2)), out var stale, out var staleRejection));
+        Assert.Equal(RejectionReason.Replayed, staleRejection.Reason);
+        Assert.Null(stale);
+        var will = Wire.Encode(TopicKind.Status, 10, StatusCodec.Encode(new StatusReport(DeviceState.Offline, 10, 0, 0, 0, 0, "last will")));
+        Assert.True(Accept(TopicKind.Status, will, out _));
+        Assert.False(Verify(TopicKind.Status, will, out var replayedWill, out _));
+        Assert.Null(replayedWill);
+        Assert.False(Verify(TopicKind.Alert, AlertMessage(2, key: SigningKey.FromBytes(new byte[32])), out var forged, out var forgedRejection));
+        Assert.Equal(RejectionReason.BadSignature, forgedRejection.Reason);
+        Assert.Null(forged);
+    }
+
+    [Fact]
     public void StaleTimestamps_RejectedBeyondSkewAndAge()
     {
         Assert.False(Verify(TopicKind.Alert, AlertMessage(1, Wire.Now.AddMinutes(5).AddMilliseconds(1)), out _, out var future));

@@ -184,6 +184,21 @@ public static class LoadRun
             metrics = new Dictionary<string, double>();
         }
 
+        if (stored < fleet.Acknowledged)
+        {
+            // Left unstored: say what the aggregator knows (its ingest counters and warnings), so that a failed run explains itself.
+            foreach (var (name, value) in metrics.Where(m => m.Key.StartsWith("edgesentinel_ingest_", StringComparison.Ordinal)).OrderBy(m => m.Key, StringComparer.Ordinal))
+            {
+                log($"  metric {name} = {value}");
+            }
+
+            var lines = aggregator.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            foreach (var line in lines.Where(l => l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("Ingest:", StringComparison.Ordinal)).TakeLast(40))
+            {
+                log($"  aggregator: {line.TrimEnd()}");
+            }
+        }
+
         var cpu = aggregator.CpuTime;
         var tally = await watcher.TallyAsync(Fleet, cancellationToken).ConfigureAwait(false);
         var bytes = await watcher.StorageBytesAsync(cancellationToken).ConfigureAwait(false);
