@@ -229,7 +229,7 @@ public sealed class BaselineBuilder
             streams,
             _options.TargetAverageRunLength,
             _options.Seed,
-            new SequentialCalibrationOptions { BlockLength = _options.CalibrationBlockLength, FloorAtRecordedMaximum = true },
+            new SequentialCalibrationOptions { BlockLength = _options.CalibrationBlockLength, FloorAtRecordedMaximum = true, BlockMaximaLength = _options.CalibrationBlockLength > 1 ? _options.CalibrationBlockLength : 0 },
             trainingScores);
 
         progress?.Report(F($"calibration: activation-anomaly thresholds at {_options.ActivationAnomalyRate:G3} per sample"));

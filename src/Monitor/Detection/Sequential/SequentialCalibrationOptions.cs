@@ -31,6 +31,16 @@ public sealed class SequentialCalibrationOptions
     /// <value>Default false (the calibrator alone); the baseline builder turns it on.</value>
     public bool FloorAtRecordedMaximum { get; set; }
 
+    /// <summary>Rows per regime (e.g. a mission) for the block-maxima floor; 0 turns it off.</summary>
+    /// <value>
+    /// Default 0. With <see cref="FloorAtRecordedMaximum"/> on and at least <see cref="SequentialCalibrator.MinimumBlockMaxima"/>
+    /// whole blocks recorded, the tail of the largest statistic of each block (bank run in recorded order) is fitted
+    /// (peaks over threshold, exponential excesses) and the threshold is raised to its level at exceedance probability
+    /// BlockMaximaLength / target ARL per block — the extrapolation the recorded maximum alone cannot make when the
+    /// recorded blocks are far fewer than ARL / length. At least 0.
+    /// </value>
+    public int BlockMaximaLength { get; set; }
+
     /// <summary>Rows per bootstrap block; 1 resamples rows i.i.d., larger keeps autocorrelation (moving blocks).</summary>
     /// <value>Default 1. At least 1 and at most the number of held-out rows.</value>
     public int BlockLength { get; set; } = 1;
@@ -92,6 +102,7 @@ public sealed class SequentialCalibrationOptions
         Check(double.IsFinite(ShiryaevRobertsShift) && ShiryaevRobertsShift > 0, nameof(ShiryaevRobertsShift), ShiryaevRobertsShift, "must be finite and > 0");
         Check(ScoreClip > 0, nameof(ScoreClip), ScoreClip, "must be positive (+Infinity: no clipping)");
         Check(BlockLength >= 1, nameof(BlockLength), BlockLength, "must be >= 1");
+        Check(BlockMaximaLength >= 0, nameof(BlockMaximaLength), BlockMaximaLength, "must be >= 0 (0: no block-maxima floor)");
         Check(RelativeStandardError > 0 && RelativeStandardError < 1, nameof(RelativeStandardError), RelativeStandardError, "must be in (0, 1)");
         Check(MinRuns >= 20, nameof(MinRuns), MinRuns, "must be >= 20");
         Check(MaxRuns >= MinRuns, nameof(MaxRuns), MaxRuns, "must be >= MinRuns");

@@ -26,7 +26,11 @@ namespace EdgeSentinel.Monitor.Detection.Sequential;
 /// at most a tenth of the target ARL: the threshold is raised to 1.05 × the largest statistic the bank reaches on the clean
 /// rows fed in their recorded order. Data that comes in long
 /// regimes (missions, layouts, a robot stuck for minutes) drives alarms by the regime's length rather than by a
-/// random-walk excursion, and neither short bootstrap blocks nor the exponential extrapolation see that.</para>
+/// random-walk excursion, and neither short bootstrap blocks nor the exponential extrapolation see that.
+/// With <see cref="SequentialCalibrationOptions.BlockMaximaLength"/> the floor also extrapolates: the tail of the per-regime
+/// maxima is fitted (peaks over threshold, exponential excesses) and the threshold is raised to the level a regime exceeds
+/// with probability length / ARL —
+/// the maximum of 100 recorded missions is only their 1-in-100 level, while ARL 10^6 with 1,000-row missions asks for 1 in 1,000.</para>
 /// </remarks>
 internal static class SequentialCalibrator
 {
@@ -123,13 +127,28 @@ internal static class SequentialCalibrator
             floor = Math.Max(floor, RecordedMaximum(kind, shift, options.ScoreClip, stretch.Span, streamCount));
         }
 
+        var raised = floor * RecordedMaximumMargin;
+        if (options.BlockMaximaLength > 0)
+        {
+            var maxima = new List<double>();
+            BlockMaxima(kind, shift, options.ScoreClip, heldOutScores, streamCount, options.BlockMaximaLength, maxima);
+            foreach (var stretch in recordedStretches)
+            {
+                BlockMaxima(kind, shift, options.ScoreClip, stretch.Span, streamCount, options.BlockMaximaLength, maxima);
+            }
+
+            if (maxima.Count >= MinimumBlockMaxima)
+            {
+                raised = Math.Max(raised, TailQuantile(maxima, options.BlockMaximaLength / targetArl));
+            }
+        }
+
         var statisticThreshold = calibration.StatisticThreshold;
-        if (!(floor * RecordedMaximumMargin > statisticThreshold))
+        if (!(raised > statisticThreshold))
         {
             return calibration;
         }
 
-        var raised = floor * RecordedMaximumMargin;
         var estimated = calibration.Method == SequentialCalibration.ExtrapolatedMethod
             ? Math.Exp(calibration.FitIntercept + (calibration.FitSlope * raised))
             : calibration.EstimatedArl;
@@ -138,6 +157,70 @@ internal static class SequentialCalibrator
             calibration.Method, calibration.FitSlope, calibration.FitIntercept, calibration.FitMinArl, calibration.FitMaxArl, calibration.FitPointCount,
             calibration.ScoreClip, calibration.SimulatedRuns, calibration.SimulatedScores, calibration.StreamCount, calibration.HeldOutRows, calibration.BlockLength, seed);
     }
+
+    /// <summary>Fewest whole recorded blocks for the block-maxima floor: fewer do not pin the tail down.</summary>
+    internal const int MinimumBlockMaxima = 20;
+
+    /// <summary>
+    /// Appends the largest statistic a fresh bank reaches in each whole block of <paramref name="blockLength"/> rows of
+    /// <paramref name="scores"/> fed in order (a trailing partial block is left out; rows with non-finite values are skipped).
+    /// </summary>
+    internal static void BlockMaxima(SequentialDetectorKind kind, double shift, double scoreClip, ReadOnlySpan<double> scores, int streamCount, int blockLength, List<double> maxima)
+    {
+        var bank = SequentialDetectorBank.ForCalibration(kind, streamCount, shift, scoreClip);
+        var rows = scores.Length / streamCount;
+        for (var start = 0; start + blockLength <= rows; start += blockLength)
+        {
+            var max = 0.0;
+            for (var r = start; r < start + blockLength; r++)
+            {
+                var row = scores.Slice(r * streamCount, streamCount);
+                var finite = true;
+                foreach (var v in row)
+                {
+                    finite &= double.IsFinite(v);
+                }
+
+                if (finite)
+                {
+                    max = Math.Max(max, bank.UpdateMax(row));
+                }
+            }
+
+            maxima.Add(max);
+        }
+    }
+
+    /// <summary>
+    /// The level a block maximum exceeds with probability <paramref name="exceedance"/>, from a peaks-over-threshold fit of
+    /// the largest ones: above u, the (k+1)-th largest of n maxima (k = max(10, n/5)), excesses are taken as exponential (the
+    /// generalized Pareto law of the Gumbel domain, ξ = 0) with mean σ = mean of the k excesses, so P(M &gt; m) = (k/n)·e^{−(m−u)/σ}
+    /// and the level is u + σ ln(k / (n·p)). Fitting only the top keeps the bulk of quiet blocks from setting the tail
+    /// (a Gumbel fitted to all maxima of a few wild missions among many quiet ones understates it); for maxima with lighter
+    /// tails, Gaussian-like, the exponential extrapolation errs on the safe side.
+    /// </summary>
+    internal static double TailQuantile(List<double> maxima, double exceedance)
+    {
+        var sorted = maxima.ToArray();
+        Array.Sort(sorted);
+        Array.Reverse(sorted);
+        var n = sorted.Length;
+        var k = Math.Min(n - 1, Math.Max(MinimumTail, n / 5));
+        var u = sorted[k];
+        var sigma = 0.0;
+        for (var i = 0; i < k; i++)
+        {
+            sigma += sorted[i] - u;
+        }
+
+        sigma /= k;
+        var tailShare = (double)k / n;
+        return exceedance >= tailShare ? u : u + (sigma * Math.Log(tailShare / exceedance));
+    }
+
+    /// <summary>Fewest maxima in the fitted tail.</summary>
+    internal const int MinimumTail = 10;
+
 
     /// <summary>The recorded-order floor is this multiple of the largest statistic the clean rows reach.</summary>
     internal const double RecordedMaximumMargin = 1.05;
