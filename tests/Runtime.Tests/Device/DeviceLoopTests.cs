@@ -59,12 +59,8 @@ public sealed class DeviceLoopTests : IClassFixture<DeviceTestBed>
         using var controller = new GpioController(driver);
         using var interlock = InputDriftInterlock(controller, FallbackMode.HoldLastAction, policy: null);
         using var host = _bed.LoadHost();
-        var sink = new RecordingAlertSink();
-        var actions = new RecordingActionSink();
-        var options = Options(sink: sink);
-        options.Interlock = interlock;
-        options.ActionSink = actions;
-        using var loop = new DeviceLoop(host, _bed.Baseline, options);
+        var (sink, actions) = (new RecordingAlertSink(), new RecordingActionSink());
+        using var loop = InterlockedLoop(host, interlock, sink, actions);
 
         var (rows, outcomes) = StepUntilTripped(loop, interlock, seed: 5);
 
@@ -99,12 +95,8 @@ public sealed class DeviceLoopTests : IClassFixture<DeviceTestBed>
             action[1] = inputs[1] + inputs[2];
         });
         using var host = _bed.LoadHost();
-        var sink = new RecordingAlertSink();
-        var actions = new RecordingActionSink();
-        var options = Options(sink: sink);
-        options.Interlock = interlock;
-        options.ActionSink = actions;
-        using var loop = new DeviceLoop(host, _bed.Baseline, options);
+        var (sink, actions) = (new RecordingAlertSink(), new RecordingActionSink());
+        using var loop = InterlockedLoop(host, interlock, sink, actions);
 
         var (rows, outcomes) = StepUntilTripped(loop, interlock, seed: 7);
 
@@ -122,6 +114,14 @@ public sealed class DeviceLoopTests : IClassFixture<DeviceTestBed>
         interlockOptions.Outputs.Add(new InterlockOutputLine(Relay, ActiveHigh: true, Name: "estop"));
         interlockOptions.Rules.Add(new InterlockRule(AlertSeverity.Warning, AlertKind.InputDrift));
         return new SafetyInterlock(controller, interlockOptions, "bench-01", new DelegateClearCommandVerifier(_ => false), _time);
+    }
+
+    private DeviceLoop InterlockedLoop(OnnxModelHost host, SafetyInterlock interlock, RecordingAlertSink sink, RecordingActionSink actions)
+    {
+        var options = Options(sink: sink);
+        options.Interlock = interlock;
+        options.ActionSink = actions;
+        return new DeviceLoop(host, _bed.Baseline, options);
     }
 
     /// <summary>Clean rows, then x0 shifted far outside the training range [-1, 1] from frame 100, until the interlock trips.</summary>
