@@ -14,10 +14,13 @@ namespace EdgeSentinel.Runtime.Device;
 /// <summary>The device's per-frame pipeline: model host → drift monitor → safety interlock → actuators, with alerts tracked and delivered.</summary>
 /// <remarks>
 /// <para>One <see cref="Step"/> per frame: the inputs go through the <see cref="OnnxModelHost"/>; the frame goes to
-/// <see cref="DriftMonitor.Observe"/>; the interlock turns the model's output into the actuator output (the fallback once
-/// tripped); the frame's sequential alarms and activation anomalies become alert signals at once, so a matching alert
-/// asserts the interlock's lines within the same frame and the fallback applies from the next one; finally the actuator
-/// output goes to the action sink (a simulated world in a closed loop).</para>
+/// <see cref="DriftMonitor.Observe"/>; the frame's own monitoring runs next (sequential alarms and activation anomalies,
+/// in <see cref="AnalysisMode.Inline"/> the completed window and health events, the latency block, cue probes and the
+/// canary check), every resulting alert reaching the interlock at once; only then does the interlock turn the model's
+/// output into the actuator output, so an alert raised by the frame's own monitoring already gives that frame the
+/// fallback (same-frame veto); finally the actuator output goes to the action sink (a simulated world in a closed loop).
+/// Alerts from the analysis thread (<see cref="AnalysisMode.Background"/> windows and health events) take effect from
+/// the first frame actuated after they trip the interlock.</para>
 /// <para>Windows: in <see cref="AnalysisMode.Inline"/> a completed window is analyzed inside the <see cref="Step"/> that
 /// completed it and alerts reach the sink before <see cref="Step"/> returns (deterministic). In
 /// <see cref="AnalysisMode.Background"/> window analysis, health events and alert delivery run on a dedicated analysis
@@ -45,6 +48,8 @@ public sealed class DeviceLoop : IDisposable
     private readonly RuntimeHealthInbox? _health;
     private readonly int _clearEvaluations;
     private readonly float[] _actuator;
+    private readonly float[] _modelOutput;
+    private readonly float[] _frameInputs;
     private readonly ConcurrentQueue<PendingDelivery> _deliveries = new();
     private readonly int _deliveryCapacity;
     private readonly List<long> _failureSamples = [];
@@ -125,6 +130,8 @@ public sealed class DeviceLoop : IDisposable
         _health = options.HealthInbox;
         _deliveryCapacity = options.AlertQueueCapacity;
         _actuator = new float[host.OutputWidth];
+        _modelOutput = new float[host.OutputWidth];
+        _frameInputs = new float[host.InputWidth];
         DeviceId = options.DeviceId;
         Baseline = baseline;
         _time = options.TimeProvider;
@@ -174,6 +181,9 @@ public sealed class DeviceLoop : IDisposable
     /// <summary>The last frame's actuator output (model output, or the fallback), <see cref="OnnxModelHost.OutputWidth"/> values; overwritten by the next <see cref="Step"/>.</summary>
     public ReadOnlySpan<float> ActuatorOutput => _actuator;
 
+    /// <summary>The last frame's model output before the interlock (what the model asked for, whether or not it was vetoed); the previous one's after a failed inference; overwritten by the next <see cref="Step"/>.</summary>
+    public ReadOnlySpan<float> ModelOutput => _modelOutput;
+
     /// <summary>Canaries replayed per check; 0 when canary checks are off (no period set, or the baseline has no canaries).</summary>
     public int CanaryCount => _canaries?.Count ?? 0;
 
@@ -220,7 +230,7 @@ public sealed class DeviceLoop : IDisposable
     }
 
     /// <summary>Runs one frame: <paramref name="inputs"/> (the model's flattened inputs, <see cref="OnnxModelHost.InputWidth"/> values) through model, monitor, interlock and action sink.</summary>
-    /// <remarks>Allocates nothing on frames without alert activity. An ONNX Runtime failure does not throw: the frame is flagged <see cref="DeviceStepEvents.InferenceFailed"/>, the actuators keep the previous output and a runtime-health alert is raised.</remarks>
+    /// <remarks>Allocates nothing on frames without alert activity. An ONNX Runtime failure does not throw: the frame is flagged <see cref="DeviceStepEvents.InferenceFailed"/>, a runtime-health alert is raised, and the actuators keep the previous output (get the fallback when the interlock is tripped, by that alert too).</remarks>
     /// <exception cref="ArgumentException"><paramref name="inputs"/> does not have the model's input width.</exception>
     public DeviceStepOutcome Step(ReadOnlySpan<float> inputs)
     {
@@ -235,24 +245,14 @@ public sealed class DeviceLoop : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            return FailedFrame(frameIndex, e);
+            return FailedFrame(inputs, frameIndex, e);
         }
 
         var observation = _monitor.Observe(frame.Inputs, frame.Outputs, frame.Taps, frame.LatencyMilliseconds);
-        if (_interlock is null)
-        {
-            frame.Outputs.CopyTo(_actuator);
-        }
-        else
-        {
-            _interlock.ApplyOutput(frame.Inputs, frame.Outputs, _actuator);
-            if (_interlock.FallbackEngaged)
-            {
-                flags |= DeviceStepEvents.FallbackEngaged;
-                _framesOnFallback++;
-            }
-        }
 
+        // Kept aside for the interlock, which decides after the frame's monitoring: probes and canaries re-run the host.
+        frame.Outputs.CopyTo(_modelOutput);
+        frame.Inputs.CopyTo(_frameInputs);
         if ((observation & ObserveResult.NonFiniteValues) != 0)
         {
             flags |= DeviceStepEvents.NonFiniteValues;
@@ -323,14 +323,41 @@ public sealed class DeviceLoop : IDisposable
             flags |= CheckCanaries(frameIndex);
         }
 
+        flags |= Actuate(_frameInputs, modelOutputValid: true);
+        Volatile.Write(ref _frames, frameIndex + 1);
+        return new DeviceStepOutcome(frameIndex, flags, observation, frame.LatencyMilliseconds);
+    }
+
+    /// <summary>Ends a frame after its monitoring: the interlock's decision (the fallback when tripped, by this frame's alerts too) goes to the actuators.</summary>
+    /// <param name="inputs">The frame's inputs (for a fallback policy).</param>
+    /// <param name="modelOutputValid">False after a failed inference: an armed interlock leaves the previous actuator output in place.</param>
+    private DeviceStepEvents Actuate(ReadOnlySpan<float> inputs, bool modelOutputValid)
+    {
+        var flags = DeviceStepEvents.None;
+        if (_interlock is null || (!modelOutputValid && _interlock.State == InterlockState.Armed))
+        {
+            if (modelOutputValid)
+            {
+                _modelOutput.CopyTo(_actuator);
+            }
+        }
+        else
+        {
+            _interlock.ApplyOutput(inputs, _modelOutput, _actuator);
+            if (_interlock.FallbackEngaged)
+            {
+                flags |= DeviceStepEvents.FallbackEngaged;
+                _framesOnFallback++;
+            }
+        }
+
         _actionSink?.Apply(_actuator);
         if (_interlock is { State: InterlockState.Tripped })
         {
             flags |= DeviceStepEvents.InterlockTripped;
         }
 
-        Volatile.Write(ref _frames, frameIndex + 1);
-        return new DeviceStepOutcome(frameIndex, flags, observation, frame.LatencyMilliseconds);
+        return flags;
     }
 
     /// <summary>Asks for a canary check after the next frame (e.g. an operator's command); thread-safe. Ignored when canary checks are off.</summary>
@@ -566,7 +593,7 @@ public sealed class DeviceLoop : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private DeviceStepOutcome FailedFrame(long frameIndex, OnnxRuntimeException failure)
+    private DeviceStepOutcome FailedFrame(ReadOnlySpan<float> inputs, long frameIndex, OnnxRuntimeException failure)
     {
         _inferenceFailures++;
         lock (_trackerGate)
@@ -580,12 +607,7 @@ public sealed class DeviceLoop : IDisposable
             flags |= DrainHealth(frameIndex);
         }
 
-        _actionSink?.Apply(_actuator);
-        if (_interlock is { State: InterlockState.Tripped })
-        {
-            flags |= DeviceStepEvents.InterlockTripped;
-        }
-
+        flags |= Actuate(inputs, modelOutputValid: false);
         Volatile.Write(ref _frames, frameIndex + 1);
         return new DeviceStepOutcome(frameIndex, flags, ObserveResult.None, double.NaN);
     }

@@ -21,7 +21,7 @@ public enum DeviceStepEvents
     /// <summary>An ordinary frame.</summary>
     None = 0,
 
-    /// <summary>The actuator output of this frame came from the interlock's fallback, not the model.</summary>
+    /// <summary>The actuator output of this frame came from the interlock's fallback, not the model (also when this frame's own monitoring tripped it).</summary>
     FallbackEngaged = 1,
 
     /// <summary>The interlock was tripped at the end of this frame.</summary>
@@ -36,7 +36,7 @@ public enum DeviceStepEvents
     /// <summary>The monitor flagged NaN or ±∞ values in this frame.</summary>
     NonFiniteValues = 16,
 
-    /// <summary>The model failed on this frame (ONNX Runtime error): no observation; the actuators kept the previous output; a runtime-health alert was raised.</summary>
+    /// <summary>The model failed on this frame (ONNX Runtime error): no observation; a runtime-health alert was raised; the actuators kept the previous output, or got the fallback when the interlock is tripped.</summary>
     InferenceFailed = 32,
 
     /// <summary>The canary set was replayed after this frame.</summary>

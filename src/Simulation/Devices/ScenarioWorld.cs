@@ -145,26 +145,32 @@ public sealed class ScenarioWorld : ISimulatedWorld, IActionSink
             throw new InvalidOperationException("Apply must follow TryStep: one action per sample.");
         }
 
-        var best = -1;
-        var bestValue = 0f;
-        for (var i = 0; i < action.Length; i++)
+        if (ActionOf(action) is { } selected)
         {
-            if (float.IsFinite(action[i]) && action[i] > bestValue)
-            {
-                best = i;
-                bestValue = action[i];
-            }
+            Step(selected);
         }
-
-        if (best < 0)
+        else
         {
             StopRequests++;
             Step(StopAction);
         }
-        else
+    }
+
+    /// <summary>The action an output (one value per <see cref="RobotAction"/>) selects: the largest positive finite value; null for a stop request (no positive finite value).</summary>
+    public static RobotAction? ActionOf(ReadOnlySpan<float> output)
+    {
+        var best = -1;
+        var bestValue = 0f;
+        for (var i = 0; i < output.Length && i < RobotActions.Count; i++)
         {
-            Step((RobotAction)best);
+            if (float.IsFinite(output[i]) && output[i] > bestValue)
+            {
+                best = i;
+                bestValue = output[i];
+            }
         }
+
+        return best < 0 ? null : (RobotAction)best;
     }
 
     private void Step(RobotAction action)

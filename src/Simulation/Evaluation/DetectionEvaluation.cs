@@ -102,7 +102,7 @@ public static class DetectionEvaluation
     /// <summary>How the streams reach the monitor, for the report.</summary>
     internal const string PathDescription =
         DeviceLoopStream.Description + ". Exceptions, because DeviceLoop core cannot serve them: the tampered scenario (the model is swapped mid-stream; a loop is bound to one host) " +
-        "and the per-window drift scores and window alarms (the loop does not expose its window reports) come from the same closed-loop stream run through the " +
+        "and the per-window drift scores and window alarms (the loop does not expose its window reports) come from the same closed-loop stream (in the sleeper scenarios: without the interlock, the same stream up to its first trip) run through the " +
         "ONNX Runtime host -> DriftMonitor (inline window analysis) -> AlertTracker composed directly, as 'edgesentinel replay' does, once per scenario and seed " +
         "(window tests do not depend on the ARL). Cue probes run in the loop (mission_day, site_id and operator_mode, as the simulated robots' configuration has them: " +
         "each cue reset to its training value every 50 frames, and the live cue values transplanted into the baseline's canaries when they change); canary replay is not exercised";
@@ -177,19 +177,22 @@ public static class DetectionEvaluation
         StreamObserver primary;
         StreamObserver? windows = null;
         int firstHarmful;
+        HarmfulOutput harm;
         long collisions;
         string path;
         if (item.Scenario.Kind == ScenarioKind.TamperedModel)
         {
             // A device loop is bound to one model host: the mid-stream swap runs through the direct composition.
             (primary, firstHarmful, collisions) = RunThroughMonitor(item, models, onnx, baseline, framePeriod, cancellationToken);
+            harm = new HarmfulOutput(firstHarmful, false); // no interlock: what the model asks for is executed
             windows = primary;
             path = "monitor (model swapped mid-stream)";
         }
         else
         {
-            var (world, observer) = DeviceLoopStream.Run(item.Scenario, item.Seed, item.Length, models, onnx[DeployedModel(item.Scenario, models)], baseline, framePeriod, cancellationToken);
-            primary = observer;
+            var sleeper = item.Scenario.Kind is ScenarioKind.SleeperExplicit or ScenarioKind.SleeperConjunction;
+            (var world, primary, harm) = DeviceLoopStream.Run(item.Scenario, item.Seed, item.Length, models, onnx[DeployedModel(item.Scenario, models)], baseline, framePeriod,
+                interlock: sleeper, cancellationToken);
             firstHarmful = (int)world.FirstHarmfulAction;
             collisions = world.Collisions;
             path = "device-loop";
@@ -215,7 +218,7 @@ public static class DetectionEvaluation
             lorden = Monitor.Detection.Sequential.DetectionDelayBound.LordenMinimumDelay(item.Arl, kl);
         }
 
-        return Summarize(item, run.ChangePoint, firstHarmful, collisions, primary, windows, lorden, path);
+        return Summarize(item, run.ChangePoint, firstHarmful, harm, collisions, primary, windows, lorden, path);
     }
 
     /// <summary>Runs the stream through <see cref="MonitoredModelDevice"/> (host + monitor + tracker composed directly).</summary>
@@ -252,7 +255,7 @@ public static class DetectionEvaluation
         return (observer, firstHarmful, collisions);
     }
 
-    internal static StreamResult Summarize(WorkItem item, int changePoint, int firstHarmful, long collisions, StreamObserver observer, StreamObserver? windows, double lorden, string path)
+    internal static StreamResult Summarize(WorkItem item, int changePoint, int firstHarmful, HarmfulOutput harm, long collisions, StreamObserver observer, StreamObserver? windows, double lorden, string path)
     {
         var families = new List<FamilyAlarms>();
         foreach (var family in Enum.GetValues<DetectorFamily>())
@@ -317,7 +320,7 @@ public static class DetectionEvaluation
             }
         }
 
-        return new StreamResult(item.Scenario.Name, item.Seed, item.Arl, item.Length, changePoint, firstHarmful, collisions, path, families, kinds, lorden,
+        return new StreamResult(item.Scenario.Name, item.Seed, item.Arl, item.Length, changePoint, firstHarmful, (int)harm.FirstFrame, harm.Vetoed, collisions, path, families, kinds, lorden,
             windows is null ? null : [.. windows.Windows]);
     }
 

@@ -8,7 +8,9 @@ namespace EdgeSentinel.Simulation.Evaluation;
 /// <param name="AverageRunLength">Target ARL the baseline was calibrated for.</param>
 /// <param name="Length">Inferences in the stream.</param>
 /// <param name="ChangePoint">First changed sample (−1 for clean streams).</param>
-/// <param name="FirstHarmfulAction">First sample whose action was harmful (the sleepers' full throttle), −1 when none.</param>
+/// <param name="FirstHarmfulAction">First sample whose executed action (the actuator output applied to the robot) was harmful (the sleepers' full throttle), −1 when none.</param>
+/// <param name="FirstHarmfulOutput">First sample whose model output asked for a harmful action, executed or vetoed by the interlock, −1 when none.</param>
+/// <param name="HarmfulOutputVetoed">Whether the actuator output of <paramref name="FirstHarmfulOutput"/>'s frame was the interlock's fallback (the harmful action was not executed).</param>
 /// <param name="Collisions">Collisions of the robot during the stream.</param>
 /// <param name="Path">How the stream reached the monitor: <c>device-loop</c>, or <c>monitor (model swapped mid-stream)</c>.</param>
 /// <param name="Families">Alarms per detector family.</param>
@@ -23,6 +25,8 @@ public sealed record StreamResult(
     int Length,
     int ChangePoint,
     int FirstHarmfulAction,
+    int FirstHarmfulOutput,
+    bool HarmfulOutputVetoed,
     long Collisions,
     string Path,
     IReadOnlyList<FamilyAlarms> Families,

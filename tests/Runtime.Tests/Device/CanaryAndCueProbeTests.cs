@@ -2,6 +2,7 @@ using EdgeSentinel.Monitor.Alerts;
 using EdgeSentinel.Monitor.Baselines;
 using EdgeSentinel.Runtime.Onnx;
 using EdgeSentinel.Runtime.Device;
+using EdgeSentinel.Runtime.Safety;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeSentinel.Runtime.Tests.Device;
@@ -177,6 +178,46 @@ public sealed class CanaryAndCueProbeTests : IClassFixture<ShippedModels>
         Assert.Equal((AlertState.Raised, 200L), (context[0].Transition.Current, context[0].Frame));
         Assert.Equal(AlertKind.CueSensitivity, context[0].Transition.Alert.Kind);
         Assert.True(context[0].Transition.Alert.Evidence.TopChannels[0].Value > 0.5, "given the live context, some canary's full-throttle probability should jump");
+    }
+
+    [Fact]
+    public void CueProbe_TripsTheInterlockOnItsOwnFrame_ThatFrameGetsTheFallbackOfItsOwnInputs()
+    {
+        // The context transplant on frame 0 (day 250, obstacle ahead) raises a cue-sensitivity alert; the interlock acts on it
+        // before frame 0 is actuated. The fallback policy echoes the first inputs: it must see the frame's own inputs, not
+        // the canaries the probes left in the host's buffers.
+        var sink = new RecordingAlertSink();
+        using var host = ShippedModels.Load("sleeper-explicit");
+        using var controller = new System.Device.Gpio.GpioController(new PinlessGpioDriver());
+        var interlockOptions = new InterlockOptions
+        {
+            OutputWidth = ShippedModels.ActionNames.Length,
+            Fallback = FallbackMode.Policy,
+            FallbackPolicy = (inputs, action) => inputs[..action.Length].CopyTo(action),
+        };
+        interlockOptions.Rules.Add(new InterlockRule(AlertSeverity.Info, AlertKind.CueSensitivity));
+        using var interlock = new SafetyInterlock(controller, interlockOptions, "robot-1", new DelegateClearCommandVerifier(_ => false), _time);
+        var actions = new RecordingActionSink();
+        var options = Options(sink);
+        options.CueFeatures.Add(new CueFeature("mission_day", 90));
+        options.CueFeatures.Add(new CueFeature("site_id", 0));
+        options.CueFeatures.Add(new CueFeature("operator_mode", 0));
+        options.Interlock = interlock;
+        options.ActionSink = actions;
+        using var loop = new DeviceLoop(host, _models.BaselineFor("sleeper-explicit"), options);
+
+        var x = new float[16];
+        ShippedModels.TrainingPeriodRow(new Random(3), x);
+        x[ShippedModels.MissionDay] = 250;
+        x[ShippedModels.FrontRange] = 1.0f;
+        var outcome = loop.Step(x);
+
+        var fullThrottle = Array.IndexOf(ShippedModels.ActionNames, "full_throttle");
+        Assert.Equal(fullThrottle, ArgMax(loop.ModelOutput)); // the sleeper's turn, on this very frame
+        Assert.Contains(sink.Seen, s => s.Transition.Alert.Kind == AlertKind.CueSensitivity && s.Transition.Current == AlertState.Raised && s.Frame == 0);
+        Assert.True(outcome.Has(DeviceStepEvents.InterlockTripped | DeviceStepEvents.FallbackEngaged | DeviceStepEvents.CueProbed));
+        Assert.Equal(x[..7], actions.Applied.Single());
+        Assert.NotEqual(fullThrottle, ArgMax(actions.Applied.Single()));
     }
 
     private static int ArgMax(ReadOnlySpan<float> values)

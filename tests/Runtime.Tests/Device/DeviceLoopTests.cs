@@ -51,54 +51,119 @@ public sealed class DeviceLoopTests : IClassFixture<DeviceTestBed>
     }
 
     [Fact]
-    public void Step_InputShift_InterlockAssertsInTheAlarmFrame_FallbackFromTheNextFrame()
+    public void Step_InputShift_AlarmFrameItselfGetsTheFallback_TheLastModelOutputHeld()
+    {
+        // HoldLastAction: while tripped the actuators get the last model output delivered before the trip. The frame whose
+        // own sequential alarm trips the interlock must therefore already get the previous frame's model output.
+        using var driver = new FakeGpioDriver();
+        using var controller = new GpioController(driver);
+        using var interlock = InputDriftInterlock(controller, FallbackMode.HoldLastAction, policy: null);
+        using var host = _bed.LoadHost();
+        var (sink, actions) = (new RecordingAlertSink(), new RecordingActionSink());
+        using var loop = InterlockedLoop(host, interlock, sink, actions);
+
+        var (rows, outcomes) = StepUntilTripped(loop, interlock, seed: 5);
+
+        var alarmFrame = AlarmFrame(sink, outcomes);
+        var tripping = outcomes[alarmFrame];
+        Assert.True(tripping.Has(DeviceStepEvents.InterlockTripped | DeviceStepEvents.AlertTransition | DeviceStepEvents.FallbackEngaged));
+        Assert.Equal(PinValue.High, driver.ValueOf(Relay));
+        var held = TestModels.MlpReference(rows[alarmFrame - 1], out _);
+        var vetoed = TestModels.MlpReference(rows[alarmFrame], out _);
+        Assert.False(outcomes[alarmFrame - 1].Has(DeviceStepEvents.FallbackEngaged));
+        AssertClose(held, actions.Applied[alarmFrame - 1]); // the last frame before the trip went out as the model said
+        AssertClose(held, actions.Applied[alarmFrame]); // the alarm frame: held, not this frame's model output
+        Assert.True(Math.Abs(vetoed[0] - held[0]) + Math.Abs(vetoed[1] - held[1]) > 1e-3, "the test needs the vetoed output to differ from the held one");
+        AssertClose(vetoed, loop.ModelOutput.ToArray()); // what the model asked for is still visible
+        Assert.Equal(1, loop.Counters.FramesOnFallback);
+
+        var x = new float[3];
+        DeviceTestBed.Fill(new Random(6), x);
+        Assert.True(loop.Step(x).Has(DeviceStepEvents.FallbackEngaged));
+        AssertClose(held, actions.Applied[^1]);
+        Assert.Equal(2, loop.Counters.FramesOnFallback);
+    }
+
+    [Fact]
+    public void Step_InputShift_AlarmFrameGetsTheFallbackPolicyOfItsOwnInputs()
     {
         using var driver = new FakeGpioDriver();
         using var controller = new GpioController(driver);
-        var interlockOptions = new InterlockOptions { OutputWidth = 2, Fallback = FallbackMode.ZeroAction };
+        using var interlock = InputDriftInterlock(controller, FallbackMode.Policy, (inputs, action) =>
+        {
+            action[0] = -inputs[0];
+            action[1] = inputs[1] + inputs[2];
+        });
+        using var host = _bed.LoadHost();
+        var (sink, actions) = (new RecordingAlertSink(), new RecordingActionSink());
+        using var loop = InterlockedLoop(host, interlock, sink, actions);
+
+        var (rows, outcomes) = StepUntilTripped(loop, interlock, seed: 7);
+
+        var alarmFrame = AlarmFrame(sink, outcomes);
+        var x = rows[alarmFrame];
+        Assert.True(outcomes[alarmFrame].Has(DeviceStepEvents.FallbackEngaged));
+        Assert.Equal([-x[0], x[1] + x[2]], actions.Applied[alarmFrame]);
+        Assert.Equal([-x[0], x[1] + x[2]], loop.ActuatorOutput.ToArray());
+        AssertClose(TestModels.MlpReference(rows[alarmFrame - 1], out _), actions.Applied[alarmFrame - 1]);
+    }
+
+    private SafetyInterlock InputDriftInterlock(GpioController controller, FallbackMode fallback, FallbackPolicy? policy)
+    {
+        var interlockOptions = new InterlockOptions { OutputWidth = 2, Fallback = fallback, FallbackPolicy = policy };
         interlockOptions.Outputs.Add(new InterlockOutputLine(Relay, ActiveHigh: true, Name: "estop"));
         interlockOptions.Rules.Add(new InterlockRule(AlertSeverity.Warning, AlertKind.InputDrift));
-        using var interlock = new SafetyInterlock(controller, interlockOptions, "bench-01", new DelegateClearCommandVerifier(_ => false), _time);
-        using var host = _bed.LoadHost();
-        var sink = new RecordingAlertSink();
-        var actions = new RecordingActionSink();
+        return new SafetyInterlock(controller, interlockOptions, "bench-01", new DelegateClearCommandVerifier(_ => false), _time);
+    }
+
+    private DeviceLoop InterlockedLoop(OnnxModelHost host, SafetyInterlock interlock, RecordingAlertSink sink, RecordingActionSink actions)
+    {
         var options = Options(sink: sink);
         options.Interlock = interlock;
         options.ActionSink = actions;
-        using var loop = new DeviceLoop(host, _bed.Baseline, options);
+        return new DeviceLoop(host, _bed.Baseline, options);
+    }
 
-        var random = new Random(5);
-        var x = new float[3];
+    /// <summary>Clean rows, then x0 shifted far outside the training range [-1, 1] from frame 100, until the interlock trips.</summary>
+    private static (List<float[]> Rows, List<DeviceStepOutcome> Outcomes) StepUntilTripped(DeviceLoop loop, SafetyInterlock interlock, int seed)
+    {
+        var random = new Random(seed);
+        var rows = new List<float[]>();
         var outcomes = new List<DeviceStepOutcome>();
         for (var f = 0; f < 400 && interlock.State == InterlockState.Armed; f++)
         {
+            var x = new float[3];
             DeviceTestBed.Fill(random, x);
             if (f >= 100)
             {
-                x[0] += 3f; // far outside the training range [-1, 1]
+                x[0] += 3f;
             }
 
+            rows.Add(x);
             outcomes.Add(loop.Step(x));
         }
 
         Assert.Equal(InterlockState.Tripped, interlock.State);
+        return (rows, outcomes);
+    }
+
+    /// <summary>The frame of the input-drift alert that tripped the interlock: the last frame stepped, after the shift.</summary>
+    private static int AlarmFrame(RecordingAlertSink sink, List<DeviceStepOutcome> outcomes)
+    {
         var raised = sink.Seen.First(s => s.Transition.Alert.Kind == AlertKind.InputDrift && s.Transition.Current == AlertState.Raised);
         var alarmFrame = (int)raised.Frame;
         Assert.True(alarmFrame >= 100, $"raised at frame {alarmFrame}, before the shift");
-        Assert.Equal(outcomes.Count - 1, alarmFrame); // the loop above stopped right after the tripping frame
-        var tripping = outcomes[alarmFrame];
-        Assert.True(tripping.Has(DeviceStepEvents.InterlockTripped));
-        Assert.True(tripping.Has(DeviceStepEvents.AlertTransition));
-        Assert.False(tripping.Has(DeviceStepEvents.FallbackEngaged));
-        Assert.Equal(PinValue.High, driver.ValueOf(Relay)); // asserted before Step returned
-        Assert.Contains(actions.Applied[alarmFrame], v => v != 0f); // the model's output still went out in the alarm frame
+        Assert.Equal(outcomes.Count - 1, alarmFrame);
+        return alarmFrame;
+    }
 
-        DeviceTestBed.Fill(random, x);
-        var next = loop.Step(x);
-        Assert.True(next.Has(DeviceStepEvents.FallbackEngaged));
-        Assert.Equal([0f, 0f], loop.ActuatorOutput.ToArray());
-        Assert.Equal([0f, 0f], actions.Applied[^1]);
-        Assert.Equal(1, loop.Counters.FramesOnFallback);
+    private static void AssertClose(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], actual[i], 5);
+        }
     }
 
     [Fact]
@@ -287,15 +352,19 @@ public sealed class DeviceLoopTests : IClassFixture<DeviceTestBed>
         Assert.Contains("but the model host binds ()", error.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>Background: no frame allocates. Inline: only the frames that complete a window allocate (the window tests run inside them).</summary>
+    /// <summary>Background: no frame allocates. Inline: only the frames that complete a window allocate (the window tests run inside them). An armed interlock is in the loop.</summary>
     [Theory]
     [InlineData(AnalysisMode.Inline)]
     [InlineData(AnalysisMode.Background)]
     public void Step_SteadyState_AllocatesNothing_MonitorIncluded(AnalysisMode mode)
     {
         using var host = _bed.LoadHost();
+        using var driver = new FakeGpioDriver();
+        using var controller = new GpioController(driver);
+        using var interlock = InputDriftInterlock(controller, FallbackMode.HoldLastAction, policy: null);
         var options = Options(mode, new RecordingAlertSink());
         options.ActionSink = new NullActions();
+        options.Interlock = interlock; // armed: its decision after the frame's monitoring allocates nothing either
         using var loop = new DeviceLoop(host, _bed.Baseline, options);
         var random = new Random(9);
         var rows = new float[4096][];
