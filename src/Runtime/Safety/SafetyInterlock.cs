@@ -4,11 +4,12 @@ using EdgeSentinel.Monitor.Alerts;
 
 namespace EdgeSentinel.Runtime.Safety;
 
-/// <summary>The safety interlock: a matching alert asserts the output lines at once and switches the actuators to a fallback from the next frame on, latched until the reset input or an authenticated command clears it.</summary>
+/// <summary>The safety interlock: a matching alert asserts the output lines at once and switches the actuators to a fallback from the next <see cref="ApplyOutput"/> call on, latched until the reset input or an authenticated command clears it.</summary>
 /// <remarks>
-/// <para>Frame protocol on the inference thread: <see cref="ApplyOutput"/> first (model output → actuators), then the
-/// frame's alerts go to <see cref="ProcessAlert"/>. A trip writes the output lines inside <see cref="ProcessAlert"/>
-/// (the same frame) and the fallback applies from the next <see cref="ApplyOutput"/> call.</para>
+/// <para>Frame protocol on the inference thread: the frame's alerts go to <see cref="ProcessAlert"/>, then
+/// <see cref="ApplyOutput"/> writes the frame's actuator output (the device loop makes that call after the frame's own
+/// monitoring, so an alert raised by the frame itself vetoes that frame's output). A trip writes the output lines inside
+/// <see cref="ProcessAlert"/> and the fallback applies from the next <see cref="ApplyOutput"/> call.</para>
 /// <para>Thread-safety: <see cref="ProcessAlert"/>, <see cref="TryClear"/> and the reset-input callback may run on any
 /// threads; state changes are serialized by one lock and announced by <see cref="StateChanged"/> in order, inside the
 /// lock (handlers must be quick and must not block). <see cref="ApplyOutput"/> must be called by one thread at a time;
