@@ -34,7 +34,13 @@ internal sealed class FleetMergeCache
     /// <summary>Outlier checks run since creation (a cache hit runs none).</summary>
     public long ChecksRun => Interlocked.Read(ref _checksRun);
 
-    /// <summary>The merge, in the order given, of one device's windows of one model (all of <paramref name="windows"/>).</summary>
+    /// <summary>The cached merge of exactly these windows (data not needed: their sequence numbers are compared), or null.</summary>
+    public Fingerprint? TryGetMerged(string fleet, string device, string model, IReadOnlyList<StoredFingerprint> windows) =>
+        _devices.TryGetValue((fleet, device, model), out var entry) && entry.Sequences.Length == windows.Count && IsPrefix(entry.Sequences, windows)
+            ? entry.Merged
+            : null;
+
+    /// <summary>The merge, in the order given, of one device's windows of one model (all of <paramref name="windows"/>, with their data).</summary>
     public Fingerprint MergeDevice(string fleet, string device, string model, IReadOnlyList<StoredFingerprint> windows)
     {
         var key = (fleet, device, model);

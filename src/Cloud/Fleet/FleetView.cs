@@ -173,14 +173,34 @@ public sealed class FleetView
         ArgumentNullException.ThrowIfNull(fleet);
         var open = await _store.CountOpenAlertsAsync(fleet, null, cancellationToken).ConfigureAwait(false);
         var devices = await GetDevicesAsync(fleet, open, cancellationToken).ConfigureAwait(false);
-        var stored = await _store.GetFingerprintsAsync(fleet, null, from, to, cancellationToken).ConfigureAwait(false);
+        // The windows without their data; a device's data is read only when its cached merge is not of exactly these windows.
+        var headers = await _store.GetFingerprintHeadersAsync(fleet, null, from, to, cancellationToken).ConfigureAwait(false);
+        var read = new Dictionary<string, IReadOnlyList<StoredFingerprint>>(StringComparer.Ordinal);
         var models = new List<ModelGroupSummary>();
-        foreach (var model in stored.GroupBy(f => f.ModelHash, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var model in headers.GroupBy(f => f.ModelHash, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            var perDevice = model.GroupBy(f => f.Device, StringComparer.Ordinal)
-                .OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => new KeyValuePair<string, Fingerprint>(g.Key, _cache.MergeDevice(fleet, g.Key, model.Key, g.ToList())))
-                .ToList();
+            var perDevice = new List<KeyValuePair<string, Fingerprint>>();
+            var windows = 0;
+            foreach (var device in model.GroupBy(f => f.Device, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                var group = device.ToList();
+                var merged = _cache.TryGetMerged(fleet, device.Key, model.Key, group);
+                if (merged is null)
+                {
+                    // Read with data: the device's windows as stored now (a window stored since the headers were read is included).
+                    if (!read.TryGetValue(device.Key, out var rows))
+                    {
+                        read[device.Key] = rows = await _store.GetFingerprintsAsync(fleet, device.Key, from, to, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    group = [.. rows.Where(f => string.Equals(f.ModelHash, model.Key, StringComparison.Ordinal))];
+                    merged = _cache.MergeDevice(fleet, device.Key, model.Key, group);
+                }
+
+                windows += group.Count;
+                perDevice.Add(new(device.Key, merged));
+            }
+
             var observations = perDevice.Sum(d => d.Value.ObservationCount);
             var outliers = _cache.Check(fleet, model.Key, perDevice, _options);
             var groupDevices = perDevice.Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
@@ -190,7 +210,7 @@ public sealed class FleetView
                 .Select(g => g.Key)
                 .Order(StringComparer.Ordinal)
                 .ToList();
-            models.Add(new ModelGroupSummary(model.Key, perDevice.Select(d => d.Key).ToList(), model.Count(), observations, outliers, fleetWide));
+            models.Add(new ModelGroupSummary(model.Key, perDevice.Select(d => d.Key).ToList(), windows, observations, outliers, fleetWide));
         }
 
         return new FleetSummary(
