@@ -15,7 +15,9 @@ namespace EdgeSentinel.Cloud.Fleet;
 /// equal windows. Merging is a left fold in store order (window start, then sequence); quantile-sketch merges are
 /// deterministic (the PRNG state travels with the sketch) but order-dependent, so an entry is extended only when its
 /// windows are a prefix of the windows read — a new window at the end: one decode and one merge — and otherwise
-/// (a late window in the middle, a window leaving the time range) the device is merged afresh. No change
+/// (a late window in the middle, a window leaving the time range) the device is merged afresh. A cached fingerprint is
+/// only read after it is published (its sketches' lazily built sorted views are built before), so concurrent reads may
+/// share it. No change
 /// notification is needed, so windows stored by other aggregator instances sharing the store are seen alike.
 /// </remarks>
 internal sealed class FleetMergeCache
@@ -71,6 +73,7 @@ internal sealed class FleetMergeCache
 
         if (entry is not null || _devices.Count < MaxEntries)
         {
+            Freeze(merged);
             _devices[key] = new DeviceEntry([.. windows.Select(w => w.Sequence)], merged);
         }
 
@@ -95,6 +98,18 @@ internal sealed class FleetMergeCache
         }
 
         return report;
+    }
+
+    /// <summary>
+    /// Builds every quantile sketch's sorted view (built lazily on first read and not thread-safe) before the fingerprint is
+    /// shared: concurrent summaries then only read it — merging it clones it, comparing it reads the built view.
+    /// </summary>
+    private static void Freeze(Fingerprint merged)
+    {
+        foreach (var channel in merged.Channels)
+        {
+            _ = channel.Quantile(0.5);
+        }
     }
 
     private static bool IsPrefix(long[] sequences, IReadOnlyList<StoredFingerprint> windows)

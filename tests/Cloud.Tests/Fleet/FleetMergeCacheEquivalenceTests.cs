@@ -130,6 +130,30 @@ public sealed class FleetMergeCacheEquivalenceTests : IAsyncLifetime
         Assert.Equal((2, 1), await Summary(TimeSpan.FromMinutes(29.5)));
     }
 
+    [Fact]
+    public async Task GetSummary_ConcurrentReadsSharingCachedMerges_AllIdenticalToTheSummaryComputedFromNothing()
+    {
+        var view = new FleetView(_store, null, _time);
+        for (var d = 0; d < 6; d++)
+        {
+            var windows = TestFingerprints.Windows(700 + d, windows: 3, shiftX: d == 4 ? 1.5 : 0);
+            for (var w = 0; w < windows.Count; w++)
+            {
+                await StoreWindowAsync($"d{d}", "model-a", T0.AddMinutes(-30 + (10 * w)), windows[w]);
+            }
+        }
+
+        var now = _time.GetUtcNow();
+        await view.GetSummaryAsync("f1", now - Range, now); // merges cached (and their sketch views built)
+        await StoreWindowAsync("d2", "model-a", T0.AddMinutes(-1), TestFingerprints.Windows(799, windows: 1)[0]); // the check runs again, over shared merges
+        var expected = JsonSerializer.Serialize(await new FleetView(_store, null, _time).GetSummaryAsync("f1", now - Range, now));
+
+        var summaries = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => view.GetSummaryAsync("f1", now - Range, now))));
+
+        Assert.All(summaries, s => Assert.Equal(expected, JsonSerializer.Serialize(s)));
+        Assert.Contains("d4", summaries[0].Models.Single().Outliers.DepartingDevices);
+    }
+
     private static DateTimeOffset Later(DateTimeOffset last, Random random) => last + TimeSpan.FromMinutes(random.Next(1, 4));
 
     /// <summary>The model groups as the summary is defined: each device's windows decoded and merged in store order, then the outlier check.</summary>
