@@ -22,8 +22,8 @@ namespace EdgeSentinel.Cloud.Fleet;
 /// </remarks>
 internal sealed class FleetMergeCache
 {
-    /// <summary>Most device merges and model reports kept each; further keys are computed without caching.</summary>
-    public const int MaxEntries = 20_000;
+    /// <summary>Most device merges and model reports kept each (bounds memory: a merge holds every channel's sketches); further keys are computed without caching.</summary>
+    public const int MaxEntries = 4_096;
 
     private readonly ConcurrentDictionary<(string Fleet, string Device, string Model), DeviceEntry> _devices = new();
     private readonly ConcurrentDictionary<(string Fleet, string Model), ReportEntry> _reports = new();
