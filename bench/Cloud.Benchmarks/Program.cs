@@ -16,7 +16,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
-// Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [profile] [store] [--messages N] [--devices D] [--alerts N]
+// Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [profile] [store] [summary] [--messages N] [--devices D] [--alerts N] [--requests R]
 var modes = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 int Option(string name, int fallback)
 {
@@ -46,6 +46,12 @@ if (modes.Contains("store"))
 if (all || modes.Contains("latency"))
 {
     await LatencyBench.RunAsync(Option("--alerts", 300));
+}
+
+if (modes.Contains("summary"))
+{
+    // The overview's reads after a status report or a new window before every request (50 devices, 10,000 alerts by default).
+    return await EdgeSentinel.Cloud.Benchmarks.SummaryBench.RunAsync(Option("--devices", 50), Option("--alerts", 10_000), Option("--requests", 50)) ? 0 : 1;
 }
 
 return 0;

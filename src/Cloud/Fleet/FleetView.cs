@@ -7,12 +7,18 @@ namespace EdgeSentinel.Cloud.Fleet;
 /// The fleet as read from the store: device liveness, open alerts, fingerprints merged per device
 /// and per fleet over time ranges, channel timelines and the fleet outlier check.
 /// </summary>
-/// <remarks>Thread-safe; keeps no state beyond the store, so any number of aggregator instances agree.</remarks>
+/// <remarks>
+/// Thread-safe; keeps no state beyond the store, so any number of aggregator instances agree. The fleet summary
+/// keeps each device's merged fingerprint and each model group's outlier report between reads, checked against the
+/// windows read from the store every time (see <see cref="FleetMergeCache"/>): a summary after one new window decodes
+/// and merges that window only, and one after no fingerprint change runs no merge and no check.
+/// </remarks>
 public sealed class FleetView
 {
     private readonly IAggregatorStore _store;
     private readonly FleetViewOptions _options;
     private readonly TimeProvider _timeProvider;
+    private readonly FleetMergeCache _cache = new();
 
     /// <summary>Creates the view.</summary>
     /// <exception cref="ArgumentException">The options are invalid (every problem listed).</exception>
@@ -32,6 +38,9 @@ public sealed class FleetView
 
     /// <summary>The options in use.</summary>
     public FleetViewOptions Options => _options;
+
+    /// <summary>The summary's merges and reports kept between reads (its counters show what a read recomputed).</summary>
+    internal FleetMergeCache SummaryCache => _cache;
 
     /// <summary>Judges liveness: offline when reported offline or silent for more than the keep-alive limit.</summary>
     public DeviceLiveness JudgeLiveness(DeviceRecord device, DateTimeOffset now)
@@ -58,7 +67,8 @@ public sealed class FleetView
         return await GetDevicesAsync(fleet, open, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<List<DeviceView>> GetDevicesAsync(string? fleet, IReadOnlyList<OpenAlertCount> open, CancellationToken cancellationToken)
+    /// <summary>All devices (optionally of one fleet) with liveness and the open-alert counts given (read by the caller).</summary>
+    internal async Task<List<DeviceView>> GetDevicesAsync(string? fleet, IReadOnlyList<OpenAlertCount> open, CancellationToken cancellationToken)
     {
         var devices = await _store.GetDevicesAsync(fleet, cancellationToken).ConfigureAwait(false);
         var openByDevice = open.GroupBy(a => (a.Fleet, a.Device)).ToDictionary(g => g.Key, g => g.Sum(a => a.Count));
@@ -163,16 +173,36 @@ public sealed class FleetView
         ArgumentNullException.ThrowIfNull(fleet);
         var open = await _store.CountOpenAlertsAsync(fleet, null, cancellationToken).ConfigureAwait(false);
         var devices = await GetDevicesAsync(fleet, open, cancellationToken).ConfigureAwait(false);
-        var stored = await _store.GetFingerprintsAsync(fleet, null, from, to, cancellationToken).ConfigureAwait(false);
+        // The windows without their data; a device's data is read only when its cached merge is not of exactly these windows.
+        var headers = await _store.GetFingerprintHeadersAsync(fleet, null, from, to, cancellationToken).ConfigureAwait(false);
+        var read = new Dictionary<string, IReadOnlyList<StoredFingerprint>>(StringComparer.Ordinal);
         var models = new List<ModelGroupSummary>();
-        foreach (var model in stored.GroupBy(f => f.ModelHash, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var model in headers.GroupBy(f => f.ModelHash, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            var perDevice = model.GroupBy(f => f.Device, StringComparer.Ordinal)
-                .OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => new KeyValuePair<string, Fingerprint>(g.Key, MergeAll(g)))
-                .ToList();
+            var perDevice = new List<KeyValuePair<string, Fingerprint>>();
+            var windows = 0;
+            foreach (var device in model.GroupBy(f => f.Device, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                var group = device.ToList();
+                var merged = _cache.TryGetMerged(fleet, device.Key, model.Key, group);
+                if (merged is null)
+                {
+                    // Read with data: the device's windows as stored now (a window stored since the headers were read is included).
+                    if (!read.TryGetValue(device.Key, out var rows))
+                    {
+                        read[device.Key] = rows = await _store.GetFingerprintsAsync(fleet, device.Key, from, to, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    group = [.. rows.Where(f => string.Equals(f.ModelHash, model.Key, StringComparison.Ordinal))];
+                    merged = _cache.MergeDevice(fleet, device.Key, model.Key, group);
+                }
+
+                windows += group.Count;
+                perDevice.Add(new(device.Key, merged));
+            }
+
             var observations = perDevice.Sum(d => d.Value.ObservationCount);
-            var outliers = FleetOutlierCheck.Run(model.Key, perDevice, _options);
+            var outliers = _cache.Check(fleet, model.Key, perDevice, _options);
             var groupDevices = perDevice.Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
             var fleetWide = open.Where(a => a.ModelHash == model.Key && groupDevices.Contains(a.Device))
                 .GroupBy(a => a.Kind, StringComparer.Ordinal)
@@ -180,7 +210,7 @@ public sealed class FleetView
                 .Select(g => g.Key)
                 .Order(StringComparer.Ordinal)
                 .ToList();
-            models.Add(new ModelGroupSummary(model.Key, perDevice.Select(d => d.Key).ToList(), model.Count(), observations, outliers, fleetWide));
+            models.Add(new ModelGroupSummary(model.Key, perDevice.Select(d => d.Key).ToList(), windows, observations, outliers, fleetWide));
         }
 
         return new FleetSummary(

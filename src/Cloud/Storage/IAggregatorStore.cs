@@ -86,6 +86,14 @@ public interface IAggregatorStore : IAsyncDisposable
     /// <summary>Fingerprints of a fleet (or one device) whose window starts in [windowFrom, windowTo), ordered by device then window start.</summary>
     Task<IReadOnlyList<StoredFingerprint>> GetFingerprintsAsync(string fleet, string? device, DateTimeOffset windowFrom, DateTimeOffset windowTo, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The fingerprints <see cref="GetFingerprintsAsync"/> returns, in its order, without their data (<see cref="StoredFingerprint.Data"/>
+    /// empty): what a reader checks its cached merges against before reading the data of the windows it lacks.
+    /// </summary>
+    /// <remarks>The default reads the fingerprints and drops the data; the SQL stores leave the data column out of the query.</remarks>
+    async Task<IReadOnlyList<StoredFingerprint>> GetFingerprintHeadersAsync(string fleet, string? device, DateTimeOffset windowFrom, DateTimeOffset windowTo, CancellationToken cancellationToken = default) =>
+        [.. (await GetFingerprintsAsync(fleet, device, windowFrom, windowTo, cancellationToken).ConfigureAwait(false)).Select(f => f with { Data = ReadOnlyMemory<byte>.Empty })];
+
     /// <summary>The most recent rejections, newest first.</summary>
     Task<IReadOnlyList<Rejection>> GetRejectionsAsync(int limit = 100, CancellationToken cancellationToken = default);
 

@@ -533,7 +533,14 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<StoredFingerprint>> GetFingerprintsAsync(string fleet, string? device, DateTimeOffset windowFrom, DateTimeOffset windowTo, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<StoredFingerprint>> GetFingerprintsAsync(string fleet, string? device, DateTimeOffset windowFrom, DateTimeOffset windowTo, CancellationToken cancellationToken = default) =>
+        ReadFingerprintsAsync(fleet, device, windowFrom, windowTo, withData: true, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<StoredFingerprint>> GetFingerprintHeadersAsync(string fleet, string? device, DateTimeOffset windowFrom, DateTimeOffset windowTo, CancellationToken cancellationToken = default) =>
+        ReadFingerprintsAsync(fleet, device, windowFrom, windowTo, withData: false, cancellationToken);
+
+    private async Task<IReadOnlyList<StoredFingerprint>> ReadFingerprintsAsync(string fleet, string? device, DateTimeOffset windowFrom, DateTimeOffset windowTo, bool withData, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fleet);
         var where = new WhereClause();
@@ -549,8 +556,8 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
             return await QueryAsync(
                 connection,
                 null,
-                $"SELECT fleet, device, sequence, model_hash, window_start_ms, window_end_ms, observation_count, data FROM fingerprints{where.Sql} ORDER BY device, window_start_ms, sequence",
-                r => new StoredFingerprint(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3), FromMs(r.GetInt64(4)), FromMs(r.GetInt64(5)), r.GetInt64(6), r.GetFieldValue<byte[]>(7)),
+                $"SELECT fleet, device, sequence, model_hash, window_start_ms, window_end_ms, observation_count{(withData ? ", data" : string.Empty)} FROM fingerprints{where.Sql} ORDER BY device, window_start_ms, sequence",
+                r => new StoredFingerprint(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3), FromMs(r.GetInt64(4)), FromMs(r.GetInt64(5)), r.GetInt64(6), withData ? r.GetFieldValue<byte[]>(7) : ReadOnlyMemory<byte>.Empty),
                 cancellationToken,
                 where.Parameters).ConfigureAwait(false);
         }

@@ -6,7 +6,7 @@ namespace EdgeSentinel.Cloud.Storage;
 /// <summary>
 /// Writes one group-commit batch inside a transaction: two look-ups (owners of the batch's alert ids, which of its
 /// keys are stored already), then inserts of the new message keys, alert events, fingerprints and alert rows (one
-/// row per alert id), and one upsert per device (not one per message). Statements of the same shape are prepared
+/// row per alert id), and one upsert per device (not one per message), last and in (fleet, device) order. Statements of the same shape are prepared
 /// once per batch and re-bound; they carry several rows each where the database profits (PostgreSQL: fewer round
 /// trips) and one row where it does not (SQLite binds parameters by name with a linear search, so a statement with
 /// n parameters costs O(n²) to bind).
@@ -163,13 +163,32 @@ internal sealed class SqlBatchWriter
             static m => [m.Key.Fleet, m.Key.Device, m.Key.Sequence, m.Fingerprint!.ModelHash, m.Fingerprint.WindowStart.ToUnixTimeMilliseconds(), m.Fingerprint.WindowEnd.ToUnixTimeMilliseconds(), m.Fingerprint.ObservationCount, m.Fingerprint.Data.ToArray()],
             cancellationToken).ConfigureAwait(false);
 
+        // Last, once per device, in (fleet, device) order across both statement shapes: concurrent batches (other
+        // aggregator instances on the same PostgreSQL) then lock the device rows they share in the same order and
+        // cannot deadlock on them. Each run of consecutive devices of one shape is one statement, so the order holds.
         var devices = MergeDevices(stored);
-        await InsertRowsAsync(DeviceSeenRows, devices.Where(d => d.Status is null).ToList(), static d => [d.Fleet, d.Device, d.ModelHash, d.LastSeenMs], cancellationToken).ConfigureAwait(false);
-        await InsertRowsAsync(
-            DeviceStatusRows,
-            devices.Where(d => d.Status is not null).ToList(),
-            static d => [d.Fleet, d.Device, d.ModelHash, d.LastSeenMs, d.Status!.Status, d.StatusSequence, d.Status.OutboxDepth, d.Status.DroppedFingerprints],
-            cancellationToken).ConfigureAwait(false);
+        for (var start = 0; start < devices.Count;)
+        {
+            var withStatus = devices[start].Status is not null;
+            var end = start;
+            while (end < devices.Count && (devices[end].Status is not null) == withStatus)
+            {
+                end++;
+            }
+
+            var run = devices.GetRange(start, end - start);
+            if (withStatus)
+            {
+                await InsertRowsAsync(DeviceStatusRows, run, static d => [d.Fleet, d.Device, d.ModelHash, d.LastSeenMs, d.Status!.Status, d.StatusSequence, d.Status.OutboxDepth, d.Status.DroppedFingerprints], cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await InsertRowsAsync(DeviceSeenRows, run, static d => [d.Fleet, d.Device, d.ModelHash, d.LastSeenMs], cancellationToken).ConfigureAwait(false);
+            }
+
+            start = end;
+        }
+
         return outcomes;
     }
 
@@ -227,7 +246,7 @@ internal sealed class SqlBatchWriter
         public long StatusSequence { get; set; }
     }
 
-    /// <summary>One row per device of the stored messages: latest arrival, last non-null model hash and last status, in batch order.</summary>
+    /// <summary>One row per device of the stored messages (latest arrival, last non-null model hash and last status, in batch order), ordered by fleet then device (ordinal).</summary>
     private static List<DeviceSeen> MergeDevices(List<IncomingMessage> stored)
     {
         var devices = new Dictionary<(string, string), DeviceSeen>();
@@ -250,6 +269,7 @@ internal sealed class SqlBatchWriter
             }
         }
 
+        order.Sort(static (x, y) => string.CompareOrdinal(x.Fleet, y.Fleet) is var c and not 0 ? c : string.CompareOrdinal(x.Device, y.Device));
         return order;
     }
 

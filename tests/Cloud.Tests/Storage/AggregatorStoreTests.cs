@@ -344,6 +344,12 @@ public abstract class AggregatorStoreTests : IAsyncLifetime
 
         var fleet = await store.GetFingerprintsAsync("f1", null, T0, T0.AddHours(1));
         Assert.Equal(["d1", "d1", "d1", "d1", "d2"], fleet.Select(f => f.Device));
+
+        // The headers: the same windows in the same order, every field but the data (left out of the query).
+        var headers = await store.GetFingerprintHeadersAsync("f1", null, T0, T0.AddHours(1));
+        Assert.Equal(fleet.Select(f => (f.Device, f.Sequence, f.ModelHash, f.WindowStart, f.WindowEnd, f.ObservationCount)), headers.Select(f => (f.Device, f.Sequence, f.ModelHash, f.WindowStart, f.WindowEnd, f.ObservationCount)));
+        Assert.All(headers, h => Assert.Equal(0, h.Data.Length));
+        Assert.Equal([11L, 12L], (await store.GetFingerprintHeadersAsync("f1", "d1", T0.AddMinutes(1), T0.AddMinutes(3))).Select(f => f.Sequence));
     }
 
     [Fact]
