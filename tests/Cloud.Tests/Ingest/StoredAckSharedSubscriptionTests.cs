@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using EdgeSentinel.Cloud.Ingest;
 using EdgeSentinel.Cloud.Metrics;

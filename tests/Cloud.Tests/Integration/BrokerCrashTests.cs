@@ -98,7 +98,7 @@ public sealed class BrokerCrashTests(ITestOutputHelper output)
             Assert.Equal(perDevice, await rig.StoredAlertsAsync(device));
         }
 
-        Assert.All(rig.Ingests, i => Assert.Equal(Ingest.SubscriptionMode.Shared, i.Mode));
+        Assert.All(rig.Ingests, i => Assert.Equal(EdgeSentinel.Cloud.Ingest.SubscriptionMode.Shared, i.Mode));
         Assert.Empty(await rig.Store.CountRejectionsByReasonAsync());
         output.WriteLine($"two aggregators, broker SIGKILLs {kills}, devices {devices.Length}, alerts {total}, lost 0, duplicates stored 0, " +
             $"redeliveries recognised {string.Join(",", rig.Metrics.Duplicates)}, drained after {clock.Elapsed.TotalSeconds:F1} s");
