@@ -105,6 +105,61 @@ public sealed class StoredAckSharedSubscriptionTests
         }
     }
 
+    [Fact]
+    public async Task RefusedForGood_IsNamedOnceRecorded_ForgedOrOnlyAheadOfTheClock_IsNot()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "es-acksettle-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(folder);
+        var time = new FakeTimeProvider(T0.AddSeconds(1));
+        var key = SigningKey.FromBytes(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+        var forger = SigningKey.FromBytes(Enumerable.Range(2, 32).Select(i => (byte)i).ToArray());
+        var keys = new DeviceKeyRegistry();
+        keys.Register("f1", "d1", key);
+        try
+        {
+            await using var broker = await MosquittoBroker.StartAsync();
+            await using var store = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(folder, "s.db") }, time);
+            await using var ingest = new MqttIngestor(new MqttIngestOptions { Port = broker.Port }, store, keys, new IngestMetrics(time), time);
+            await ingest.StartAsync();
+            var named = new ConcurrentQueue<long>();
+            using var listener = new MqttClientFactory().CreateMqttClient();
+            listener.ApplicationMessageReceivedAsync += e =>
+            {
+                if (StoredAck.TryDecode(key, "f1", "d1", e.ApplicationMessage.Payload.ToArray(), out var ranges, out _))
+                {
+                    foreach (var r in ranges)
+                    {
+                        for (var q = r.From; q <= r.To; q++)
+                        {
+                            named.Enqueue(q);
+                        }
+                    }
+                }
+
+                return Task.CompletedTask;
+            };
+            await listener.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).WithClientId("d1-ack-listener").WithProtocolVersion(MqttProtocolVersion.V500).Build());
+            await listener.SubscribeAsync(StoredAck.Topic("f1", "d1"));
+
+            await using var device = await TestDevice.ConnectAsync(broker.Port, "f1", "d1", key);
+            await device.PublishAlertAsync(TestDevice.Alert("d1-old", "d1", T0), 1, T0.AddDays(-8)); // older than the 7-day limit: never storable
+            await device.PublishAlertAsync(TestDevice.Alert("d1-forged", "d1", T0), 2, T0, forger); // not the device's
+            await device.PublishAlertAsync(TestDevice.Alert("d1-ahead", "d1", T0), 3, T0.AddHours(1)); // ahead of our clock: may be accepted later
+            await device.PublishAlertAsync(TestDevice.Alert("d1-ok", "d1", T0), 4, T0);
+            await Eventually.TrueAsync(() => Task.FromResult(named.Contains(4)), "the stored alert named");
+            await Eventually.TrueAsync(async () => (await store.CountRejectionsByReasonAsync()).Values.Sum() == 3, "three refusals recorded");
+
+            Assert.Equal([1L, 4L], named.Distinct().Order());
+            var rejections = await store.CountRejectionsByReasonAsync();
+            Assert.Equal(2, rejections["stale"]);
+            Assert.Equal(1, rejections["bad-signature"]);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>Holds the next group commit (recording its keys) until released.</summary>
     private sealed class HeldStore(IAggregatorStore inner) : ForwardingStore(inner)
     {
