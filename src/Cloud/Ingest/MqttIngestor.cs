@@ -482,7 +482,7 @@ public sealed class MqttIngestor : IAsyncDisposable
 
         try
         {
-            var outcomes = messages.Count == 0 ? [] : await _store.StoreBatchAsync(messages, cancellationToken).ConfigureAwait(false);
+            var outcomes = messages.Count == 0 ? [] : await StoreBatchAsync(messages, cancellationToken).ConfigureAwait(false);
             if (messages.Count > 0)
             {
                 _metrics.RecordBatch(messages.Count);
@@ -581,6 +581,26 @@ public sealed class MqttIngestor : IAsyncDisposable
         if (_options.PublishStoredAcks)
         {
             await PublishStoredAcksAsync(settled, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Stores the batch; a failed attempt is tried once more at once, on the same connection, before the caller halts:
+    /// what makes a group commit fail now and then with several aggregators on one database — a deadlock with
+    /// another member's commit, or another member storing the same redelivered message first — is over by then,
+    /// and the second attempt finds what the first may have stored (duplicates). A second failure is thrown.
+    /// </summary>
+    private async Task<IReadOnlyList<BatchItemOutcome>> StoreBatchAsync(List<IncomingMessage> messages, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _store.StoreBatchAsync(messages, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
+        {
+            IngestLog.StoreRetried(_logger, ex, messages.Count);
+            _metrics.RecordStoreFailure();
+            return await _store.StoreBatchAsync(messages, cancellationToken).ConfigureAwait(false);
         }
     }
 

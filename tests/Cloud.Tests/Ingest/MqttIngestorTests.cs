@@ -236,6 +236,20 @@ public abstract class MqttIngestorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StoreFailsOnce_RetriedAtOnce_StoredWithoutReconnect()
+    {
+        await StartIngestorAsync();
+        var device = await DeviceAsync();
+        _store.FailNext(1); // e.g. a deadlock with another aggregator's group commit
+        await device.PublishAlertAsync(TestDevice.Alert("d1-a1", "d1", T0), 1, T0);
+        await WaitStoredAsync(1); // the fake clock stands still: no supervisor round, so no reconnect could have done it
+        Assert.Equal((1, 1L, 0L), (_store.Failed, _metrics.StoreFailures, _metrics.Reconnects));
+        await device.PublishAlertAsync(TestDevice.Alert("d1-a2", "d1", T0), 2, T0);
+        await WaitStoredAsync(2);
+        Assert.Equal(2, _metrics.Stored["alert"]);
+    }
+
+    [Fact]
     public async Task StatusAndFingerprint_StoredOnTheDevice()
     {
         await StartIngestorAsync();
@@ -328,9 +342,9 @@ public abstract class MqttIngestorTests : IAsyncLifetime
         };
         var ingestor = await StartIngestorAsync();
         var device = await DeviceAsync();
-        _store.FailNext(1);
+        _store.FailNext(2); // the attempt and its immediate retry
         await device.PublishAlertAsync(TestDevice.Alert("d1-a1", "d1", T0), 1, T0);
-        await Eventually.TrueAsync(() => Task.FromResult(_metrics.StoreFailures == 1), "the store failure");
+        await Eventually.TrueAsync(() => Task.FromResult(_metrics.StoreFailures == 2), "the store failures");
         Assert.Equal(0, await _store.CountMessagesAsync());
 
         // The supervisor drops the connection and reconnects; the broker redelivers the unacknowledged alert.
