@@ -51,29 +51,14 @@ public sealed class StoredAckSharedSubscriptionTests
             // What a device sees on its ack topic; each named sequence is checked against the store on arrival.
             var named = new ConcurrentQueue<long>();
             var namedUnstored = new ConcurrentQueue<long>();
-            using var listener = new MqttClientFactory().CreateMqttClient();
-            listener.ApplicationMessageReceivedAsync += async e =>
+            using var listener = await ListenForAcksAsync(broker.Port, key, async s =>
             {
-                if (!StoredAck.TryDecode(key, "f1", "d1", e.ApplicationMessage.Payload.ToArray(), out var ranges, out _))
+                named.Enqueue(s);
+                if (!await store.ContainsMessageAsync(new MessageKey("f1", "d1", s)))
                 {
-                    namedUnstored.Enqueue(-1); // an ack the device would refuse
-                    return;
+                    namedUnstored.Enqueue(s);
                 }
-
-                foreach (var range in ranges)
-                {
-                    for (var s = range.From; s <= range.To; s++)
-                    {
-                        named.Enqueue(s);
-                        if (!await store.ContainsMessageAsync(new MessageKey("f1", "d1", s)))
-                        {
-                            namedUnstored.Enqueue(s);
-                        }
-                    }
-                }
-            };
-            await listener.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).WithClientId("d1-ack-listener").WithProtocolVersion(MqttProtocolVersion.V500).Build());
-            await listener.SubscribeAsync(StoredAck.Topic("f1", "d1"));
+            }, () => namedUnstored.Enqueue(-1)); // an ack the device would refuse
 
             // Member A's first group commit waits; member B goes on storing the rest of its share.
             var gate = held.HoldNextBatch();
@@ -122,24 +107,11 @@ public sealed class StoredAckSharedSubscriptionTests
             await using var ingest = new MqttIngestor(new MqttIngestOptions { Port = broker.Port }, store, keys, new IngestMetrics(time), time);
             await ingest.StartAsync();
             var named = new ConcurrentQueue<long>();
-            using var listener = new MqttClientFactory().CreateMqttClient();
-            listener.ApplicationMessageReceivedAsync += e =>
+            using var listener = await ListenForAcksAsync(broker.Port, key, s =>
             {
-                if (StoredAck.TryDecode(key, "f1", "d1", e.ApplicationMessage.Payload.ToArray(), out var ranges, out _))
-                {
-                    foreach (var r in ranges)
-                    {
-                        for (var q = r.From; q <= r.To; q++)
-                        {
-                            named.Enqueue(q);
-                        }
-                    }
-                }
-
+                named.Enqueue(s);
                 return Task.CompletedTask;
-            };
-            await listener.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).WithClientId("d1-ack-listener").WithProtocolVersion(MqttProtocolVersion.V500).Build());
-            await listener.SubscribeAsync(StoredAck.Topic("f1", "d1"));
+            }, () => named.Enqueue(-1));
 
             await using var device = await TestDevice.ConnectAsync(broker.Port, "f1", "d1", key);
             await device.PublishAlertAsync(TestDevice.Alert("d1-old", "d1", T0), 1, T0.AddDays(-8)); // older than the 7-day limit: never storable
@@ -158,6 +130,31 @@ public sealed class StoredAckSharedSubscriptionTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>Subscribes to d1's ack topic as its device would: every sequence a valid ack names goes to <paramref name="named"/>; an ack d1 would refuse calls <paramref name="refused"/>.</summary>
+    private static async Task<IMqttClient> ListenForAcksAsync(int port, SigningKey key, Func<long, Task> named, Action refused)
+    {
+        var listener = new MqttClientFactory().CreateMqttClient();
+        listener.ApplicationMessageReceivedAsync += async e =>
+        {
+            if (!StoredAck.TryDecode(key, "f1", "d1", e.ApplicationMessage.Payload.ToArray(), out var ranges, out _))
+            {
+                refused();
+                return;
+            }
+
+            foreach (var range in ranges)
+            {
+                for (var s = range.From; s <= range.To; s++)
+                {
+                    await named(s);
+                }
+            }
+        };
+        await listener.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("d1-ack-listener").WithProtocolVersion(MqttProtocolVersion.V500).Build());
+        await listener.SubscribeAsync(StoredAck.Topic("f1", "d1"));
+        return listener;
     }
 
     /// <summary>Holds the next group commit (recording its keys) until released.</summary>

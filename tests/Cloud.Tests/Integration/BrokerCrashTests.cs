@@ -26,19 +26,7 @@ public sealed class BrokerCrashTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         var processes = Devices.Select(d => rig.StartDevice(d, perDevice, intervalMs: 2)).ToList();
 
-        for (var k = 1; k <= kills; k++)
-        {
-            // Crash points spread over the stream by what the store holds (not by time).
-            var threshold = (long)total * k / (kills + 1);
-            await Eventually.TrueAsync(async () => await StoredAsync(rig) >= threshold || processes.All(p => p.HasExited), $"{threshold} alerts stored before crash {k}", deadline);
-            await rig.Broker.KillAsync();
-            await rig.Broker.RestartAsync();
-        }
-
-        foreach (var p in processes)
-        {
-            Assert.Equal(0, await p.WaitForExitAsync(deadline));
-        }
+        await CrashBrokerAsync(rig, processes, total, kills, deadline);
 
         var drainedAfter = clock.Elapsed;
         await Eventually.TrueAsync(
@@ -74,18 +62,7 @@ public sealed class BrokerCrashTests(ITestOutputHelper output)
         await using var rig = await FaultRig.StartAsync("f1", aggregators: 2, devices);
         var clock = Stopwatch.StartNew();
         var processes = devices.Select(d => rig.StartDevice(d, perDevice, intervalMs: 2)).ToList();
-        for (var k = 1; k <= kills; k++)
-        {
-            var threshold = (long)total * k / (kills + 1);
-            await Eventually.TrueAsync(async () => await StoredAsync(rig) >= threshold || processes.All(p => p.HasExited), $"{threshold} alerts stored before crash {k}", deadline);
-            await rig.Broker.KillAsync();
-            await rig.Broker.RestartAsync();
-        }
-
-        foreach (var p in processes)
-        {
-            Assert.Equal(0, await p.WaitForExitAsync(deadline)); // exits only once its outbox is empty: every alert named by an ack
-        }
+        await CrashBrokerAsync(rig, processes, total, kills, deadline);
 
         await Eventually.TrueAsync(
             async () => await StoredAsync(rig) >= total,
@@ -102,6 +79,23 @@ public sealed class BrokerCrashTests(ITestOutputHelper output)
         Assert.Empty(await rig.Store.CountRejectionsByReasonAsync());
         output.WriteLine($"two aggregators, broker SIGKILLs {kills}, devices {devices.Length}, alerts {total}, lost 0, duplicates stored 0, " +
             $"redeliveries recognised {string.Join(",", rig.Metrics.Duplicates)}, drained after {clock.Elapsed.TotalSeconds:F1} s");
+    }
+
+    /// <summary>SIGKILLs and restarts the broker <paramref name="kills"/> times, spread over the stream by what the store holds (not by time); then waits for every device process to exit 0 (only once its outbox is empty).</summary>
+    private static async Task CrashBrokerAsync(FaultRig rig, IReadOnlyList<DeviceProcess> processes, int total, int kills, TimeSpan deadline)
+    {
+        for (var k = 1; k <= kills; k++)
+        {
+            var threshold = (long)total * k / (kills + 1);
+            await Eventually.TrueAsync(async () => await StoredAsync(rig) >= threshold || processes.All(p => p.HasExited), $"{threshold} alerts stored before crash {k}", deadline);
+            await rig.Broker.KillAsync();
+            await rig.Broker.RestartAsync();
+        }
+
+        foreach (var p in processes)
+        {
+            Assert.Equal(0, await p.WaitForExitAsync(deadline));
+        }
     }
 
     private static Task<long> StoredAsync(FaultRig rig) =>
