@@ -23,6 +23,9 @@ internal static partial class IngestLog
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Ingest: storing a batch of {Count} message(s) failed; they stay unacknowledged and the broker redelivers them")]
     public static partial void StoreFailed(ILogger logger, Exception exception, int count);
 
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Ingest: storing a batch of {Count} message(s) failed; trying once more before leaving it to redelivery")]
+    public static partial void StoreRetried(ILogger logger, Exception exception, int count);
+
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Ingest: acknowledging a stored batch of {Count} message(s) failed; the rest of it is redelivered after a reconnect")]
     public static partial void AcknowledgeFailed(ILogger logger, Exception exception, int count);
 }

@@ -37,8 +37,8 @@ public sealed class MqttIngestOptions
     /// <summary>How often the connection is checked and, when lost, re-established. Default: 2 s.</summary>
     public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Whether to publish, after each stored batch, a signed retained stored-through acknowledgement per device on <c>.../ack</c> (for devices with AwaitStoredAck). Default false (off until the interaction with several aggregators on a shared subscription is understood: enabling it made the two-aggregator Postgres test stall).</summary>
-    public bool PublishStoredAcks { get; set; }
+    /// <summary>Whether to publish, after each stored batch, a signed retained stored acknowledgement per device on <c>.../ack</c> naming the messages this instance settled (devices with <c>AwaitStoredAck</c>, their default, keep alerts until named). Default true.</summary>
+    public bool PublishStoredAcks { get; set; } = true;
 
     /// <summary>MQTT 5 receive maximum: how many unacknowledged QoS 1 messages the broker may have in flight to the aggregator (the group-commit window; with Mosquitto also raise <c>max_inflight_messages</c>, default 20, to match). Default: 1000.</summary>
     public int ReceiveMaximum { get; set; } = 1000;

@@ -48,7 +48,6 @@ public sealed class MqttIngestor : IAsyncDisposable
     private readonly IMqttClient _client;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Channel<Pending> _queue;
-    private readonly Dictionary<(string Fleet, string Device), long> _storedThrough = [];
     private Task? _supervisor;
     private Task? _writer;
     private long _generation;
@@ -186,38 +185,56 @@ public sealed class MqttIngestor : IAsyncDisposable
             throw new InvalidOperationException($"The broker at {_options.Host}:{_options.Port} refused the connection: {connected.ResultCode} {connected.ReasonString}");
         }
 
-        var filter = EdgeTopics.AllDevicesFilter();
+        // One filter per kind the aggregator stores, not edgesentinel/v1/+/+/+: that one also matched the stored
+        // acknowledgements the aggregators publish (and commands), which then came back to the group, each taking a
+        // turn of the shared subscription's round robin and a share of its traffic.
+        // A session kept from an earlier version may still hold edgesentinel/v1/+/+/+: drop it (no harm if absent).
+        var legacy = EdgeTopics.AllDevicesFilter();
+        await _client.UnsubscribeAsync(new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(legacy).WithTopicFilter(EdgeTopics.SharedFilter(_options.SharedGroup ?? "none", legacy)).Build(), cancellationToken).ConfigureAwait(false);
         if (_options.SharedGroup is { } group)
         {
-            var shared = await SubscribeAsync(EdgeTopics.SharedFilter(group, filter), cancellationToken).ConfigureAwait(false);
-            if (IsGranted(shared))
+            var shared = await SubscribeAsync([.. IngestFilters.Select(f => EdgeTopics.SharedFilter(group, f))], cancellationToken).ConfigureAwait(false);
+            if (IsGranted(shared.Code))
             {
                 _mode = SubscriptionMode.Shared;
                 return;
             }
 
-            if (shared != MqttClientSubscribeResultCode.SharedSubscriptionsNotSupported)
+            if (shared.Code != MqttClientSubscribeResultCode.SharedSubscriptionsNotSupported)
             {
-                throw new InvalidOperationException($"The broker refused the shared subscription {EdgeTopics.SharedFilter(group, filter)}: {shared}");
+                throw new InvalidOperationException($"The broker refused the shared subscription {shared.Filter}: {shared.Code}");
             }
         }
 
-        var plain = await SubscribeAsync(filter, cancellationToken).ConfigureAwait(false);
-        if (!IsGranted(plain))
+        var plain = await SubscribeAsync(IngestFilters, cancellationToken).ConfigureAwait(false);
+        if (!IsGranted(plain.Code))
         {
-            throw new InvalidOperationException($"The broker refused the subscription {filter}: {plain}");
+            throw new InvalidOperationException($"The broker refused the subscription {plain.Filter}: {plain.Code}");
         }
 
         _mode = SubscriptionMode.Plain;
     }
 
-    private async Task<MqttClientSubscribeResultCode> SubscribeAsync(string filter, CancellationToken cancellationToken)
+    /// <summary>Alerts, fingerprints and status of every device.</summary>
+    private static readonly string[] IngestFilters = [EdgeTopics.AllDevicesFilter(TopicKind.Alert), EdgeTopics.AllDevicesFilter(TopicKind.Fingerprint), EdgeTopics.AllDevicesFilter(TopicKind.Status)];
+
+    /// <summary>Subscribes to every filter in one request; returns the first refused filter and its code, or a granted code.</summary>
+    private async Task<(string Filter, MqttClientSubscribeResultCode Code)> SubscribeAsync(string[] filters, CancellationToken cancellationToken)
     {
-        var options = new MqttClientSubscribeOptionsBuilder()
-            .WithTopicFilter(f => f.WithTopic(filter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))
-            .Build();
-        var result = await _client.SubscribeAsync(options, cancellationToken).ConfigureAwait(false);
-        return result.Items.Count == 0 ? MqttClientSubscribeResultCode.UnspecifiedError : result.Items.First().ResultCode;
+        var builder = new MqttClientSubscribeOptionsBuilder();
+        foreach (var filter in filters)
+        {
+            builder.WithTopicFilter(f => f.WithTopic(filter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce));
+        }
+
+        var result = await _client.SubscribeAsync(builder.Build(), cancellationToken).ConfigureAwait(false);
+        if (result.Items.Count != filters.Length)
+        {
+            return (filters[0], MqttClientSubscribeResultCode.UnspecifiedError);
+        }
+
+        var refused = result.Items.FirstOrDefault(i => !IsGranted(i.ResultCode));
+        return refused is null ? (filters[0], result.Items.First().ResultCode) : (refused.TopicFilter.Topic, refused.ResultCode);
     }
 
     private static bool IsGranted(MqttClientSubscribeResultCode code) =>
@@ -315,7 +332,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         Interlocked.Increment(ref _activity);
         if (StoredAck.IsTopic(e.ApplicationMessage.Topic))
         {
-            return; // our own stored acknowledgements (QoS 0) coming back: nothing to store, nothing to queue; MQTTnet acknowledges if needed
+            return; // a stored acknowledgement (QoS 0; not subscribed to, but a broker may still send one): nothing to store or queue
         }
 
         e.AutoAcknowledge = false;
@@ -374,6 +391,7 @@ public sealed class MqttIngestor : IAsyncDisposable
             return new Verdict(Work.Store) { Inbound = inbound, Message = ToIncoming(inbound), Address = address, Topic = topic };
         }
 
+        var settles = SettledByRejection(topic, payload, properties);
         if (rejection.Reason == RejectionReason.Replayed && EnvelopeCodec.TryDecode(topic, payload, properties, _options.Limits, out var envelope, out _))
         {
             // A QoS 1 redelivery of a stored message, or a true replay: the writer asks the store.
@@ -384,10 +402,31 @@ public sealed class MqttIngestor : IAsyncDisposable
                 Topic = topic,
                 Reason = RejectionCodes.Of(rejection.Reason),
                 Detail = rejection.Message,
+                Settles = settles,
             };
         }
 
-        return new Verdict(Work.Reject) { Address = address, Topic = topic, Reason = RejectionCodes.Of(rejection.Reason), Detail = rejection.Message };
+        return new Verdict(Work.Reject) { Address = address, Topic = topic, Reason = RejectionCodes.Of(rejection.Reason), Detail = rejection.Message, Settles = settles };
+    }
+
+    /// <summary>
+    /// The key of a refused alert or fingerprint that its device really sent (signature valid) and that can never
+    /// be stored (too old, or its payload malformed): once the refusal is recorded it is settled, and its stored
+    /// acknowledgement stops the device resending it forever. Null for anything else — forged, unknown, or only
+    /// ahead of our clock (it may be accepted later).
+    /// </summary>
+    private MessageKey? SettledByRejection(string topic, byte[] payload, MessageProperties properties)
+    {
+        if (!EnvelopeCodec.TryDecode(topic, payload, properties, _options.Limits, out var envelope, out _)
+            || envelope.Kind is not (TopicKind.Alert or TopicKind.Fingerprint)
+            || _keys.Find(envelope.Fleet, envelope.Device) is not { } key
+            || !envelope.VerifySignature(key)
+            || envelope.Timestamp > _timeProvider.GetUtcNow() + _options.Replay.MaxClockSkew)
+        {
+            return null;
+        }
+
+        return new MessageKey(envelope.Fleet, envelope.Device, envelope.Sequence);
     }
 
     private async Task WriteAsync(CancellationToken cancellationToken)
@@ -431,7 +470,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         batch.RemoveAll(p => p.Generation != generation); // from a lost connection: the broker redelivers them
         var verdicts = new Verdict[batch.Count];
         var messages = new List<IncomingMessage>(batch.Count);
-        var highest = new Dictionary<(string Fleet, string Device), long>();
+        var settled = new Dictionary<(string Fleet, string Device), List<long>>();
         for (var i = 0; i < batch.Count; i++)
         {
             verdicts[i] = await batch[i].Verdict.ConfigureAwait(false); // in arrival order; Verify does not throw
@@ -443,7 +482,7 @@ public sealed class MqttIngestor : IAsyncDisposable
 
         try
         {
-            var outcomes = messages.Count == 0 ? [] : await _store.StoreBatchAsync(messages, cancellationToken).ConfigureAwait(false);
+            var outcomes = messages.Count == 0 ? [] : await StoreBatchAsync(messages, cancellationToken).ConfigureAwait(false);
             if (messages.Count > 0)
             {
                 _metrics.RecordBatch(messages.Count);
@@ -461,11 +500,12 @@ public sealed class MqttIngestor : IAsyncDisposable
                         if (outcome.Conflict is { } conflict)
                         {
                             await RejectAsync(RejectionCodes.AlertIdConflict, verdict.Address, verdict.Topic, conflict, cancellationToken).ConfigureAwait(false);
+                            Settle(settled, verdict.Message!.Key); // authentic, refused for good, the refusal recorded
                         }
                         else
                         {
                             _verifier.Commit(verdict.Inbound!);
-                            Covers(highest, verdict.Message!.Key);
+                            Settle(settled, verdict.Message!.Key);
                             if (outcome.Outcome == StoreOutcome.Stored)
                             {
                                 _metrics.RecordStored(pending.Kind, _timeProvider.GetUtcNow() - verdict.Inbound!.Envelope.Timestamp);
@@ -480,11 +520,16 @@ public sealed class MqttIngestor : IAsyncDisposable
                         break;
                     case Work.Replayed when await _store.ContainsMessageAsync(verdict.Key!, cancellationToken).ConfigureAwait(false):
                         _metrics.RecordDuplicate(pending.Kind);
-                        Covers(highest, verdict.Key!);
+                        Settle(settled, verdict.Key!);
                         break;
                     case Work.Replayed:
                     case Work.Reject:
                         await RejectAsync(verdict.Reason!, verdict.Address, verdict.Topic, verdict.Detail!, cancellationToken).ConfigureAwait(false);
+                        if (verdict.Settles is { } key)
+                        {
+                            Settle(settled, key);
+                        }
+
                         break;
                 }
             }
@@ -535,48 +580,78 @@ public sealed class MqttIngestor : IAsyncDisposable
 
         if (_options.PublishStoredAcks)
         {
-            await PublishStoredAcksAsync(highest, cancellationToken).ConfigureAwait(false);
+            await PublishStoredAcksAsync(settled, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static void Covers(Dictionary<(string Fleet, string Device), long> highest, MessageKey key) =>
-        highest[(key.Fleet, key.Device)] = Math.Max(highest.GetValueOrDefault((key.Fleet, key.Device)), key.Sequence);
+    /// <summary>
+    /// Stores the batch; a failed attempt is tried once more at once, on the same connection, before the caller halts:
+    /// what makes a group commit fail now and then with several aggregators on one database — a deadlock with
+    /// another member's commit, or another member storing the same redelivered message first — is over by then,
+    /// and the second attempt finds what the first may have stored (duplicates). A second failure is thrown.
+    /// </summary>
+    private async Task<IReadOnlyList<BatchItemOutcome>> StoreBatchAsync(List<IncomingMessage> messages, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _store.StoreBatchAsync(messages, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
+        {
+            IngestLog.StoreRetried(_logger, ex, messages.Count);
+            _metrics.RecordStoreFailure();
+            return await _store.StoreBatchAsync(messages, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static void Settle(Dictionary<(string Fleet, string Device), List<long>> settled, MessageKey key)
+    {
+        if (!settled.TryGetValue((key.Fleet, key.Device), out var sequences))
+        {
+            settled[(key.Fleet, key.Device)] = sequences = [];
+        }
+
+        sequences.Add(key.Sequence);
+    }
 
     /// <summary>
-    /// Tells each device of the batch, retained on its ack topic and signed with its key, the highest sequence
-    /// number of it now stored: devices that wait for it (a PUBACK does not survive a broker crash) then let
-    /// their alerts go. QoS 0: a lost acknowledgement only makes the device resend, and the store keeps each message once.
+    /// Tells each device of the batch, retained on its ack topic and signed with its key, which of its messages this
+    /// batch settled (stored now, found stored, or refused for good): devices that wait for it (a PUBACK does not
+    /// survive a broker crash) let exactly those alerts go. Only what this instance settled is named — never a
+    /// "stored through N" — because other members of a shared subscription may still hold lower numbers.
+    /// QoS 0: a lost or overwritten acknowledgement only makes the device resend, and the store keeps each message once.
     /// </summary>
-    private async Task PublishStoredAcksAsync(Dictionary<(string Fleet, string Device), long> highest, CancellationToken cancellationToken)
+    private async Task PublishStoredAcksAsync(Dictionary<(string Fleet, string Device), List<long>> settled, CancellationToken cancellationToken)
     {
-        foreach (var ((fleet, device), sequence) in highest)
+        foreach (var ((fleet, device), sequences) in settled)
         {
-            var through = Math.Max(sequence, _storedThrough.GetValueOrDefault((fleet, device)));
-            _storedThrough[(fleet, device)] = through;
             if (_keys.Find(fleet, device) is not { } key)
             {
                 continue;
             }
 
-            var ack = new MqttApplicationMessageBuilder()
-                .WithTopic(StoredAck.Topic(fleet, device))
-                .WithPayload(StoredAck.Encode(key, fleet, device, through))
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce)
-                .WithRetainFlag(true)
-                .Build();
-            try
+            foreach (var ranges in StoredAck.Group(sequences))
             {
-                await _client.PublishAsync(ack, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-#pragma warning disable CA1031 // the connection is gone: the devices resend, and the next batch acknowledges again
-            catch (Exception)
+                var ack = new MqttApplicationMessageBuilder()
+                    .WithTopic(StoredAck.Topic(fleet, device))
+                    .WithPayload(StoredAck.Encode(key, fleet, device, ranges))
+                    .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce)
+                    .WithRetainFlag(true)
+                    .Build();
+                try
+                {
+                    await _client.PublishAsync(ack, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+#pragma warning disable CA1031 // the connection is gone: the devices resend, and the store finds those stored
+                catch (Exception)
 #pragma warning restore CA1031
-            {
-                return;
+                {
+                    return;
+                }
             }
         }
     }
@@ -674,6 +749,9 @@ public sealed class MqttIngestor : IAsyncDisposable
         public string? Reason { get; init; }
 
         public string? Detail { get; init; }
+
+        /// <summary>For a refusal: the key it settles for good (see <see cref="SettledByRejection"/>), or null.</summary>
+        public MessageKey? Settles { get; init; }
     }
 
     private static string Clip(string value, int max) => value.Length <= max ? value : value[..max];

@@ -28,10 +28,10 @@ namespace EdgeSentinel.Runtime.Reporting;
 /// answering, also in the middle of a publish. Reconnects use exponential backoff with jitter and a
 /// circuit breaker (Polly), on the given <see cref="TimeProvider"/>. On cancellation it publishes an
 /// offline status and disconnects cleanly (no last will).</para>
-/// <para>With <see cref="ReporterOptions.AwaitStoredAck"/>, an alert leaves only when the aggregator's
-/// signed stored acknowledgement covers it; every session resends what is still in the outbox, in order,
-/// with the same sequence numbers, and so does a session that waited <see cref="ReporterOptions.StoredAckTimeout"/>
-/// for an acknowledgement in vain.</para>
+/// <para>With <see cref="ReporterOptions.AwaitStoredAck"/> (the default), an alert leaves only when an
+/// aggregator's signed stored acknowledgement names its sequence number; every session resends what is still
+/// in the outbox, in order, with the same sequence numbers, and so does a session in which the oldest waiting
+/// alert stayed unacknowledged for <see cref="ReporterOptions.StoredAckTimeout"/>.</para>
 /// <para>Enqueue methods and the read-only properties are thread-safe; call <see cref="RunAsync"/> once.</para>
 /// </remarks>
 public sealed class DeviceReporter : IAsyncDisposable
@@ -571,7 +571,7 @@ public sealed class DeviceReporter : IAsyncDisposable
 
         try
         {
-            if (!StoredAck.TryDecode(_key, _options.Fleet, _options.Device, e.ApplicationMessage.Payload.ToArray(), out var through, out var rejection))
+            if (!StoredAck.TryDecode(_key, _options.Fleet, _options.Device, e.ApplicationMessage.Payload.ToArray(), out var ranges, out var rejection))
             {
                 Interlocked.Increment(ref _storedAcksRejected);
                 Volatile.Write(ref _lastError, $"stored acknowledgement rejected: {rejection}");
@@ -579,18 +579,25 @@ public sealed class DeviceReporter : IAsyncDisposable
             }
 
             var next = _outbox.Counts().NextSequence;
-            if (through >= next)
+            if (ranges[^1].To >= next)
             {
-                // Beyond any sequence number this outbox gave out (e.g. a retained ack of an outbox file that was replaced): covers nothing.
+                // Beyond any sequence number this outbox gave out (e.g. a retained ack of an outbox file that was replaced): trusted for nothing.
                 Interlocked.Increment(ref _storedAcksRejected);
-                Volatile.Write(ref _lastError, $"stored acknowledgement through {through} is beyond the last sequence sent ({next - 1}); ignored");
+                Volatile.Write(ref _lastError, $"stored acknowledgement naming sequence {ranges[^1].To} is beyond the last sequence sent ({next - 1}); ignored");
                 return Task.CompletedTask;
             }
 
             Interlocked.Increment(ref _storedAcks);
-            if (_outbox.RemoveThrough(through) > 0)
+            var oldest = _outbox.OldestBrokered();
+            if (_outbox.RemoveSequences(ranges) > 0)
             {
-                Volatile.Write(ref _ackProgressMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+                // Progress is the oldest waiting alert leaving: acks naming only newer ones (another aggregator of a
+                // shared subscription stored those) must not hold back the resend of one nobody stored.
+                if (_outbox.OldestBrokered() != oldest)
+                {
+                    Volatile.Write(ref _ackProgressMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+                }
+
                 _wake.Set();
             }
         }
@@ -687,7 +694,13 @@ public sealed class DeviceReporter : IAsyncDisposable
 
         if (_options.AwaitStoredAck && entry.Kind == TopicKind.Alert)
         {
-            _outbox.MarkBrokered(entry.Id); // until the aggregator's stored acknowledgement covers it
+            if (_outbox.OldestBrokered() is null)
+            {
+                // The first alert waiting: its stored-acknowledgement timeout starts now, not at the last ack.
+                Volatile.Write(ref _ackProgressMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+            }
+
+            _outbox.MarkBrokered(entry.Id); // until an aggregator's stored acknowledgement names it
         }
         else
         {

@@ -89,16 +89,17 @@ public sealed class ReporterOptions
     public bool HoldUntilSubscribed { get; init; }
 
     /// <summary>
-    /// Whether an alert the broker acknowledged stays in the outbox until the aggregator's stored
-    /// acknowledgement (<c>.../ack</c>, signed with the device key) covers its sequence number, and is sent
-    /// again (same sequence) on every new session until then. Default false. Set it when the aggregator
-    /// publishes stored acknowledgements: a broker that crashes (SIGKILL, power loss) loses messages it
-    /// acknowledged but had not yet delivered, and only this brings them back. The broker must let the
-    /// device subscribe to its ack topic.
+    /// Whether an alert the broker acknowledged stays in the outbox until an aggregator's stored
+    /// acknowledgement (<c>.../ack</c>, signed with the device key) names its sequence number, and is sent
+    /// again (same sequence) on every new session until then. Default true: a broker that crashes (SIGKILL,
+    /// power loss) loses messages it acknowledged but had not yet delivered, and only this brings them back.
+    /// Needs an aggregator that publishes stored acknowledgements (its default) and a broker that lets the
+    /// device subscribe to its ack topic (the ACL lines provisioning prints); without them alerts stay in the
+    /// outbox and are resent every <see cref="StoredAckTimeout"/>.
     /// </summary>
-    public bool AwaitStoredAck { get; init; }
+    public bool AwaitStoredAck { get; init; } = true;
 
-    /// <summary>With <see cref="AwaitStoredAck"/>: how long the reporter, with nothing new to send, waits for a stored acknowledgement before it sends the uncovered alerts again. Default 30 s.</summary>
+    /// <summary>With <see cref="AwaitStoredAck"/>: how long the reporter, with nothing new to send, lets its oldest waiting alert go unacknowledged before it sends the unacknowledged alerts again. Default 30 s.</summary>
     public TimeSpan StoredAckTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Most alerts held in memory, in order, while the outbox cannot be written (disk full, read-only); beyond it new alerts are lost and counted. Default 10,000.</summary>

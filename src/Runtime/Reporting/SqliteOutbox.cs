@@ -21,9 +21,9 @@ namespace EdgeSentinel.Runtime.Reporting;
 /// the older row; when no pair can, the oldest unsent summary is dropped. Both are counted. Alerts are
 /// never dropped or merged. Thread-safe (one lock around one connection).</para>
 /// <para>End-to-end acknowledgement: an entry the broker acknowledged can be kept, marked "brokered"
-/// (<see cref="MarkBrokered"/>), until the aggregator's stored-through acknowledgement covers its
-/// sequence number (<see cref="RemoveThrough"/>); the sender resends brokered entries (same sequence,
-/// same envelope) on every new session (<see cref="PeekAfter"/> from id 0).</para>
+/// (<see cref="MarkBrokered"/>), until an aggregator's stored acknowledgement names its sequence number
+/// (<see cref="RemoveSequences"/>); the sender resends brokered entries (same sequence, same envelope) on
+/// every new session (<see cref="PeekAfter"/> from id 0).</para>
 /// </remarks>
 internal sealed class SqliteOutbox : IDisposable
 {
@@ -145,8 +145,38 @@ internal sealed class SqliteOutbox : IDisposable
     /// <summary>Marks an entry the broker acknowledged that stays until the aggregator's stored acknowledgement covers it.</summary>
     public void MarkBrokered(long id) => Run("UPDATE outbox SET brokered = 1 WHERE id = $value;", id);
 
-    /// <summary>Removes every sent entry whose sequence number is at most <paramref name="through"/> (the aggregator stored them); returns how many.</summary>
-    public int RemoveThrough(long through) => Run("DELETE FROM outbox WHERE sequence IS NOT NULL AND sequence <= $value;", through);
+    /// <summary>Removes every sent entry whose sequence number lies in one of <paramref name="ranges"/> (an aggregator settled them), in one transaction; returns how many.</summary>
+    public int RemoveSequences(IReadOnlyList<SequenceRange> ranges)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        lock (_lock)
+        {
+            using var transaction = _connection.BeginTransaction();
+            using var command = Command(transaction, "DELETE FROM outbox WHERE sequence BETWEEN $from AND $to;");
+            var from = command.Parameters.Add("$from", SqliteType.Integer);
+            var to = command.Parameters.Add("$to", SqliteType.Integer);
+            var removed = 0;
+            foreach (var range in ranges)
+            {
+                from.Value = range.From;
+                to.Value = range.To;
+                removed += command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return removed;
+        }
+    }
+
+    /// <summary>The row id of the oldest entry the broker acknowledged that still awaits its stored acknowledgement, or null.</summary>
+    public long? OldestBrokered()
+    {
+        lock (_lock)
+        {
+            using var command = Command(null, "SELECT MIN(id) FROM outbox WHERE brokered = 1;");
+            return command.ExecuteScalar() is long id ? id : null;
+        }
+    }
 
     /// <summary>All entries in order (for tests and diagnostics).</summary>
     public IReadOnlyList<OutboxEntry> ReadAll()

@@ -14,14 +14,14 @@ public sealed class FaultRig : IAsyncDisposable
 {
     private readonly List<DeviceProcess> _processes = [];
 
-    private FaultRig(string folder, RecordingStore store, ProvisionedFleet fleet, MosquittoBroker broker, IngestMetrics metrics, MqttIngestor ingest)
+    private FaultRig(string folder, RecordingStore store, ProvisionedFleet fleet, MosquittoBroker broker, IngestMetrics metrics, IReadOnlyList<MqttIngestor> ingests)
     {
         Folder = folder;
         Store = store;
         Fleet = fleet;
         Broker = broker;
         Metrics = metrics;
-        Ingest = ingest;
+        Ingests = ingests;
     }
 
     public string Folder { get; }
@@ -34,9 +34,16 @@ public sealed class FaultRig : IAsyncDisposable
 
     public IngestMetrics Metrics { get; }
 
-    public MqttIngestor Ingest { get; }
+    /// <summary>The first (or only) aggregator.</summary>
+    public MqttIngestor Ingest => Ingests[0];
 
-    public static async Task<FaultRig> StartAsync(string fleet, params string[] devices)
+    /// <summary>Every aggregator: members of one shared subscription, storing into the same store, counting into <see cref="Metrics"/>.</summary>
+    public IReadOnlyList<MqttIngestor> Ingests { get; }
+
+    public static Task<FaultRig> StartAsync(string fleet, params string[] devices) => StartAsync(fleet, 1, devices);
+
+    /// <summary>The rig with <paramref name="aggregators"/> aggregators (client ids agg-1, agg-2, ...) on the default options.</summary>
+    public static async Task<FaultRig> StartAsync(string fleet, int aggregators, params string[] devices)
     {
         var folder = Path.Combine(Path.GetTempPath(), "es-faults-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
@@ -44,9 +51,15 @@ public sealed class FaultRig : IAsyncDisposable
         var provisioned = await ProvisionedFleet.CreateAsync(store, fleet, devices);
         var broker = await MosquittoBroker.StartAsync(provisioned.MosquittoSecurity, persistence: true);
         var metrics = new IngestMetrics(TimeProvider.System);
-        var ingest = new MqttIngestor(provisioned.IngestOptions(broker.Port, publishStoredAcks: true), store, provisioned.Keys, metrics);
-        await ingest.StartAsync();
-        return new FaultRig(folder, store, provisioned, broker, metrics, ingest);
+        var ingests = new List<MqttIngestor>();
+        for (var i = 1; i <= aggregators; i++)
+        {
+            var ingest = new MqttIngestor(provisioned.IngestOptions(broker.Port, clientId: $"agg-{i}"), store, provisioned.Keys, metrics); // stored acknowledgements: the default
+            await ingest.StartAsync();
+            ingests.Add(ingest);
+        }
+
+        return new FaultRig(folder, store, provisioned, broker, metrics, ingests);
     }
 
     /// <summary>Starts a device process raising alerts <paramref name="first"/>.. (count <paramref name="alerts"/>), on the broker or on <paramref name="port"/> (e.g. a proxy).</summary>
@@ -94,7 +107,11 @@ public sealed class FaultRig : IAsyncDisposable
             p.Dispose();
         }
 
-        await Ingest.DisposeAsync();
+        foreach (var ingest in Ingests)
+        {
+            await ingest.DisposeAsync();
+        }
+
         await Broker.DisposeAsync();
         await Store.DisposeAsync();
         Directory.Delete(Folder, recursive: true);

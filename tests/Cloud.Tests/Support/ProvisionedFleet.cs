@@ -50,9 +50,8 @@ public sealed class ProvisionedFleet
     }
 
     /// <summary>Ingest options for the aggregator's user on a broker.</summary>
-    public MqttIngestOptions IngestOptions(int port, string clientId = "agg-1", string? sharedGroup = "edgesentinel-aggregators", bool publishStoredAcks = false) => new()
+    public MqttIngestOptions IngestOptions(int port, string clientId = "agg-1", string? sharedGroup = "edgesentinel-aggregators") => new()
     {
-        PublishStoredAcks = publishStoredAcks,
         Port = port,
         ClientId = clientId,
         Username = AggregatorUser,

@@ -34,6 +34,8 @@ public sealed class OutboxBoundOutageTests : IDisposable
             Device = Device,
             DeviceKey = Key,
             BrokerPort = broker.Port,
+            AwaitStoredAck = false, // no aggregator here: the broker's acknowledgement is the end of the path under test
+
             OutboxPath = _folder.File("outbox.db"),
             MaxPendingFingerprints = 4,
             MaxWindowsPerSummary = 3,

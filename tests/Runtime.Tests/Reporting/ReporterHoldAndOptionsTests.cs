@@ -29,6 +29,7 @@ public sealed class ReporterHoldAndOptionsTests : IDisposable
         Fleet = fleet,
         Device = device,
         ClientId = clientId,
+        AwaitStoredAck = false, // no aggregator here: the broker's acknowledgement is the end of the path under test
         BreakerSamplingDuration = TimeSpan.FromMilliseconds(samplingMs),
         BreakerBreakDuration = TimeSpan.FromMilliseconds(breakMs),
         DeviceKey = Key,

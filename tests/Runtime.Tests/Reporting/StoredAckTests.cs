@@ -29,37 +29,80 @@ public sealed class StoredAckTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
+    private static SequenceRange[] Ranges(params long[] bounds) => [.. bounds.Chunk(2).Select(p => new SequenceRange(p[0], p[1]))];
+
     [Fact]
     public void Codec_RoundTrip_AndTheSignatureBindsKeyFleetAndDevice()
     {
-        var body = StoredAck.Encode(Key, Fleet, Device, 41);
-        Assert.StartsWith("{\"v\":1,\"through\":41,\"sig\":\"", Encoding.UTF8.GetString(body), StringComparison.Ordinal);
-        Assert.True(StoredAck.TryDecode(Key, Fleet, Device, body, out var through, out var rejection), rejection.Message);
-        Assert.Equal(41, through);
+        var body = StoredAck.Encode(Key, Fleet, Device, Ranges(3, 5, 41, 41));
+        Assert.StartsWith("{\"v\":1,\"stored\":[[3,5],[41,41]],\"sig\":\"", Encoding.UTF8.GetString(body), StringComparison.Ordinal);
+        Assert.True(StoredAck.TryDecode(Key, Fleet, Device, body, out var ranges, out var rejection), rejection.Message);
+        Assert.Equal(Ranges(3, 5, 41, 41), ranges);
 
         Assert.False(StoredAck.TryDecode(OtherKey, Fleet, Device, body, out _, out rejection));
         Assert.Equal(RejectionReason.BadSignature, rejection.Reason);
         Assert.False(StoredAck.TryDecode(Key, Fleet, "robot-8", body, out _, out rejection)); // another device's topic
         Assert.Equal(RejectionReason.BadSignature, rejection.Reason);
 
-        // A changed number keeps the old signature: refused.
-        var forged = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body).Replace("\"through\":41", "\"through\":4100", StringComparison.Ordinal));
-        Assert.False(StoredAck.TryDecode(Key, Fleet, Device, forged, out _, out rejection));
-        Assert.Equal(RejectionReason.BadSignature, rejection.Reason);
+        // A changed or widened range keeps the old signature: refused.
+        foreach (var (from, to) in new[] { ("[3,5]", "[3,6]"), ("[3,5]", "[2,5]"), ("[41,41]", "[41,4100]") })
+        {
+            var forged = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body).Replace(from, to, StringComparison.Ordinal));
+            Assert.False(StoredAck.TryDecode(Key, Fleet, Device, forged, out _, out rejection));
+            Assert.Equal(RejectionReason.BadSignature, rejection.Reason);
+        }
+    }
+
+    [Fact]
+    public void Group_SortsMergesAndSplitsIntoAcksOfAtMostMaxRanges()
+    {
+        // Hand-derived: {1,2,3} {5} {7,8} from an unordered list with a repeat.
+        var groups = StoredAck.Group([8, 2, 5, 1, 3, 7, 2]);
+        Assert.Equal([Ranges(1, 3, 5, 5, 7, 8)], groups.Select(g => g.ToArray()));
+
+        // 130 isolated odd numbers: 130 ranges, split 64 + 64 + 2, each a valid ack of its own.
+        var odd = Enumerable.Range(0, 130).Select(i => 2L * i + 1).Reverse().ToList();
+        groups = StoredAck.Group(odd);
+        Assert.Equal([64, 64, 2], groups.Select(g => g.Count));
+        Assert.Equal(odd.Order(), groups.SelectMany(g => g).Select(r => r.From));
+        foreach (var g in groups)
+        {
+            Assert.True(StoredAck.TryDecode(Key, Fleet, Device, StoredAck.Encode(Key, Fleet, Device, g), out var back, out var rejection), rejection.Message);
+            Assert.Equal(g, back);
+        }
+
+        Assert.Empty(StoredAck.Group([]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => StoredAck.Group([-1]));
+    }
+
+    [Fact]
+    public void Encode_InvalidRanges_ThrowNamingTheProblem()
+    {
+        Assert.Contains("0 ranges", Assert.Throws<ArgumentException>(() => StoredAck.Encode(Key, Fleet, Device, [])).Message, StringComparison.Ordinal);
+        Assert.Contains("range 0 [5,4]", Assert.Throws<ArgumentException>(() => StoredAck.Encode(Key, Fleet, Device, Ranges(5, 4))).Message, StringComparison.Ordinal);
+        Assert.Contains("range 1 [6,7]", Assert.Throws<ArgumentException>(() => StoredAck.Encode(Key, Fleet, Device, Ranges(1, 5, 6, 7))).Message, StringComparison.Ordinal); // touching: must be one range
+        Assert.Contains("65 ranges", Assert.Throws<ArgumentException>(() => StoredAck.Encode(Key, Fleet, Device, [.. Enumerable.Range(0, 65).Select(i => new SequenceRange(2L * i, 2L * i))])).Message, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData("", RejectionReason.Malformed)]
     [InlineData("[1]", RejectionReason.Malformed)]
-    [InlineData("{\"v\":1,\"through\":3", RejectionReason.Malformed)]
-    [InlineData("{\"v\":1,\"through\":3,\"sig\":\"AA==\"} x", RejectionReason.Malformed)]
-    [InlineData("{\"v\":2,\"through\":3,\"sig\":\"AA==\"}", RejectionReason.UnsupportedVersion)]
-    [InlineData("{\"through\":3,\"sig\":\"AA==\"}", RejectionReason.InvalidField)]
+    [InlineData("{\"v\":1,\"stored\":[[3,3]]", RejectionReason.Malformed)]
+    [InlineData("{\"v\":1,\"stored\":[[3,3]],\"sig\":\"AA==\"} x", RejectionReason.Malformed)]
+    [InlineData("{\"v\":2,\"stored\":[[3,3]],\"sig\":\"AA==\"}", RejectionReason.UnsupportedVersion)]
+    [InlineData("{\"stored\":[[3,3]],\"sig\":\"AA==\"}", RejectionReason.InvalidField)]
     [InlineData("{\"v\":1,\"sig\":\"AA==\"}", RejectionReason.InvalidField)]
-    [InlineData("{\"v\":1,\"through\":-3,\"sig\":\"AA==\"}", RejectionReason.InvalidField)]
-    [InlineData("{\"v\":1,\"through\":3,\"sig\":\"AA==\",\"extra\":1}", RejectionReason.InvalidField)]
-    [InlineData("{\"v\":1,\"through\":3,\"sig\":\"not base64!\"}", RejectionReason.InvalidField)]
-    [InlineData("{\"v\":1,\"through\":3,\"sig\":\"AA==\"}", RejectionReason.BadSignature)]
+    [InlineData("{\"v\":1,\"through\":3,\"sig\":\"AA==\"}", RejectionReason.InvalidField)] // the earlier "stored through N" form is not trusted
+    [InlineData("{\"v\":1,\"stored\":[],\"sig\":\"AA==\"}", RejectionReason.InvalidField)]
+    [InlineData("{\"v\":1,\"stored\":[[-3,3]],\"sig\":\"AA==\"}", RejectionReason.InvalidField)]
+    [InlineData("{\"v\":1,\"stored\":[[4,3]],\"sig\":\"AA==\"}", RejectionReason.InvalidField)]
+    [InlineData("{\"v\":1,\"stored\":[[1,3],[3,5]],\"sig\":\"AA==\"}", RejectionReason.InvalidField)]
+    [InlineData("{\"v\":1,\"stored\":[[5,6],[1,2]],\"sig\":\"AA==\"}", RejectionReason.InvalidField)]
+    [InlineData("{\"v\":1,\"stored\":[[1,2,3]],\"sig\":\"AA==\"}", RejectionReason.InvalidField)]
+    [InlineData("{\"v\":1,\"stored\":[3],\"sig\":\"AA==\"}", RejectionReason.InvalidField)]
+    [InlineData("{\"v\":1,\"stored\":[[3,3]],\"sig\":\"AA==\",\"extra\":1}", RejectionReason.InvalidField)]
+    [InlineData("{\"v\":1,\"stored\":[[3,3]],\"sig\":\"not base64!\"}", RejectionReason.InvalidField)]
+    [InlineData("{\"v\":1,\"stored\":[[3,3]],\"sig\":\"AA==\"}", RejectionReason.BadSignature)]
     public void Codec_BadBodies_RejectedWithTheirReason(string json, RejectionReason reason)
     {
         Assert.False(StoredAck.TryDecode(Key, Fleet, Device, Encoding.UTF8.GetBytes(json), out _, out var rejection));
@@ -91,7 +134,7 @@ public sealed class StoredAckTests : IDisposable
     }
 
     [Fact]
-    public void Outbox_BrokeredEntriesStayCountedUntilRemoveThroughCoversTheirSequence()
+    public void Outbox_BrokeredEntriesStayCountedUntilAnAckNamesTheirSequence()
     {
         using var outbox = new SqliteOutbox(_folder.File("outbox.db"), 32, 64);
         var ids = Enumerable.Range(0, 4).Select(i => outbox.Append(TopicKind.Alert, [(byte)'{', (byte)('0' + i), (byte)'}'], i)).ToList();
@@ -110,12 +153,14 @@ public sealed class StoredAckTests : IDisposable
         var counts = outbox.Counts();
         Assert.Equal((4L, 3L, 4L), (counts.PendingAlerts, counts.AwaitingStoredAck, counts.NextSequence));
 
-        Assert.Equal(2, outbox.RemoveThrough(2)); // sequences 1 and 2
-        Assert.Equal(0, outbox.RemoveThrough(2));
+        Assert.Equal(ids[0], outbox.OldestBrokered());
+        Assert.Equal(1, outbox.RemoveSequences([new SequenceRange(2, 2)])); // only sequence 2: 1, below it, stays
+        Assert.Equal(ids[0], outbox.OldestBrokered());
+        Assert.Equal(0, outbox.RemoveSequences([new SequenceRange(2, 2)]));
         counts = outbox.Counts();
-        Assert.Equal((2L, 1L), (counts.PendingAlerts, counts.AwaitingStoredAck));
-        Assert.Equal(ids[2], outbox.PeekAfter(0)!.Id);
-        Assert.Equal(1, outbox.RemoveThrough(100)); // never-sent entries (no sequence) are not covered
+        Assert.Equal((3L, 2L), (counts.PendingAlerts, counts.AwaitingStoredAck));
+        Assert.Equal(2, outbox.RemoveSequences([new SequenceRange(1, 1), new SequenceRange(3, 100)])); // never-sent entries (no sequence) are not named
+        Assert.Null(outbox.OldestBrokered());
         Assert.Equal(ids[3], outbox.PeekAfter(0)!.Id);
     }
 
@@ -192,26 +237,33 @@ public sealed class StoredAckTests : IDisposable
         async Task AckAsync(byte[] body) => await aggregator.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(StoredAck.Topic(Fleet, Device)).WithPayload(body).WithRetainFlag(true).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
 
         // Forged (another key) and ahead of anything sent: refused, nothing leaves.
-        await AckAsync(StoredAck.Encode(OtherKey, Fleet, Device, first[1]));
-        await AckAsync(StoredAck.Encode(Key, Fleet, Device, 1000));
+        await AckAsync(StoredAck.Encode(OtherKey, Fleet, Device, Ranges(first[0], first[1])));
+        await AckAsync(StoredAck.Encode(Key, Fleet, Device, Ranges(first[0], 1000)));
         await Eventually.HoldsAsync(() => reporter.Statistics.StoredAcksRejected == 2, "forged and future acks rejected");
         Assert.Equal(2, reporter.Counts.PendingAlerts);
 
-        // Covers the first alert only.
-        await AckAsync(StoredAck.Encode(Key, Fleet, Device, first[0]));
-        await Eventually.HoldsAsync(() => reporter.Counts.PendingAlerts == 1, "the first alert covered");
+        // Names the second alert only (another aggregator of a shared subscription stored it): the first, below it, stays.
+        await AckAsync(StoredAck.Encode(Key, Fleet, Device, Ranges(first[1], first[1])));
+        await Eventually.HoldsAsync(() => reporter.Counts.PendingAlerts == 1, "the second alert named");
         Assert.Equal(1, reporter.Counts.AwaitingStoredAck);
+        var left = first[0];
+
+        // That ack was no progress for the oldest waiting alert: it is sent again after StoredAckTimeout all the same.
+        var passes = reporter.Statistics.ResendPasses;
+        var sentBefore = sent.Count;
+        await Eventually.HoldsAsync(() => reporter.Statistics.ResendPasses > passes && sent.Count > sentBefore, "the oldest resent although a newer one was named", _time, TimeSpan.FromSeconds(1), advanceWhile: () => reporter.Statistics.ResendPasses == passes);
+        Assert.Equal([left], sent.Skip(sentBefore).Distinct());
 
         // A new session (the in-process broker restarted empty) resends what is still in the outbox: only the uncovered alert.
         var before = sent.Count;
         await broker.StopAsync();
         await broker.StartAsync();
         await Eventually.HoldsAsync(() => reporter.Statistics.Sessions >= 2 && sent.Count > before, "resent in the new session", _time, TimeSpan.FromSeconds(1), advanceWhile: () => reporter.Statistics.Sessions < 2);
-        Assert.Equal([first[1]], sent.Skip(before).Distinct());
+        Assert.Equal([left], sent.Skip(before).Distinct());
 
         using var aggregator2 = new MqttClientFactory().CreateMqttClient();
         await aggregator2.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).WithClientId("aggregator").WithProtocolVersion(MqttProtocolVersion.V500).Build());
-        await aggregator2.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(StoredAck.Topic(Fleet, Device)).WithPayload(StoredAck.Encode(Key, Fleet, Device, first[1])).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        await aggregator2.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(StoredAck.Topic(Fleet, Device)).WithPayload(StoredAck.Encode(Key, Fleet, Device, Ranges(left, left))).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
         await Eventually.HoldsAsync(() => reporter.Counts.PendingAlerts == 0, "the second alert covered");
         Assert.Equal(0, reporter.Counts.AwaitingStoredAck);
         Assert.True(reporter.Statistics.StoredAcks >= 2);
@@ -231,7 +283,7 @@ public sealed class StoredAckTests : IDisposable
                 Interlocked.Increment(ref statuses);
             }
         };
-        var options = new ReporterOptions { Fleet = Fleet, Device = Device, DeviceKey = Key, BrokerPort = broker.Port, OutboxPath = _folder.File("outbox.db") };
+        var options = new ReporterOptions { Fleet = Fleet, Device = Device, DeviceKey = Key, BrokerPort = broker.Port, OutboxPath = _folder.File("outbox.db"), AwaitStoredAck = false };
         await using var reporter = new DeviceReporter(options, _time);
         using var cts = new CancellationTokenSource();
         var run = reporter.RunAsync(cts.Token);
@@ -250,6 +302,12 @@ public sealed class StoredAckTests : IDisposable
         Assert.InRange(reporter.Counts.NextSequence, 4, 9);
         await cts.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public void Options_AwaitStoredAckIsTheDefault()
+    {
+        Assert.True(new ReporterOptions().AwaitStoredAck);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ using EdgeSentinel.Runtime.Reporting;
 // --first .. --first+--alerts-1 (ids "{device}-a{n}"), prints "enqueued n" after each is durable,
 // "drained" when the outbox is empty, then goes offline cleanly and exits 0.
 // Usage: DeviceProcess --broker HOST:PORT --fleet F --device D --key BASE64 --outbox PATH --alerts N
-//        [--first 1] [--username U --password P] [--interval-ms 0] [--await-stored-ack 1]
+//        [--first 1] [--username U --password P] [--interval-ms 0] [--await-stored-ack 0|1 (default: the reporter's)]
 //        [--ping-ms 500] [--response-timeout-ms 2000] [--publish-timeout-ms 5000] [--keep-alive-s 5]
 //        [--stored-ack-timeout-ms 2000] [--trace 0]
 var arguments = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -52,7 +52,7 @@ var options = new ReporterOptions
     BreakerBreakDuration = TimeSpan.FromMilliseconds(500),
     StatusInterval = TimeSpan.FromMinutes(10),
     HoldUntilSubscribed = true,
-    AwaitStoredAck = Number("await-stored-ack", 1) != 0,
+    AwaitStoredAck = arguments.ContainsKey("await-stored-ack") ? Number("await-stored-ack", 1) != 0 : new ReporterOptions().AwaitStoredAck,
     StoredAckTimeout = TimeSpan.FromMilliseconds(Number("stored-ack-timeout-ms", 2000)),
 };
 
