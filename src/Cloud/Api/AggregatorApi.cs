@@ -131,6 +131,12 @@ public static class AggregatorApi
             text.Sample("edgesentinel_device_dropped_fingerprints", d.Device.DroppedFingerprints, ("fleet", d.Device.Fleet), ("device", d.Device.Device));
         }
 
+        text.Family("edgesentinel_device_outbox_fault", "gauge", "1 when a device reported that it cannot write its outbox (e.g. disk full), else 0.");
+        foreach (var d in devices)
+        {
+            text.Sample("edgesentinel_device_outbox_fault", d.Device.OutboxFault is null ? 0 : 1, ("fleet", d.Device.Fleet), ("device", d.Device.Device));
+        }
+
         text.Family("edgesentinel_device_last_seen_age_seconds", "gauge", "Seconds since a device was last heard from.");
         foreach (var d in devices.Where(d => d.SilentFor is not null))
         {

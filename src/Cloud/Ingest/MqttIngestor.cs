@@ -702,7 +702,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         report.Fingerprint.ToBytes());
 
     private static DeviceStatusReport ToStored(StatusReport status, Envelope envelope) =>
-        new(StatusCodec.ToWireName(status.State), null, status.OutboxDepth, status.DroppedFingerprints, envelope.Timestamp);
+        new(StatusCodec.ToWireName(status.State), null, status.OutboxDepth, status.DroppedFingerprints, envelope.Timestamp, status.OutboxFault);
 
     private static string? UserProperty(MqttApplicationMessage message, string name)
     {

@@ -299,7 +299,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
             transaction,
             """
             UPDATE devices SET status = @status, status_sequence = @sequence, outbox_depth = @depth, dropped_fingerprints = @dropped,
-                model_hash = COALESCE(@model, model_hash)
+                outbox_fault = @fault, model_hash = COALESCE(@model, model_hash)
             WHERE fleet = @fleet AND device = @device
             """,
             ct,
@@ -307,6 +307,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
             ("sequence", key.Sequence),
             ("depth", status.OutboxDepth),
             ("dropped", status.DroppedFingerprints),
+            ("fault", status.OutboxFault),
             ("model", status.ModelHash),
             ("fleet", key.Fleet),
             ("device", key.Device)));
@@ -378,7 +379,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
         }
     }
 
-    private const string DeviceColumns = "fleet, device, model_hash, key_id, last_seen_ms, status, outbox_depth, dropped_fingerprints";
+    private const string DeviceColumns = "fleet, device, model_hash, key_id, last_seen_ms, status, outbox_depth, dropped_fingerprints, outbox_fault";
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<DeviceRecord>> GetDevicesAsync(string? fleet = null, CancellationToken cancellationToken = default)
@@ -744,7 +745,8 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
         r.IsDBNull(4) ? null : FromMs(r.GetInt64(4)),
         r.GetString(5),
         r.GetInt64(6),
-        r.GetInt64(7));
+        r.GetInt64(7),
+        r.IsDBNull(8) ? null : r.GetString(8));
 
     private static StoredAlert ReadAlert(DbDataReader r) => new(
         r.GetString(0),

@@ -70,14 +70,15 @@ internal sealed class SqlBatchWriter
         ", NULL, 'unknown', -1, 0, 0");
 
     private static readonly InsertShape DeviceStatusRows = new(
-        "INSERT INTO devices (fleet, device, model_hash, last_seen_ms, status, status_sequence, outbox_depth, dropped_fingerprints, key_id) VALUES ",
-        8,
+        "INSERT INTO devices (fleet, device, model_hash, last_seen_ms, status, status_sequence, outbox_depth, dropped_fingerprints, outbox_fault, key_id) VALUES ",
+        9,
         """
          ON CONFLICT (fleet, device) DO UPDATE SET
             last_seen_ms = CASE WHEN devices.last_seen_ms IS NULL OR devices.last_seen_ms < excluded.last_seen_ms THEN excluded.last_seen_ms ELSE devices.last_seen_ms END,
             model_hash = COALESCE(excluded.model_hash, devices.model_hash),
             status = excluded.status, status_sequence = excluded.status_sequence,
-            outbox_depth = excluded.outbox_depth, dropped_fingerprints = excluded.dropped_fingerprints
+            outbox_depth = excluded.outbox_depth, dropped_fingerprints = excluded.dropped_fingerprints,
+            outbox_fault = excluded.outbox_fault
         """,
         ", NULL");
 
@@ -179,7 +180,7 @@ internal sealed class SqlBatchWriter
             var run = devices.GetRange(start, end - start);
             if (withStatus)
             {
-                await InsertRowsAsync(DeviceStatusRows, run, static d => [d.Fleet, d.Device, d.ModelHash, d.LastSeenMs, d.Status!.Status, d.StatusSequence, d.Status.OutboxDepth, d.Status.DroppedFingerprints], cancellationToken).ConfigureAwait(false);
+                await InsertRowsAsync(DeviceStatusRows, run, static d => [d.Fleet, d.Device, d.ModelHash, d.LastSeenMs, d.Status!.Status, d.StatusSequence, d.Status.OutboxDepth, d.Status.DroppedFingerprints, d.Status.OutboxFault], cancellationToken).ConfigureAwait(false);
             }
             else
             {

@@ -118,6 +118,10 @@ internal static class StoreMigrations
         [
             "CREATE INDEX ix_alerts_open_counts ON alerts (fleet, device, model_hash, severity, kind, acknowledged_at_ms) WHERE state <> 'cleared'",
         ]),
+        new(5, "devices: the outbox fault a device reports in its status (e.g. disk full)",
+        [
+            "ALTER TABLE devices ADD COLUMN outbox_fault TEXT NULL",
+        ]),
     ];
 
     /// <summary>The version a fully migrated store has.</summary>

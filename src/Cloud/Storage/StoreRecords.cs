@@ -25,6 +25,7 @@ public sealed record MessageKey(string Fleet, string Device, long Sequence);
 /// <param name="Status">Last status the device reported: "online", "offline", or "unknown" before any status.</param>
 /// <param name="OutboxDepth">Entries waiting in the device's outbox, as last reported.</param>
 /// <param name="DroppedFingerprints">Fingerprint summaries the device dropped from its outbox, as last reported.</param>
+/// <param name="OutboxFault">Why the device could not write its outbox (e.g. "disk full: ..."), as last reported; null when it can.</param>
 public sealed record DeviceRecord(
     string Fleet,
     string Device,
@@ -33,7 +34,8 @@ public sealed record DeviceRecord(
     DateTimeOffset? LastSeen,
     string Status,
     long OutboxDepth,
-    long DroppedFingerprints);
+    long DroppedFingerprints,
+    string? OutboxFault = null);
 
 /// <summary>A device's reported status (the retained status topic, or its last will).</summary>
 /// <param name="Status">"online" or "offline".</param>
@@ -41,7 +43,8 @@ public sealed record DeviceRecord(
 /// <param name="OutboxDepth">Entries waiting in the device's outbox.</param>
 /// <param name="DroppedFingerprints">Fingerprint summaries dropped from the outbox so far.</param>
 /// <param name="ReportedAt">Device timestamp of the report.</param>
-public sealed record DeviceStatusReport(string Status, string? ModelHash, long OutboxDepth, long DroppedFingerprints, DateTimeOffset ReportedAt);
+/// <param name="OutboxFault">Why the device cannot write its outbox (e.g. "disk full: ..."); null when it can.</param>
+public sealed record DeviceStatusReport(string Status, string? ModelHash, long OutboxDepth, long DroppedFingerprints, DateTimeOffset ReportedAt, string? OutboxFault = null);
 
 /// <summary>An alert as stored: the latest lifecycle state the device reported plus the cloud's acknowledgement.</summary>
 /// <param name="Id">Alert id (stable through the lifecycle).</param>

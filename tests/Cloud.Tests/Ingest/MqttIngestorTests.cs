@@ -266,6 +266,12 @@ public abstract class MqttIngestorTests : IAsyncLifetime
         Assert.Equal(TestFingerprints.WindowSize, stored.ObservationCount);
         Assert.Equal(1, _metrics.Stored["fingerprint"]);
         Assert.Equal(1, _metrics.Stored["status"]);
+        Assert.Null(record.OutboxFault);
+
+        // A device that cannot write its outbox says so in its status; the fault reaches the device record.
+        await device.PublishStatusAsync(new StatusReport(DeviceState.Online, 1, 9, 4, 2, 5, outboxFault: "disk full: No space left on device"), 4, T0);
+        await WaitStoredAsync(3);
+        Assert.Equal("disk full: No space left on device", (await _store.GetDeviceAsync("f1", "d1"))!.OutboxFault);
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public abstract class AggregatorStoreTests : IAsyncLifetime
     {
         var store = await OpenAsync();
         Assert.Equal(StoreMigrations.LatestVersion, await store.GetSchemaVersionAsync());
-        Assert.Equal(4, StoreMigrations.LatestVersion);
+        Assert.Equal(5, StoreMigrations.LatestVersion);
         await store.StoreAlertAsync(new MessageKey("f1", "d1", 1), T0, Alert("a1"));
 
         var again = await OpenAsync();
@@ -375,6 +375,28 @@ public abstract class AggregatorStoreTests : IAsyncLifetime
         Assert.Equal(device with { KeyId = "key-2" }, await store.GetDeviceAsync("f1", "d1"));
         Assert.Equal(["d1"], (await store.GetDevicesAsync("f1")).Select(d => d.Device));
         Assert.Empty(await store.GetDevicesAsync("f2"));
+    }
+
+    [Fact]
+    public async Task StoreStatus_OutboxFault_StoredByBothWritePaths_AndClearedByTheNextStatus()
+    {
+        var store = await OpenAsync();
+        await store.RegisterDeviceAsync("f1", "d1", "key-1");
+        await store.RegisterDeviceAsync("f1", "d2", "key-2");
+
+        // One message at a time (StoreStatusAsync) and in a group commit (StoreBatchAsync, what the ingest uses).
+        const string Fault = "disk full: No space left on device : '/var/lib/edgesentinel/outbox.db'";
+        await store.StoreStatusAsync(new MessageKey("f1", "d1", 1), T0, new DeviceStatusReport("online", null, 40, 0, T0, Fault));
+        await store.StoreBatchAsync([IncomingMessage.Of(new MessageKey("f1", "d2", 1), T0, new DeviceStatusReport("online", null, 41, 0, T0, Fault))]);
+        Assert.Equal(Fault, (await store.GetDeviceAsync("f1", "d1"))!.OutboxFault);
+        Assert.Equal(Fault, (await store.GetDeviceAsync("f1", "d2"))!.OutboxFault);
+        Assert.Equal([Fault, Fault], (await store.GetDevicesAsync("f1")).Select(d => d.OutboxFault));
+
+        // Space came back: the next status carries no fault, and the stored one goes.
+        await store.StoreStatusAsync(new MessageKey("f1", "d1", 2), T0, new DeviceStatusReport("online", null, 0, 0, T0));
+        await store.StoreBatchAsync([IncomingMessage.Of(new MessageKey("f1", "d2", 2), T0, new DeviceStatusReport("online", null, 0, 0, T0))]);
+        Assert.Null((await store.GetDeviceAsync("f1", "d1"))!.OutboxFault);
+        Assert.Null((await store.GetDeviceAsync("f1", "d2"))!.OutboxFault);
     }
 
     [Fact]
