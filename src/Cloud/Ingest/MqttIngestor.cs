@@ -251,8 +251,8 @@ public sealed class MqttIngestor : IAsyncDisposable
                 if (_halted && _client.IsConnected)
                 {
                     IngestLog.ReconnectingToRedeliver(_logger, _options.Host, _options.Port);
-                    // A store failure: drop the connection so the broker redelivers the unacknowledged messages in order.
-                    await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), cancellationToken).ConfigureAwait(false);
+                    // A failed store or acknowledgement: drop the connection so the broker redelivers the unacknowledged messages in order.
+                    await CloseQuietlyAsync().ConfigureAwait(false);
                 }
 
                 if (_client.IsConnected)

@@ -121,26 +121,18 @@ internal static class SequentialCalibrator
             return calibration;
         }
 
-        var floor = RecordedMaximum(kind, shift, options.ScoreClip, heldOutScores, streamCount);
+        // One pass over the recorded rows gives the largest statistic and, with BlockMaximaLength, each block's largest.
+        var maxima = new List<double>();
+        var floor = BlockMaxima(kind, shift, options.ScoreClip, heldOutScores, streamCount, options.BlockMaximaLength, maxima);
         foreach (var stretch in recordedStretches)
         {
-            floor = Math.Max(floor, RecordedMaximum(kind, shift, options.ScoreClip, stretch.Span, streamCount));
+            floor = Math.Max(floor, BlockMaxima(kind, shift, options.ScoreClip, stretch.Span, streamCount, options.BlockMaximaLength, maxima));
         }
 
         var raised = floor * RecordedMaximumMargin;
-        if (options.BlockMaximaLength > 0)
+        if (options.BlockMaximaLength > 0 && maxima.Count >= MinimumBlockMaxima)
         {
-            var maxima = new List<double>();
-            BlockMaxima(kind, shift, options.ScoreClip, heldOutScores, streamCount, options.BlockMaximaLength, maxima);
-            foreach (var stretch in recordedStretches)
-            {
-                BlockMaxima(kind, shift, options.ScoreClip, stretch.Span, streamCount, options.BlockMaximaLength, maxima);
-            }
-
-            if (maxima.Count >= MinimumBlockMaxima)
-            {
-                raised = Math.Max(raised, TailQuantile(maxima, options.BlockMaximaLength / targetArl));
-            }
+            raised = Math.Max(raised, TailQuantile(maxima, options.BlockMaximaLength / targetArl));
         }
 
         var statisticThreshold = calibration.StatisticThreshold;
@@ -162,33 +154,41 @@ internal static class SequentialCalibrator
     internal const int MinimumBlockMaxima = 20;
 
     /// <summary>
-    /// Appends the largest statistic a fresh bank reaches in each whole block of <paramref name="blockLength"/> rows of
-    /// <paramref name="scores"/> fed in order (a trailing partial block is left out; rows with non-finite values are skipped).
+    /// Feeds <paramref name="scores"/> (rows × streams) in order to a fresh bank that never alarms and returns the largest
+    /// statistic it reaches; with <paramref name="blockLength"/> &gt; 0 also appends the largest of each whole block of that
+    /// many rows to <paramref name="maxima"/> (a trailing partial block counts only for the returned maximum). Rows with
+    /// non-finite values are skipped.
     /// </summary>
-    internal static void BlockMaxima(SequentialDetectorKind kind, double shift, double scoreClip, ReadOnlySpan<double> scores, int streamCount, int blockLength, List<double> maxima)
+    internal static double BlockMaxima(SequentialDetectorKind kind, double shift, double scoreClip, ReadOnlySpan<double> scores, int streamCount, int blockLength, List<double> maxima)
     {
         var bank = SequentialDetectorBank.ForCalibration(kind, streamCount, shift, scoreClip);
         var rows = scores.Length / streamCount;
-        for (var start = 0; start + blockLength <= rows; start += blockLength)
+        var max = 0.0;
+        var blockMax = 0.0;
+        for (var r = 0; r < rows; r++)
         {
-            var max = 0.0;
-            for (var r = start; r < start + blockLength; r++)
+            var row = scores.Slice(r * streamCount, streamCount);
+            var finite = true;
+            foreach (var v in row)
             {
-                var row = scores.Slice(r * streamCount, streamCount);
-                var finite = true;
-                foreach (var v in row)
-                {
-                    finite &= double.IsFinite(v);
-                }
-
-                if (finite)
-                {
-                    max = Math.Max(max, bank.UpdateMax(row));
-                }
+                finite &= double.IsFinite(v);
             }
 
-            maxima.Add(max);
+            if (finite)
+            {
+                var statistic = bank.UpdateMax(row);
+                max = Math.Max(max, statistic);
+                blockMax = Math.Max(blockMax, statistic);
+            }
+
+            if (blockLength > 0 && (r + 1) % blockLength == 0)
+            {
+                maxima.Add(blockMax);
+                blockMax = 0;
+            }
         }
+
+        return max;
     }
 
     /// <summary>
@@ -224,29 +224,6 @@ internal static class SequentialCalibrator
 
     /// <summary>The recorded-order floor is this multiple of the largest statistic the clean rows reach.</summary>
     internal const double RecordedMaximumMargin = 1.05;
-
-    /// <summary>The largest statistic a bank reaches over <paramref name="scores"/> (rows × streams) fed in order, never alarming.</summary>
-    internal static double RecordedMaximum(SequentialDetectorKind kind, double shift, double scoreClip, ReadOnlySpan<double> scores, int streamCount)
-    {
-        var bank = SequentialDetectorBank.ForCalibration(kind, streamCount, shift, scoreClip);
-        var max = 0.0;
-        for (var r = 0; r + streamCount <= scores.Length; r += streamCount)
-        {
-            var row = scores.Slice(r, streamCount);
-            var finite = true;
-            foreach (var v in row)
-            {
-                finite &= double.IsFinite(v);
-            }
-
-            if (finite)
-            {
-                max = Math.Max(max, bank.UpdateMax(row));
-            }
-        }
-
-        return max;
-    }
 
     private static SequentialCalibration CalibrateDirect(
         Simulation simulation, SequentialDetectorKind kind, double shift, double targetArl, int initialRuns, ulong seed, SequentialCalibrationOptions options)
