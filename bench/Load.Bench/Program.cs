@@ -76,7 +76,8 @@ try
         + $"(start-up included) -> one core would store about {result.Stored / Math.Max(0.001, result.AggregatorCpu.TotalSeconds):F0} msg/s");
     Console.WriteLine($"store: {Mib(result.StorageBytes)} MiB for {result.Stored} messages = {result.StorageBytes / Math.Max(1, result.Stored)} bytes per message (with indexes; SQLite file + WAL, or the PostgreSQL database)");
     var batches = AggregatorProcess.Sum(result.Metrics, "edgesentinel_ingest_stored_total");
-    Console.WriteLine($"aggregator metrics: stored {batches}, duplicates {AggregatorProcess.Sum(result.Metrics, "edgesentinel_ingest_duplicates_total")}, lag max {AggregatorProcess.Sum(result.Metrics, "edgesentinel_ingest_lag_max_seconds"):F2} s (receive - device timestamp)");
+    Console.WriteLine($"aggregator metrics: stored {batches}, duplicates {AggregatorProcess.Sum(result.Metrics, "edgesentinel_ingest_duplicates_total")}, lag max {AggregatorProcess.Sum(result.Metrics, "edgesentinel_ingest_lag_max_seconds"):F2} s (receive - device timestamp), "
+        + $"reconnects {AggregatorProcess.Sum(result.Metrics, "edgesentinel_ingest_reconnects_total")} (held-back recycles {AggregatorProcess.Sum(result.Metrics, "edgesentinel_ingest_held_back_recycles_total")})");
     return result.Lost == 0 && result.ExactlyOnce ? 0 : 1;
 }
 finally

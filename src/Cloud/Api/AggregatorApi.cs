@@ -96,6 +96,8 @@ public static class AggregatorApi
             .Sample("edgesentinel_ingest_store_failures_total", metrics.StoreFailures);
         text.Family("edgesentinel_ingest_reconnects_total", "counter", "Reconnects of this instance's ingest to the broker (lost link, unanswered ping, store failure).")
             .Sample("edgesentinel_ingest_reconnects_total", metrics.Reconnects);
+        text.Family("edgesentinel_ingest_held_back_recycles_total", "counter", "Connections this instance replaced because the broker held deliveries back while the ingest was idle (each also counts as a reconnect).")
+            .Sample("edgesentinel_ingest_held_back_recycles_total", metrics.HeldBackRecycles);
         text.Family("edgesentinel_ingest_stored_per_second", "gauge", "Messages stored per second over the last minute.")
             .Sample("edgesentinel_ingest_stored_per_second", metrics.StoredPerSecond);
         var lag = metrics.Lag;

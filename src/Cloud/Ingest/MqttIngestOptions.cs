@@ -43,6 +43,18 @@ public sealed class MqttIngestOptions
     /// <summary>MQTT 5 receive maximum: how many unacknowledged QoS 1 messages the broker may have in flight to the aggregator (the group-commit window; with Mosquitto also raise <c>max_inflight_messages</c>, default 20, to match). Default: 1000.</summary>
     public int ReceiveMaximum { get; set; } = 1000;
 
+    /// <summary>
+    /// A message that reaches the ingest while it is idle, this much later than its device's usual delay (the least
+    /// delay seen from that device, which absorbs a device clock that runs behind), was held back by the broker;
+    /// <see cref="HeldBackToRecycle"/> of them within this period make the ingest replace its connection, which makes
+    /// the broker send what it holds. Mosquitto 2.0.11 (Debian 12) can stop delivering to a subscriber with messages
+    /// still queued for it. <see cref="TimeSpan.Zero"/> turns the check off. Default: 30 s.
+    /// </summary>
+    public TimeSpan HeldBackDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many held-back messages within <see cref="HeldBackDelay"/> make the ingest replace its connection. Default: 3.</summary>
+    public int HeldBackToRecycle { get; set; } = 3;
+
     /// <summary>At most this many messages are stored in one transaction (group commit). Default: 500.</summary>
     public int MaxBatchSize { get; set; } = 500;
 
@@ -94,6 +106,16 @@ public sealed class MqttIngestOptions
         if (ReceiveMaximum is < 1 or > ushort.MaxValue)
         {
             problems.Add($"ReceiveMaximum: {ReceiveMaximum} must be in 1..{ushort.MaxValue}");
+        }
+
+        if (HeldBackDelay < TimeSpan.Zero)
+        {
+            problems.Add($"HeldBackDelay: {HeldBackDelay} must not be negative (zero turns the check off)");
+        }
+
+        if (HeldBackToRecycle < 1)
+        {
+            problems.Add($"HeldBackToRecycle: {HeldBackToRecycle} must be at least 1");
         }
 
         if (MaxBatchSize < 1)

@@ -54,6 +54,9 @@ public sealed class MqttIngestor : IAsyncDisposable
     private long _activity; // messages received and acknowledged since the supervisor last looked
     private volatile bool _halted;
     private volatile bool _writing;
+    private int _heldBack; // messages held back by the broker from the idle ingest, counted since _heldBackSince
+    private DateTimeOffset _heldBackSince;
+    private readonly Dictionary<(string Fleet, string Device), double> _leastDelay = []; // seconds; the writer's alone
     private volatile SubscriptionMode _mode;
 
     /// <summary>Creates the ingest; nothing connects before <see cref="StartAsync"/>.</summary>
@@ -255,6 +258,14 @@ public sealed class MqttIngestor : IAsyncDisposable
                     await CloseQuietlyAsync().ConfigureAwait(false);
                 }
 
+                if (_client.IsConnected && HeldBackDeliveries() is > 0 and var heldBack)
+                {
+                    IngestLog.DeliveriesHeldBack(_logger, heldBack, _options.HeldBackDelay, _options.Host, _options.Port);
+                    _metrics.RecordHeldBackRecycle();
+                    // On the new connection the broker resets its in-flight window for the session and sends everything it holds.
+                    await CloseQuietlyAsync().ConfigureAwait(false);
+                }
+
                 if (_client.IsConnected)
                 {
                     // Messages received or acknowledged since the last look prove the link alive. A ping is needed only
@@ -297,6 +308,66 @@ public sealed class MqttIngestor : IAsyncDisposable
                 IngestLog.ReconnectFailed(_logger, ex, _options.Host, _options.Port);
             }
         }
+    }
+
+    /// <summary>
+    /// Notes how long a stored message took from its device (by the device's clock) to the ingest. One that reached
+    /// the ingest while it was idle, <see cref="MqttIngestOptions.HeldBackDelay"/> later than the least delay seen from
+    /// its device, was held back by the broker: the ingest was ready for it all along. The least delay absorbs a device
+    /// clock that runs behind; a backlog drained after an outage arrives while the ingest is busy and does not count.
+    /// </summary>
+    private void NoteDelay(Pending pending, Envelope envelope)
+    {
+        if (_options.HeldBackDelay <= TimeSpan.Zero || envelope.Kind is not (TopicKind.Alert or TopicKind.Fingerprint) || pending.Args.ApplicationMessage.Retain)
+        {
+            return; // a status may be retained or a last will, sent long after it was signed
+        }
+
+        var delay = (_timeProvider.GetUtcNow() - envelope.Timestamp).TotalSeconds;
+        var device = (envelope.Fleet, envelope.Device);
+        if (!_leastDelay.TryGetValue(device, out var least) || delay < least)
+        {
+            _leastDelay[device] = least = delay;
+        }
+
+        if (pending.ArrivedIdle && delay - least > _options.HeldBackDelay.TotalSeconds)
+        {
+            Interlocked.Increment(ref _heldBack);
+        }
+    }
+
+    /// <summary>
+    /// The held-back messages counted in the current period when they are enough to replace the connection (the count
+    /// starts again after one period's pause, in which the released messages arrive), else 0; a new period starts
+    /// every <see cref="MqttIngestOptions.HeldBackDelay"/>.
+    /// </summary>
+    private int HeldBackDeliveries()
+    {
+        if (_options.HeldBackDelay <= TimeSpan.Zero)
+        {
+            return 0;
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        if (now < _heldBackSince)
+        {
+            Interlocked.Exchange(ref _heldBack, 0); // just replaced: what the broker held arrives now, late by design
+            return 0;
+        }
+
+        if (Volatile.Read(ref _heldBack) >= _options.HeldBackToRecycle)
+        {
+            _heldBackSince = now + _options.HeldBackDelay;
+            return Interlocked.Exchange(ref _heldBack, 0);
+        }
+
+        if (now - _heldBackSince >= _options.HeldBackDelay)
+        {
+            _heldBackSince = now;
+            Interlocked.Exchange(ref _heldBack, 0);
+        }
+
+        return 0;
     }
 
     /// <summary>Pings the broker; an answer later than the keep-alive period counts as none.</summary>
@@ -362,6 +433,7 @@ public sealed class MqttIngestor : IAsyncDisposable
             pending = new(e, generation, kind, Task.Run(() => Verify(topic, at, payload, properties)));
         }
 
+        pending = pending with { ArrivedIdle = _queue.Reader.Count == 0 && !_writing };
         try
         {
             await _queue.Writer.WriteAsync(pending, _stopping.Token).ConfigureAwait(false);
@@ -508,6 +580,7 @@ public sealed class MqttIngestor : IAsyncDisposable
                             Settle(settled, verdict.Message!.Key);
                             if (outcome.Outcome == StoreOutcome.Stored)
                             {
+                                NoteDelay(pending, verdict.Inbound!.Envelope); // a first delivery: a device's resend of a stored message is late by design
                                 _metrics.RecordStored(pending.Kind, _timeProvider.GetUtcNow() - verdict.Inbound!.Envelope.Timestamp);
                                 Stored?.Invoke(verdict.Inbound!);
                             }
@@ -731,7 +804,11 @@ public sealed class MqttIngestor : IAsyncDisposable
     }
 
     /// <summary>A received, not yet acknowledged message and, once verified, what the writer does with it.</summary>
-    private sealed record Pending(MqttApplicationMessageReceivedEventArgs Args, long Generation, string Kind, Task<Verdict> Verdict);
+    private sealed record Pending(MqttApplicationMessageReceivedEventArgs Args, long Generation, string Kind, Task<Verdict> Verdict)
+    {
+        /// <summary>Whether the ingest had nothing queued and no store in progress when the message arrived.</summary>
+        public bool ArrivedIdle { get; init; }
+    }
 
     /// <summary>The outcome of verifying one message.</summary>
     private sealed record Verdict(Work Work)

@@ -20,6 +20,7 @@ public sealed class IngestMetrics
     private readonly Lock _lagLock = new();
     private long _storeFailures;
     private long _reconnects;
+    private long _heldBackRecycles;
     private long _batches;
     private long _batchedMessages;
     private double _lagSum;
@@ -76,6 +77,9 @@ public sealed class IngestMetrics
     /// <summary>Counts one reconnect of the ingest to the broker (after a lost link, a failed ping or a store failure).</summary>
     public void RecordReconnect() => Interlocked.Increment(ref _reconnects);
 
+    /// <summary>Counts one connection the ingest replaced because the broker was holding deliveries back from it while it was idle.</summary>
+    public void RecordHeldBackRecycle() => Interlocked.Increment(ref _heldBackRecycles);
+
     /// <summary>Counts one group commit (store transaction) and the messages it stored or found stored.</summary>
     public void RecordBatch(int messages)
     {
@@ -106,6 +110,9 @@ public sealed class IngestMetrics
 
     /// <summary>Reconnects of the ingest to the broker since start.</summary>
     public long Reconnects => Interlocked.Read(ref _reconnects);
+
+    /// <summary>Connections replaced since start because the broker held deliveries back from an idle ingest.</summary>
+    public long HeldBackRecycles => Interlocked.Read(ref _heldBackRecycles);
 
     /// <summary>Lag statistics of stored messages: sum and count (seconds), last and max.</summary>
     public (double Sum, long Count, double Last, double Max) Lag

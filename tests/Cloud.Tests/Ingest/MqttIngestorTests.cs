@@ -339,6 +339,73 @@ public abstract class MqttIngestorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeliveriesHeldBackWhileIdle_ConnectionReplaced_LaterMessagesStoredWithoutAnotherReplacement()
+    {
+        // Mosquitto 2.0.11 can stop sending to a subscriber that has messages queued; they then trickle in one by one,
+        // each far later than its device's usual delay, to an ingest that has been ready for them all along. Three such
+        // within the period (30 s) make the ingest replace its connection: the broker resets its in-flight window then.
+        await StartIngestorAsync();
+        var device = await DeviceAsync();
+        await device.PublishAlertAsync(TestDevice.Alert("d1-a1", "d1", T0), 1, T0); // 1 s from device to store: d1's usual delay
+        await WaitStoredAsync(1);
+
+        _time.Advance(TimeSpan.FromSeconds(120)); // the next three were sent at T0 + 2..4 s and arrive now, ≈118 s late, one at a time
+        for (var i = 2; i <= 4; i++)
+        {
+            await device.PublishAlertAsync(TestDevice.Alert($"d1-a{i}", "d1", T0), i, T0.AddSeconds(i));
+            await WaitStoredAsync(i);
+        }
+
+        Assert.Equal(0, _metrics.HeldBackRecycles); // counted by the writer, acted on by the supervisor at its next look
+        await Eventually.TrueAsync(
+            () =>
+            {
+                _time.Advance(TimeSpan.FromSeconds(2));
+                return Task.FromResult(_metrics.HeldBackRecycles == 1 && _metrics.Reconnects == 1);
+            },
+            "the connection replaced once and the ingest reconnected");
+
+        // Once replaced, the released backlog may arrive late by design: nothing more is replaced for a period.
+        await device.PublishAlertAsync(TestDevice.Alert("d1-a5", "d1", T0), 5, T0.AddSeconds(5));
+        await WaitStoredAsync(5);
+        await device.PublishAlertAsync(TestDevice.Alert("d1-a6", "d1", T0), 6, _time.GetUtcNow());
+        await WaitStoredAsync(6);
+        for (var i = 0; i < 20; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(2));
+        }
+
+        await WaitCountedAsync("alert", 6);
+        Assert.Equal(1, _metrics.HeldBackRecycles);
+        Assert.Empty(await _store.CountRejectionsByReasonAsync());
+    }
+
+    [Fact]
+    public async Task DeviceClockBehind_EveryMessageEquallyLate_ConnectionKept()
+    {
+        // A device whose clock runs 10 minutes behind: each message looks 10 minutes late, but no later than the device's
+        // least delay, so the broker is not holding anything back.
+        await StartIngestorAsync();
+        var device = await DeviceAsync();
+        _time.Advance(TimeSpan.FromMinutes(10));
+        for (var i = 1; i <= 6; i++)
+        {
+            await device.PublishAlertAsync(TestDevice.Alert($"d1-a{i}", "d1", T0), i, T0.AddSeconds(i));
+            await WaitStoredAsync(i);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        for (var i = 0; i < 20; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(2));
+        }
+
+        await WaitCountedAsync("alert", 6);
+        Assert.Equal(0, _metrics.HeldBackRecycles);
+        Assert.Equal(0, _metrics.Reconnects);
+    }
+
+    [Fact]
     public async Task StoreOutage_MessageLeftUnacknowledged_RedeliveredAfterReconnectAndStoredOnce()
     {
         var connections = 0;
@@ -405,8 +472,14 @@ public abstract class MqttIngestorTests : IAsyncLifetime
     [Fact]
     public void Options_Invalid_EveryProblemListed()
     {
-        var options = new MqttIngestOptions { Host = "", Port = 0, ClientId = "", SharedGroup = "a/b", KeepAlive = TimeSpan.Zero, ReconnectInterval = TimeSpan.Zero, ReceiveMaximum = 0, MaxBatchSize = 0 };
-        Assert.Equal(8, options.Validate().Count);
+        var options = new MqttIngestOptions
+        {
+            Host = "", Port = 0, ClientId = "", SharedGroup = "a/b", KeepAlive = TimeSpan.Zero, ReconnectInterval = TimeSpan.Zero, ReceiveMaximum = 0, MaxBatchSize = 0,
+            HeldBackDelay = TimeSpan.FromSeconds(-1), HeldBackToRecycle = 0,
+        };
+        Assert.Equal(10, options.Validate().Count);
+        Assert.Contains(options.Validate(), p => p.StartsWith("HeldBackDelay: -00:00:01", StringComparison.Ordinal));
+        Assert.Contains(options.Validate(), p => p.StartsWith("HeldBackToRecycle: 0", StringComparison.Ordinal));
         Assert.Contains(options.Validate(), p => p.StartsWith("ReceiveMaximum: 0", StringComparison.Ordinal));
         Assert.Contains(options.Validate(), p => p.StartsWith("MaxBatchSize: 0", StringComparison.Ordinal));
         var error = Assert.Throws<ArgumentException>(() => new MqttIngestor(options, _store, _keys, _metrics, _time));

@@ -191,12 +191,13 @@ public static class LoadRun
             {
                 log($"  metric {name} = {value}");
             }
+        }
 
-            var lines = aggregator.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            foreach (var line in lines.Where(l => l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("Ingest:", StringComparison.Ordinal)).TakeLast(40))
-            {
-                log($"  aggregator: {line.TrimEnd()}");
-            }
+        // The aggregator's warnings (its ingest's reconnects and replaced connections among them) are rare: always shown.
+        var lines = aggregator.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var line in lines.Where(l => l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("Ingest:", StringComparison.Ordinal)).TakeLast(40))
+        {
+            log($"  aggregator: {line.TrimEnd()}");
         }
 
         var cpu = aggregator.CpuTime;
