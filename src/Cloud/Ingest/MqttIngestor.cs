@@ -523,6 +523,7 @@ public sealed class MqttIngestor : IAsyncDisposable
                 finally
                 {
                     _writing = false;
+                    batch.Clear(); // an idle writer must not keep its last batch (up to MaxBatchSize payloads) alive
                 }
             }
         }
