@@ -29,6 +29,6 @@ internal static partial class IngestLog
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Ingest: acknowledging a stored batch of {Count} message(s) failed; the rest of it is redelivered after a reconnect")]
     public static partial void AcknowledgeFailed(ILogger logger, Exception exception, int count);
 
-    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Ingest: {Count} message(s) reached the idle ingest more than {Threshold} later than their devices' usual delay: the broker at {Host}:{Port} is holding deliveries back; replacing the connection so that it sends them")]
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Ingest: {Count} message(s) reached the idle ingest more than {Threshold} later than their devices' usual delay: the broker at {Host}:{Port} may be holding deliveries back (or devices are sending an outage's backlog); replacing the connection so that it sends whatever it holds")]
     public static partial void DeliveriesHeldBack(ILogger logger, int count, TimeSpan threshold, string host, int port);
 }
