@@ -227,6 +227,9 @@ public sealed class RobotWorld
         _observation[RobotFeatures.GoalDistance] = (float)Distance(X, Y, GoalX, GoalY);
     }
 
+    /// <summary>The robot's radius (m).</summary>
+    internal double RobotRadius => _robotRadius;
+
     private double CastRay(double px, double py, double dx, double dy)
     {
         var best = _maxRange;
@@ -276,7 +279,8 @@ public sealed class RobotWorld
         return Math.Max(best, 0.0);
     }
 
-    private bool IsFree(double x, double y, double clearance)
+    /// <summary>Whether a disc of radius <paramref name="clearance"/> at (<paramref name="x"/>, <paramref name="y"/>) touches no wall and no obstacle (the collision rule of <see cref="Step"/> with the robot's radius).</summary>
+    internal bool IsFree(double x, double y, double clearance)
     {
         if (x < clearance || y < clearance || x > _arena - clearance || y > _arena - clearance)
         {
