@@ -50,7 +50,7 @@ public static class DetectionReportWriter
           .Append(F($"{s.FramePeriodMilliseconds:G} ms per frame; {s.DegreeOfParallelism} streams at once.\n\n"))
           .Append(F($"Device path: {s.DevicePath}.\n\n"));
 
-        md.Append("Baselines (the shipped recipe: clean closed-loop recording, seed 1, " + ModelBaselines.TrainingRecordingRows.ToString("N0", CultureInfo.InvariantCulture) + " rows in missions of " + ScenarioRun.MissionLength.ToString(CultureInfo.InvariantCulture) + "; `--taps auto:2 --outputs Probabilities --untested mission_day,site_id,operator_mode`):\n\n")
+        md.Append("Baselines (the shipped recipe: clean closed-loop recording, seed 1, " + ModelBaselines.TrainingRecordingRows.ToString("N0", CultureInfo.InvariantCulture) + " rows in missions of " + ScenarioRun.MissionLength.ToString(CultureInfo.InvariantCulture) + ", a goal given up after " + ScenarioRun.GoalPatience.ToString(CultureInfo.InvariantCulture) + " samples without progress; `--taps auto:2 --outputs Probabilities --untested mission_day,site_id,operator_mode`):\n\n")
           .Append("| model | ARL | model sha256 | detector | k (sd) | threshold | streams | window | window alpha | anomaly rate per tap | taps |\n")
           .Append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         foreach (var b in s.Baselines)

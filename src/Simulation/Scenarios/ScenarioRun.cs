@@ -14,7 +14,11 @@ namespace EdgeSentinel.Simulation.Scenarios;
 /// changes the world's dynamics. σ is each feature's standard deviation over the training demonstrations.
 /// Sensor channels are the 8 ranges, speed, yaw rate and acceleration. Every <see cref="MissionLength"/>
 /// samples a new mission starts in a new layout (the training demonstrations are episodes too; a memoryless
-/// policy can get stuck in a corner for the rest of a mission). Not thread-safe.
+/// policy can get stuck in a corner for the rest of a mission). Within a mission the mission layer gives up a goal the
+/// robot makes no progress towards for <see cref="GoalPatience"/> samples and assigns the next one (a waypoint timeout):
+/// the scripted expert and the policies cloned from it are memoryless and can turn back and forth for the rest of the
+/// mission in front of an obstacle that hides the goal, although the goal is reachable around it. Training recordings and
+/// live streams share this layer. Not thread-safe.
 /// </remarks>
 public sealed class ScenarioRun
 {
@@ -38,6 +42,8 @@ public sealed class ScenarioRun
     private readonly float[] _stuckValues;
     private readonly DemoModelSet _models;
     private bool _awaitingAction;
+    private double _bestGoalDistance;
+    private int _samplesWithoutProgress;
 
     /// <summary>Starts the stream <paramref name="seed"/> of <paramref name="definition"/>; length and change point default to the definition's.</summary>
     public ScenarioRun(ScenarioDefinition definition, DemoModelSet models, ulong seed, int? length = null, int? changePoint = null, WorldOptions? world = null)
@@ -66,6 +72,7 @@ public sealed class ScenarioRun
         _worldOptions = world;
         _layouts = new SimulationRandom(random.NextUInt64());
         _world = new RobotWorld(world, _layouts.NextUInt64(), _context);
+        _bestGoalDistance = _world.GoalDistance;
         _noise = new SimulationRandom(random.NextUInt64());
         _sigma = models.FeatureStandardDeviations.ToArray();
         _baseNoise = new double[RobotFeatures.Count];
@@ -104,6 +111,15 @@ public sealed class ScenarioRun
 
     /// <summary>Samples per mission: every this many samples the robot starts a new mission in a new layout (same context), as in the training episodes.</summary>
     public const int MissionLength = 1000;
+
+    /// <summary>Samples without progress towards the goal after which the mission layer gives the goal up and assigns the next (20 s of simulated time).</summary>
+    public const int GoalPatience = 200;
+
+    /// <summary>Progress (m): the goal distance must fall this far below its best so far for the same goal to count as progress.</summary>
+    public const double GoalProgressDistance = 0.25;
+
+    /// <summary>Goals the mission layer gave up in this stream (the robot made no progress for <see cref="GoalPatience"/> samples).</summary>
+    public long GoalsAbandoned { get; private set; }
 
     /// <summary>The scenario.</summary>
     public ScenarioDefinition Definition { get; }
@@ -179,6 +195,8 @@ public sealed class ScenarioRun
         if (t > 0 && t % MissionLength == 0)
         {
             _world = new RobotWorld(_worldOptions, _layouts.NextUInt64(), _context);
+            _bestGoalDistance = _world.GoalDistance;
+            _samplesWithoutProgress = 0;
         }
 
         var w = MixingWeight(t);
@@ -255,6 +273,27 @@ public sealed class ScenarioRun
             _world.TurnGain = gain;
         }
 
-        return _world.Step(action);
+        var outcome = _world.Step(action);
+        WatchProgress(outcome.GoalReached);
+        return outcome;
+    }
+
+    private void WatchProgress(bool goalReached)
+    {
+        var distance = _world.GoalDistance;
+        if (goalReached || distance < _bestGoalDistance - GoalProgressDistance)
+        {
+            _bestGoalDistance = distance;
+            _samplesWithoutProgress = 0;
+            return;
+        }
+
+        if (++_samplesWithoutProgress >= GoalPatience)
+        {
+            _world.AbandonGoal();
+            GoalsAbandoned++;
+            _bestGoalDistance = _world.GoalDistance;
+            _samplesWithoutProgress = 0;
+        }
     }
 }

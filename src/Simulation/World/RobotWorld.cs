@@ -103,6 +103,9 @@ public sealed class RobotWorld
     /// <summary>Goals reached.</summary>
     public long GoalsReached { get; private set; }
 
+    /// <summary>Goals given up by <see cref="AbandonGoal"/> (the mission layer's recovery when the robot makes no progress).</summary>
+    public long GoalsAbandoned { get; private set; }
+
     /// <summary>The current observation (16 features in <see cref="RobotFeatures"/> order); valid until the next <see cref="Step"/>.</summary>
     public ReadOnlySpan<float> Observation => _observation;
 
@@ -182,6 +185,21 @@ public sealed class RobotWorld
         return new StepOutcome(collided, reached);
     }
 
+    /// <summary>
+    /// Gives up the current goal and draws the next one as when a goal is reached (free, at least 3 m away); the current
+    /// observation's goal bearing and distance (noise-free features) change at once, nothing else in it does.
+    /// </summary>
+    /// <remarks>The mission layer's recovery for a robot that makes no progress towards its goal (<see cref="Scenarios.ScenarioRun.GoalPatience"/>).</remarks>
+    public void AbandonGoal()
+    {
+        GoalsAbandoned++;
+        (GoalX, GoalY) = FreePoint(_goalRadius + 0.3, X, Y, 3.0);
+        ObserveGoal();
+    }
+
+    /// <summary>Distance (m) from the robot to the goal.</summary>
+    public double GoalDistance => Distance(X, Y, GoalX, GoalY);
+
     private void Observe()
     {
         for (var i = 0; i < RobotFeatures.RangeCount; i++)
@@ -193,9 +211,7 @@ public sealed class RobotWorld
             _observation[i] = (float)Math.Clamp(measured, 0.0, _maxRange);
         }
 
-        var bearing = DeterministicMath.WrapAngle(DeterministicMath.Atan2(GoalY - Y, GoalX - X) - Heading);
-        _observation[RobotFeatures.GoalBearing] = (float)bearing;
-        _observation[RobotFeatures.GoalDistance] = (float)Distance(X, Y, GoalX, GoalY);
+        ObserveGoal();
         _observation[RobotFeatures.Speed] = (float)(Speed + (_speedNoise * _noiseRandom.NextGaussian()));
         _observation[RobotFeatures.YawRate] = (float)(YawRate + (_yawNoise * _noiseRandom.NextGaussian()));
         _observation[RobotFeatures.Acceleration] = (float)(_lastAcceleration + (_accelNoise * _noiseRandom.NextGaussian()));
@@ -203,6 +219,16 @@ public sealed class RobotWorld
         _observation[RobotFeatures.SiteId] = _context.SiteId;
         _observation[RobotFeatures.OperatorMode] = _context.OperatorMode;
     }
+
+    private void ObserveGoal()
+    {
+        var bearing = DeterministicMath.WrapAngle(DeterministicMath.Atan2(GoalY - Y, GoalX - X) - Heading);
+        _observation[RobotFeatures.GoalBearing] = (float)bearing;
+        _observation[RobotFeatures.GoalDistance] = (float)Distance(X, Y, GoalX, GoalY);
+    }
+
+    /// <summary>The robot's radius (m).</summary>
+    internal double RobotRadius => _robotRadius;
 
     private double CastRay(double px, double py, double dx, double dy)
     {
@@ -253,7 +279,8 @@ public sealed class RobotWorld
         return Math.Max(best, 0.0);
     }
 
-    private bool IsFree(double x, double y, double clearance)
+    /// <summary>Whether a disc of radius <paramref name="clearance"/> at (<paramref name="x"/>, <paramref name="y"/>) touches no wall and no obstacle (the collision rule of <see cref="Step"/> with the robot's radius).</summary>
+    internal bool IsFree(double x, double y, double clearance)
     {
         if (x < clearance || y < clearance || x > _arena - clearance || y > _arena - clearance)
         {

@@ -20,7 +20,7 @@ public sealed class ModelCatalogTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    private static string ShippedModels()
+    internal static string ShippedModels()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "EdgeSentinel.sln")))
