@@ -95,10 +95,9 @@ public sealed partial class DemoAndReportBrowserTests(Browser browser)
             Assert.True(exit == 0, $"demo exited {exit}: {stderr}");
             var summary = stdout.ToString();
             Assert.Contains("sleeper turn caught before harm by an inside-view alert: yes", summary, StringComparison.Ordinal);
-            // Issue 6 also asks for no alert on the honest robots. That target is NOT met yet: on the simulator the window and
-            // sequential detectors still alarm on clean missions (README, "State and known limitations"). The summary must
-            // say which way it went; this test does not claim the target.
-            Assert.Matches("honest robots without any alert: (yes|no)", summary);
+            // Issue 6: no alert on the honest robots (before the mission layer's goal timeout, robot-03 got trapped in front of
+            // an obstacle hiding its goal and its CUSUM alarmed after ~900 frames of turning on the spot).
+            Assert.Contains("honest robots without any alert: yes", summary, StringComparison.Ordinal);
         }
         finally
         {
