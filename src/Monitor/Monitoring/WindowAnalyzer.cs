@@ -90,6 +90,7 @@ internal sealed class WindowAnalyzer
         var outcomes = new List<ChannelTestOutcome>();
         var statistics = new List<ChannelWindowStatistics>();
         var values = new double[window.Count];
+        var sorted = new double[window.Count];
         var nonFiniteTotal = 0;
         var expectedNonFinite = 0.0;
         var worstNonFinite = string.Empty;
@@ -175,25 +176,37 @@ internal sealed class WindowAnalyzer
                 continue;
             }
 
-            var ks = KolmogorovSmirnov.TwoSample(live, reference);
+            // The reference is sorted once (constructor); the window's values are sorted once here for KS and W1.
+            var sortedLive = sorted.AsSpan(0, count);
+            live.CopyTo(sortedLive);
+            sortedLive.Sort();
+            var d = KolmogorovSmirnov.StatisticSorted(sortedLive, reference);
             var rho = _autocorrelation[channel.Index];
+            TestResult ks;
             if (_null.IsCalibrated)
             {
                 // Clean training windows set the null: the asymptotic p-value at the window size over the
-                // design effect (which already holds any autocorrelation within a window).
+                // design effect (which already holds any autocorrelation within a window). The exact
+                // p-value is not computed: it would be replaced (it costs O(reference size x band) per channel).
                 var effective = Math.Max(1.0, count / ChannelEffect(channel.Index));
-                ks = new TestResult(ks.Statistic, KolmogorovSmirnov.AsymptoticPValue(ks.Statistic, effective, reference.Length));
+                var statistic = KolmogorovSmirnov.ReportedStatistic(d, count, reference.Length);
+                ks = new TestResult(statistic, KolmogorovSmirnov.AsymptoticPValue(statistic, effective, reference.Length));
             }
             else if (rho > 0)
             {
                 // Consecutive values of an autocorrelated channel carry less information than as many
                 // independent ones: test at the AR(1) effective size n·(1 − ρ)/(1 + ρ) (asymptotic p-value).
                 var effective = Math.Max(1.0, count * (1 - rho) / (1 + rho));
-                ks = new TestResult(ks.Statistic, KolmogorovSmirnov.AsymptoticPValue(ks.Statistic, effective, reference.Length));
+                var statistic = KolmogorovSmirnov.ReportedStatistic(d, count, reference.Length);
+                ks = new TestResult(statistic, KolmogorovSmirnov.AsymptoticPValue(statistic, effective, reference.Length));
+            }
+            else
+            {
+                ks = KolmogorovSmirnov.PValue(d, count, reference.Length);
             }
 
             var scale = ScoringModel.Scale(summary.StandardDeviation, summary.Mean);
-            var w1 = Wasserstein.Distance(live, reference) / scale;
+            var w1 = Wasserstein.DistanceSorted(sortedLive, reference) / scale;
             double psi = double.NaN, js = double.NaN;
             var edges = _edges[channel.Index];
             if (edges is not null)

@@ -51,6 +51,43 @@ public sealed class WassersteinTests
         Assert.Equal(3.0, Wasserstein.Distance(u, v), 14);
     }
 
+    public static TheoryData<string> UnweightedCaseNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (WassersteinCase c in ScipyReferenceCases.Wasserstein.Where(c => c.UWeights is null))
+        {
+            data.Add(c.Name);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(UnweightedCaseNames))]
+    public void DistanceSorted_ScipyUnweightedCases_EqualsDistanceExactly(string name)
+    {
+        WassersteinCase c = Array.Find(ScipyReferenceCases.Wasserstein, x => x.Name == name)!;
+
+        double[] u = [.. c.U];
+        double[] v = [.. c.V];
+        Array.Sort(u);
+        Array.Sort(v);
+
+        double sorted = Wasserstein.DistanceSorted(u, v);
+
+        Assert.Equal(Wasserstein.Distance(c.U, c.V), sorted);
+        NumericAssert.Close(c.Distance, sorted, 1e-12, 1e-12, name);
+    }
+
+    [Fact]
+    public void DistanceSorted_InvalidInput_ThrowsNamingArgument()
+    {
+        double[] ok = [1, 2];
+        Assert.Equal("sortedU", Assert.Throws<ArgumentException>(() => Wasserstein.DistanceSorted([2.0, 1.0], ok)).ParamName);
+        Assert.Equal("sortedV", Assert.Throws<ArgumentException>(() => Wasserstein.DistanceSorted(ok, [double.NaN])).ParamName);
+        Assert.Equal("sortedU", Assert.Throws<ArgumentException>(() => Wasserstein.DistanceSorted([], ok)).ParamName);
+    }
+
     [Fact]
     public void Distance_InvalidInput_Throws()
     {
