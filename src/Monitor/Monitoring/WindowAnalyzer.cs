@@ -27,6 +27,7 @@ internal sealed class WindowAnalyzer
     private readonly FingerprintSchema _schema;
     private readonly double[][] _reference;
     private readonly double[]?[] _edges;
+    private readonly bool[] _referenceFinite;
     private readonly ScoringModel _scoring;
     private readonly double[][] _tapPrecision;
     private readonly DriftDecisionOptions _decision;
@@ -44,6 +45,7 @@ internal sealed class WindowAnalyzer
         _reference = new double[n][];
         _edges = new double[]?[n];
         _baselineNonFiniteRate = new double[n];
+        _referenceFinite = new bool[n];
         for (var c = 0; c < n; c++)
         {
             var sample = baseline.ReferenceSample(c);
@@ -54,6 +56,7 @@ internal sealed class WindowAnalyzer
             }
 
             Array.Sort(_reference[c]);
+            _referenceFinite[c] = Array.TrueForAll(_reference[c], double.IsFinite);
             var summary = baseline.Fingerprint.Channels[c];
             _edges[c] = summary.HasHistogram ? summary.HistogramEdges.ToArray() : null;
             var total = summary.Count + summary.NaNCount + summary.PositiveInfinityCount + summary.NegativeInfinityCount;
@@ -180,7 +183,10 @@ internal sealed class WindowAnalyzer
             var sortedLive = sorted.AsSpan(0, count);
             live.CopyTo(sortedLive);
             sortedLive.Sort();
-            var d = KolmogorovSmirnov.StatisticSorted(sortedLive, reference);
+            // The window's values are finite (filtered above); a reference with non-finite values fails as before.
+            var d = _referenceFinite[channel.Index]
+                ? KolmogorovSmirnov.StatisticSortedUnchecked(sortedLive, reference)
+                : KolmogorovSmirnov.Statistic(live, reference);
             var rho = _autocorrelation[channel.Index];
             TestResult ks;
             if (_null.IsCalibrated)
@@ -206,7 +212,7 @@ internal sealed class WindowAnalyzer
             }
 
             var scale = ScoringModel.Scale(summary.StandardDeviation, summary.Mean);
-            var w1 = Wasserstein.DistanceSorted(sortedLive, reference) / scale;
+            var w1 = Wasserstein.DistanceSortedUnchecked(sortedLive, reference) / scale;
             double psi = double.NaN, js = double.NaN;
             var edges = _edges[channel.Index];
             if (edges is not null)

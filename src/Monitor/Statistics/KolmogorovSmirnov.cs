@@ -31,6 +31,9 @@ internal static class KolmogorovSmirnov
         return SortedStatisticCore(sortedA, sortedB);
     }
 
+    /// <summary>The KS distance for samples the caller guarantees non-empty, finite and sorted ascending (not checked); allocates nothing.</summary>
+    internal static double StatisticSortedUnchecked(ReadOnlySpan<double> sortedA, ReadOnlySpan<double> sortedB) => SortedStatisticCore(sortedA, sortedB);
+
     /// <summary>Two-sided two-sample KS test: statistic and p-value as scipy.stats.ks_2samp(a, b, method=...).</summary>
     /// <remarks>
     /// On the exact path SciPy reports the statistic rounded to the lattice h/lcm(n_a, n_b); so does this.

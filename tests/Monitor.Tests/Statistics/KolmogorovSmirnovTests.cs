@@ -122,6 +122,7 @@ public sealed class KolmogorovSmirnovTests
         Array.Sort(a);
         Array.Sort(b);
         Assert.Equal(unsorted, KolmogorovSmirnov.StatisticSorted(a, b));
+        Assert.Equal(unsorted, KolmogorovSmirnov.StatisticSortedUnchecked(a, b));
     }
 
     [Fact]
