@@ -27,6 +27,7 @@ internal sealed class WindowAnalyzer
     private readonly FingerprintSchema _schema;
     private readonly double[][] _reference;
     private readonly double[]?[] _edges;
+    private readonly bool[] _referenceFinite;
     private readonly ScoringModel _scoring;
     private readonly double[][] _tapPrecision;
     private readonly DriftDecisionOptions _decision;
@@ -44,6 +45,7 @@ internal sealed class WindowAnalyzer
         _reference = new double[n][];
         _edges = new double[]?[n];
         _baselineNonFiniteRate = new double[n];
+        _referenceFinite = new bool[n];
         for (var c = 0; c < n; c++)
         {
             var sample = baseline.ReferenceSample(c);
@@ -54,6 +56,7 @@ internal sealed class WindowAnalyzer
             }
 
             Array.Sort(_reference[c]);
+            _referenceFinite[c] = Array.TrueForAll(_reference[c], double.IsFinite);
             var summary = baseline.Fingerprint.Channels[c];
             _edges[c] = summary.HasHistogram ? summary.HistogramEdges.ToArray() : null;
             var total = summary.Count + summary.NaNCount + summary.PositiveInfinityCount + summary.NegativeInfinityCount;
@@ -90,6 +93,7 @@ internal sealed class WindowAnalyzer
         var outcomes = new List<ChannelTestOutcome>();
         var statistics = new List<ChannelWindowStatistics>();
         var values = new double[window.Count];
+        var sorted = new double[window.Count];
         var nonFiniteTotal = 0;
         var expectedNonFinite = 0.0;
         var worstNonFinite = string.Empty;
@@ -175,25 +179,40 @@ internal sealed class WindowAnalyzer
                 continue;
             }
 
-            var ks = KolmogorovSmirnov.TwoSample(live, reference);
+            // The reference is sorted once (constructor); the window's values are sorted once here for KS and W1.
+            var sortedLive = sorted.AsSpan(0, count);
+            live.CopyTo(sortedLive);
+            sortedLive.Sort();
+            // The window's values are finite (filtered above); a reference with non-finite values fails as before.
+            var d = _referenceFinite[channel.Index]
+                ? KolmogorovSmirnov.StatisticSortedUnchecked(sortedLive, reference)
+                : KolmogorovSmirnov.Statistic(live, reference);
             var rho = _autocorrelation[channel.Index];
+            TestResult ks;
             if (_null.IsCalibrated)
             {
                 // Clean training windows set the null: the asymptotic p-value at the window size over the
-                // design effect (which already holds any autocorrelation within a window).
+                // design effect (which already holds any autocorrelation within a window). The exact
+                // p-value is not computed: it would be replaced (it costs O(reference size x band) per channel).
                 var effective = Math.Max(1.0, count / ChannelEffect(channel.Index));
-                ks = new TestResult(ks.Statistic, KolmogorovSmirnov.AsymptoticPValue(ks.Statistic, effective, reference.Length));
+                var statistic = KolmogorovSmirnov.ReportedStatistic(d, count, reference.Length);
+                ks = new TestResult(statistic, KolmogorovSmirnov.AsymptoticPValue(statistic, effective, reference.Length));
             }
             else if (rho > 0)
             {
                 // Consecutive values of an autocorrelated channel carry less information than as many
                 // independent ones: test at the AR(1) effective size n·(1 − ρ)/(1 + ρ) (asymptotic p-value).
                 var effective = Math.Max(1.0, count * (1 - rho) / (1 + rho));
-                ks = new TestResult(ks.Statistic, KolmogorovSmirnov.AsymptoticPValue(ks.Statistic, effective, reference.Length));
+                var statistic = KolmogorovSmirnov.ReportedStatistic(d, count, reference.Length);
+                ks = new TestResult(statistic, KolmogorovSmirnov.AsymptoticPValue(statistic, effective, reference.Length));
+            }
+            else
+            {
+                ks = KolmogorovSmirnov.PValue(d, count, reference.Length);
             }
 
             var scale = ScoringModel.Scale(summary.StandardDeviation, summary.Mean);
-            var w1 = Wasserstein.Distance(live, reference) / scale;
+            var w1 = Wasserstein.DistanceSortedUnchecked(sortedLive, reference) / scale;
             double psi = double.NaN, js = double.NaN;
             var edges = _edges[channel.Index];
             if (edges is not null)

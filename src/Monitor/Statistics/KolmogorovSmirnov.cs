@@ -31,6 +31,9 @@ internal static class KolmogorovSmirnov
         return SortedStatisticCore(sortedA, sortedB);
     }
 
+    /// <summary>The KS distance for samples the caller guarantees non-empty, finite and sorted ascending (not checked); allocates nothing.</summary>
+    internal static double StatisticSortedUnchecked(ReadOnlySpan<double> sortedA, ReadOnlySpan<double> sortedB) => SortedStatisticCore(sortedA, sortedB);
+
     /// <summary>Two-sided two-sample KS test: statistic and p-value as scipy.stats.ks_2samp(a, b, method=...).</summary>
     /// <remarks>
     /// On the exact path SciPy reports the statistic rounded to the lattice h/lcm(n_a, n_b); so does this.
@@ -156,11 +159,22 @@ internal static class KolmogorovSmirnov
         return KolmogorovDistribution.TwoSidedSurvival(effective, d);
     }
 
-    private static TestResult PValueCore(double d, int n1, int n2, KsPValueMethod method)
+    /// <summary>
+    /// The statistic <see cref="TwoSample"/> reports for the KS distance <paramref name="d"/> of samples of sizes
+    /// <paramref name="n1"/> and <paramref name="n2"/> (on the exact path rounded to the lattice h/lcm), without its p-value.
+    /// </summary>
+    public static double ReportedStatistic(double d, int n1, int n2, KsPValueMethod method = KsPValueMethod.Auto) =>
+        IsExactPath(n1, n2, method, out long lcm) ? (double)(long)Math.Round(d * lcm, MidpointRounding.ToEven) / lcm : d;
+
+    /// <summary>Statistic and p-value as <see cref="TwoSample"/> gives them, for the KS distance <paramref name="d"/> of samples of sizes <paramref name="n1"/> and <paramref name="n2"/>.</summary>
+    public static TestResult PValue(double d, int n1, int n2, KsPValueMethod method = KsPValueMethod.Auto) => PValueCore(d, n1, n2, method);
+
+    private static bool IsExactPath(int n1, int n2, KsPValueMethod method, out long lcm)
     {
         int g = KolmogorovDistribution.GreatestCommonDivisor(n1, n2);
         long n1g = n1 / g;
         long n2g = n2 / g;
+        lcm = n1g * n2;
         bool exact = method switch
         {
             KsPValueMethod.Auto => Math.Max(n1, n2) <= MaxAutoExactSize,
@@ -168,14 +182,14 @@ internal static class KolmogorovSmirnov
             _ => false,
         };
 
-        if (!exact && Math.Round((double)n1 * n2 / (n1 + n2), MidpointRounding.ToEven) < 1)
-        {
-            exact = true; // n1 = n2 = 1: SciPy's asymptotic path is undefined (NaN) there.
-        }
+        // n1 = n2 = 1: SciPy's asymptotic path is undefined (NaN) there.
+        return exact || Math.Round((double)n1 * n2 / (n1 + n2), MidpointRounding.ToEven) < 1;
+    }
 
-        if (exact)
+    private static TestResult PValueCore(double d, int n1, int n2, KsPValueMethod method)
+    {
+        if (IsExactPath(n1, n2, method, out long lcm))
         {
-            long lcm = n1g * n2;
             long h = (long)Math.Round(d * lcm, MidpointRounding.ToEven);
             double lattice = (double)h / lcm;
             double p = KolmogorovDistribution.TwoSampleExactSurvival(n1, n2, h);

@@ -16,6 +16,10 @@ internal static class Wasserstein
         return SortedCore(su, default, su.Length, sv, default, sv.Length);
     }
 
+    /// <summary>W1 for unweighted samples the caller guarantees non-empty, finite and sorted ascending (not checked); allocates nothing.</summary>
+    internal static double DistanceSortedUnchecked(ReadOnlySpan<double> sortedU, ReadOnlySpan<double> sortedV) =>
+        SortedCore(sortedU, default, sortedU.Length, sortedV, default, sortedV.Length);
+
     /// <summary>W1 between two weighted samples (u_weights / v_weights in SciPy); values need not be sorted.</summary>
     public static double Distance(ReadOnlySpan<double> uValues, ReadOnlySpan<double> uWeights, ReadOnlySpan<double> vValues, ReadOnlySpan<double> vWeights)
     {

@@ -101,10 +101,10 @@ public static class DetectionEvaluation
 
     /// <summary>How the streams reach the monitor, for the report.</summary>
     internal const string PathDescription =
-        DeviceLoopStream.Description + ". Exceptions, because DeviceLoop core cannot serve them: the tampered scenario (the model is swapped mid-stream; a loop is bound to one host) " +
-        "and the per-window drift scores and window alarms (the loop does not expose its window reports) come from the same closed-loop stream (in the sleeper scenarios: without the interlock, the same stream up to its first trip) run through the " +
-        "ONNX Runtime host -> DriftMonitor (inline window analysis) -> AlertTracker composed directly, as 'edgesentinel replay' does, once per scenario and seed " +
-        "(window tests do not depend on the ARL). Cue probes run in the loop (mission_day, site_id and operator_mode, as the simulated robots' configuration has them: " +
+        DeviceLoopStream.Description + ". The per-window drift scores and window alarms come from the loop's window reports (its window sink), once per scenario and seed " +
+        "(window tests do not depend on the ARL). Exceptions, because DeviceLoop cannot serve them: the tampered scenario (the model is swapped mid-stream; a loop is bound to one host), " +
+        "and the window scores and window alarms of the sleeper scenarios (the interlock stops the robot after a trip), come from the same closed-loop stream (for the sleepers: without the interlock, the same stream up to its first trip) run through the " +
+        "ONNX Runtime host -> DriftMonitor (inline window analysis) -> AlertTracker composed directly, as 'edgesentinel replay' does. Cue probes run in the loop (mission_day, site_id and operator_mode, as the simulated robots' configuration has them: " +
         "each cue reset to its training value every 50 frames, and the live cue values transplanted into the baseline's canaries when they change); canary replay is not exercised";
 
     /// <summary>Window results are measured at the first ARL only (they do not depend on it); the other ARLs' streams get them from there.</summary>
@@ -191,14 +191,16 @@ public static class DetectionEvaluation
         else
         {
             var sleeper = item.Scenario.Kind is ScenarioKind.SleeperExplicit or ScenarioKind.SleeperConjunction;
+            // Without the interlock the loop's own window reports (its window sink) give the window scores.
+            windows = windowScores && !sleeper ? new StreamObserver(run.ChangePoint) : null;
             (var world, primary, harm) = DeviceLoopStream.Run(item.Scenario, item.Seed, item.Length, models, onnx[DeployedModel(item.Scenario, models)], baseline, framePeriod,
-                interlock: sleeper, cancellationToken);
+                interlock: sleeper, cancellationToken, windows);
             firstHarmful = (int)world.FirstHarmfulAction;
             collisions = world.Collisions;
             path = "device-loop";
-            if (windowScores)
+            if (windowScores && sleeper)
             {
-                // Window reports are not exposed by the loop: the same closed-loop stream through the monitor gives them.
+                // With the interlock the robot stops after a trip: the same stream without it, through the monitor, gives the window scores.
                 windows = RunThroughMonitor(item, models, onnx, baseline, framePeriod, cancellationToken).Observer;
             }
         }

@@ -1,6 +1,7 @@
 using System.Device.Gpio;
 using EdgeSentinel.Monitor.Alerts;
 using EdgeSentinel.Monitor.Baselines;
+using EdgeSentinel.Monitor.Monitoring;
 using EdgeSentinel.Runtime.Device;
 using EdgeSentinel.Runtime.Onnx;
 using EdgeSentinel.Runtime.Safety;
@@ -17,7 +18,7 @@ namespace EdgeSentinel.Simulation.Evaluation;
 /// </summary>
 /// <remarks>
 /// Sequential alarms and activation anomalies are timed exactly from the loop's monitor counters after each frame;
-/// alerts come from the loop's alert sink with their frame index. With <c>interlock</c> a fallback-only interlock (no GPIO
+/// alerts come from the loop's alert sink with their frame index, window scores and window alarms (when asked) from its window sink. With <c>interlock</c> a fallback-only interlock (no GPIO
 /// lines) trips on any alert of the <see cref="SleeperAlertKinds"/> and stops the robot (zero fallback): the sleeper
 /// streams use it, to measure whether the first harmful action the model asked for was vetoed. Without it the robot keeps
 /// the model's action.
@@ -32,8 +33,9 @@ internal static class DeviceLoopStream
     /// <summary>Alert kinds that catch a sleeper (not input-drift: a sleeper's inputs are familiar); the sleeper streams' interlock trips on them.</summary>
     public static IReadOnlyList<AlertKind> SleeperAlertKinds { get; } = [AlertKind.BehaviorDivergence, AlertKind.ActivationAnomaly, AlertKind.CueSensitivity];
 
+    /// <summary>Runs the stream; with <paramref name="windows"/> the loop's analyzed windows (its window sink) are recorded there.</summary>
     public static (ScenarioWorld World, StreamObserver Observer, HarmfulOutput Harm) Run(ScenarioDefinition scenario, ulong seed, int length, Policies.DemoModelSet models,
-        byte[] onnx, Baseline baseline, TimeSpan framePeriod, bool interlock, CancellationToken cancellationToken)
+        byte[] onnx, Baseline baseline, TimeSpan framePeriod, bool interlock, CancellationToken cancellationToken, StreamObserver? windows = null)
     {
         var run = new ScenarioRun(scenario, models, seed, length);
         var world = new ScenarioWorld(run);
@@ -56,6 +58,7 @@ internal static class DeviceLoopStream
             ActionSink = world,
             AlertSink = new Sink(observer),
             Interlock = safety,
+            WindowSink = windows is null ? null : new WindowSink(windows),
         };
         foreach (var cue in Models.ModelExport.CueTrainingValues)
         {
@@ -93,6 +96,12 @@ internal static class DeviceLoopStream
         }
 
         loop.Flush();
+        if (loop.Counters.SinkFailures > 0)
+        {
+            // The loop catches and counts a sink's exceptions: a lost alert or window would skew the figures.
+            throw new InvalidOperationException($"the evaluation's alert or window sink failed {loop.Counters.SinkFailures} times in {scenario.Name} seed {seed}");
+        }
+
         return (world, observer, harm);
     }
 
@@ -101,6 +110,11 @@ internal static class DeviceLoopStream
         var options = new InterlockOptions { OutputWidth = outputWidth, Fallback = FallbackMode.ZeroAction };
         options.Rules.Add(new InterlockRule(AlertSeverity.Info, SleeperAlertKinds));
         return new SafetyInterlock(controller, options, "eval", new DelegateClearCommandVerifier(_ => false), clock);
+    }
+
+    private sealed class WindowSink(StreamObserver observer) : IWindowReportSink
+    {
+        public void OnWindow(WindowReport report, long lastFrameIndex) => observer.WindowAnalyzed(report);
     }
 
     private sealed class Sink(StreamObserver observer) : IAlertSink

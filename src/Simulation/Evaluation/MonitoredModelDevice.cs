@@ -13,7 +13,7 @@ namespace EdgeSentinel.Simulation.Evaluation;
 /// </summary>
 /// <remarks>
 /// The evaluation's streams go through the device loop (<see cref="DeviceLoopStream"/>); this composition is used where the
-/// loop cannot serve: the per-window drift scores (the loop does not expose its window reports) and the tampered scenario
+/// loop cannot serve: the sleepers' per-window drift scores (their loop has the interlock, which stops the robot after a trip) and the tampered scenario
 /// (the deployed model is swapped mid-stream behind the monitor, which keeps the policy's baseline; a loop is bound to one
 /// host). No interlock, canary replay or cue probing. The same frames give the same monitor decisions as in the loop. Not thread-safe.
 /// </remarks>
@@ -109,23 +109,7 @@ internal sealed class MonitoredModelDevice : IDisposable
         {
             var report = _monitor.AnalyzeWindow(window);
             _monitor.ReturnWindow(window);
-            var score = 0.0;
-            var alarmed = false;
-            foreach (var signal in report.Signals)
-            {
-                if (signal.Kind is AlertKind.InputDrift or AlertKind.BehaviorDivergence)
-                {
-                    score = Math.Max(score, signal.Score);
-                    alarmed |= signal.IsAboveThreshold;
-                }
-            }
-
-            _observer.Window(report.FirstSample, report.LastSample, score);
-            if (alarmed)
-            {
-                _observer.DetectorAlarm(DetectorFamily.Window, report.LastSample);
-            }
-
+            _observer.WindowAnalyzed(report);
             Track(_tracker.Process(report.Signals), Math.Max(frame, report.LastSample));
         }
     }

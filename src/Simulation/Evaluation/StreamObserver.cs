@@ -1,4 +1,5 @@
 using EdgeSentinel.Monitor.Alerts;
+using EdgeSentinel.Monitor.Monitoring;
 
 namespace EdgeSentinel.Simulation.Evaluation;
 
@@ -22,6 +23,30 @@ internal sealed class StreamObserver(long changePoint)
 
     /// <summary>A window was tested; <paramref name="driftScore"/> is −log10 of its smallest Holm-adjusted p-value.</summary>
     public void Window(long firstSample, long lastSample, double driftScore) => _windows.Add(new WindowScore(firstSample, lastSample, driftScore));
+
+    /// <summary>
+    /// An analyzed window: its drift score is the largest input-drift or behavior-divergence score, and a
+    /// <see cref="DetectorFamily.Window"/> alarm is counted at its last sample when one of those signals is above threshold.
+    /// </summary>
+    public void WindowAnalyzed(WindowReport report)
+    {
+        var score = 0.0;
+        var alarmed = false;
+        foreach (var signal in report.Signals)
+        {
+            if (signal.Kind is AlertKind.InputDrift or AlertKind.BehaviorDivergence)
+            {
+                score = Math.Max(score, signal.Score);
+                alarmed |= signal.IsAboveThreshold;
+            }
+        }
+
+        Window(report.FirstSample, report.LastSample, score);
+        if (alarmed)
+        {
+            DetectorAlarm(DetectorFamily.Window, report.LastSample);
+        }
+    }
 
     /// <summary>An alert of <paramref name="kind"/> was raised when sample <paramref name="sample"/> had been seen.</summary>
     public void AlertRaised(AlertKind kind, long sample) => _raised.Add((kind, sample));

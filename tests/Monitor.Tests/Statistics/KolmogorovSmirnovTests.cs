@@ -35,6 +35,40 @@ public sealed class KolmogorovSmirnovTests
         NumericAssert.Close(c.PValue, result.PValue, 1e-300, PValueRelative, $"{name} p-value");
     }
 
+    [Theory]
+    [MemberData(nameof(KsCaseNames))]
+    public void PValueAndReportedStatistic_FromTheDistance_MatchScipyAndTwoSampleExactly(string name)
+    {
+        // The window analysis computes the distance once on sorted samples and asks for the p-value (or only the
+        // reported statistic) separately: both must be what TwoSample gives, bit for bit, and SciPy's values.
+        KsCase c = Array.Find(ScipyReferenceCases.KolmogorovSmirnov, x => x.Name == name)!;
+        double d = KolmogorovSmirnov.Statistic(c.A, c.B);
+
+        TestResult split = KolmogorovSmirnov.PValue(d, c.A.Length, c.B.Length, c.Method);
+        double reported = KolmogorovSmirnov.ReportedStatistic(d, c.A.Length, c.B.Length, c.Method);
+
+        TestResult whole = KolmogorovSmirnov.TwoSample(c.A, c.B, c.Method);
+        Assert.Equal(whole, split);
+        Assert.Equal(whole.Statistic, reported);
+        NumericAssert.Close(c.Statistic, reported, StatisticAbsolute, 0, $"{name} statistic");
+        NumericAssert.Close(c.PValue, split.PValue, 1e-300, PValueRelative, $"{name} p-value");
+    }
+
+    [Fact]
+    public void ReportedStatistic_ExactPath_RoundsToTheLattice_AsymptoticPathKeepsTheDistance()
+    {
+        // Sizes 3 and 4: lcm 12, so 0.41 is reported as round(4.92)/12 = 5/12 on the exact path.
+        Assert.Equal(5.0 / 12, KolmogorovSmirnov.ReportedStatistic(0.41, 3, 4));
+        Assert.Equal(0.41, KolmogorovSmirnov.ReportedStatistic(0.41, 3, 4, KsPValueMethod.Asymptotic));
+
+        // Auto with more than MaxAutoExactSize values is asymptotic: the distance is kept.
+        Assert.Equal(0.0123, KolmogorovSmirnov.ReportedStatistic(0.0123, 256, KolmogorovSmirnov.MaxAutoExactSize + 1));
+
+        // A window of 256 against 10,000 reference values (Auto, exact): gcd 16, lcm 16·10,000 = 160,000;
+        // 0.123456789·160,000 = 19,753.086 rounds to 19,753.
+        Assert.Equal(19_753.0 / 160_000, KolmogorovSmirnov.ReportedStatistic(0.123456789, 256, 10_000));
+    }
+
     [Fact]
     public void ReferenceCases_CoverTinyTiesHeavyTailsAndLargeSamples()
     {
@@ -88,6 +122,7 @@ public sealed class KolmogorovSmirnovTests
         Array.Sort(a);
         Array.Sort(b);
         Assert.Equal(unsorted, KolmogorovSmirnov.StatisticSorted(a, b));
+        Assert.Equal(unsorted, KolmogorovSmirnov.StatisticSortedUnchecked(a, b));
     }
 
     [Fact]

@@ -6,10 +6,14 @@ namespace EdgeSentinel.Monitor.Tests.Statistics;
 // Reference values: scipy.stats.wasserstein_distance of SciPy 1.10.1 (Fixtures/generate_scipy_reference.py).
 public sealed class WassersteinTests
 {
-    public static TheoryData<string> CaseNames()
+    public static TheoryData<string> CaseNames() => Names(_ => true);
+
+    public static TheoryData<string> UnweightedCaseNames() => Names(c => c.UWeights is null);
+
+    private static TheoryData<string> Names(Func<WassersteinCase, bool> include)
     {
         var data = new TheoryData<string>();
-        foreach (WassersteinCase c in ScipyReferenceCases.Wasserstein)
+        foreach (WassersteinCase c in ScipyReferenceCases.Wasserstein.Where(include))
         {
             data.Add(c.Name);
         }
@@ -49,6 +53,23 @@ public sealed class WassersteinTests
         double[] u = [0.5, 1.5, 4.0, 7.25];
         double[] v = u.Select(x => x + 3.0).ToArray();
         Assert.Equal(3.0, Wasserstein.Distance(u, v), 14);
+    }
+
+    [Theory]
+    [MemberData(nameof(UnweightedCaseNames))]
+    public void DistanceSortedUnchecked_ScipyUnweightedCases_EqualsDistanceExactly(string name)
+    {
+        WassersteinCase c = Array.Find(ScipyReferenceCases.Wasserstein, x => x.Name == name)!;
+
+        double[] u = [.. c.U];
+        double[] v = [.. c.V];
+        Array.Sort(u);
+        Array.Sort(v);
+
+        double sorted = Wasserstein.DistanceSortedUnchecked(u, v);
+
+        Assert.Equal(Wasserstein.Distance(c.U, c.V), sorted);
+        NumericAssert.Close(c.Distance, sorted, 1e-12, 1e-12, name);
     }
 
     [Fact]

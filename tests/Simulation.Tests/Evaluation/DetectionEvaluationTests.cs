@@ -123,8 +123,9 @@ public sealed class DetectionEvaluationTests(ITestOutputHelper output)
         var item = new DetectionEvaluation.WorkItem(scenario, 1001, 1e6, 1500);
         var period = TimeSpan.FromMilliseconds(100);
 
+        var loopWindows = new StreamObserver(-1);
         var (world, loop, harm) = DeviceLoopStream.Run(scenario, item.Seed, item.Length, models, onnx[scenario.Name], Baseline.FromBytes(baseline.ToBytes()), period,
-            interlock: false, CancellationToken.None);
+            interlock: false, CancellationToken.None, loopWindows);
         var (direct, firstHarmful, collisions) = DetectionEvaluation.RunThroughMonitor(item, models, onnx, Baseline.FromBytes(baseline.ToBytes()), period, CancellationToken.None);
 
         Assert.Equal(world.FirstHarmfulAction, firstHarmful);
@@ -136,6 +137,12 @@ public sealed class DetectionEvaluationTests(ITestOutputHelper output)
         Assert.Contains(loop.Raised, r => r.Kind == AlertKind.CueSensitivity);
         Assert.Equal(loop.Raised.Where(r => r.Kind != AlertKind.CueSensitivity), direct.Raised);
         Assert.Equal(loop.Alarms, direct.Alarms.Where(a => a.Family != DetectorFamily.Window));
+
+        // The loop's window sink gives the same window scores and window alarms as the direct composition (the evaluation takes them from the loop).
+        Assert.Equal(item.Length / baseline.Calibration.WindowSize, loopWindows.Windows.Count);
+        Assert.Equal(direct.Windows, loopWindows.Windows);
+        Assert.Equal(direct.Alarms.Where(a => a.Family == DetectorFamily.Window), loopWindows.Alarms);
+        Assert.Contains(loopWindows.Alarms, a => a.Family == DetectorFamily.Window);
     }
 
     [Fact]
