@@ -16,7 +16,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
-// Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [profile] [store] [summary] [--messages N] [--devices D] [--alerts N] [--requests R]
+// Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [profile] [store] [summary] [--messages N] [--devices D] [--alerts N] [--requests R] [--kind alert|fingerprint]
 var modes = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 int Option(string name, int fallback)
 {
@@ -33,7 +33,9 @@ if (all || modes.Contains("ingest"))
 
 if (modes.Contains("profile"))
 {
-    await IngestProfile.RunAsync(Option("--messages", 20_000), Option("--devices", 4));
+    var kindAt = Array.IndexOf(args, "--kind");
+    var fingerprints = kindAt >= 0 && kindAt + 1 < args.Length && args[kindAt + 1] == "fingerprint";
+    await IngestProfile.RunAsync(Option("--messages", fingerprints ? 2_000 : 20_000), Option("--devices", 4), fingerprints);
 }
 
 if (modes.Contains("store"))
@@ -77,6 +79,22 @@ internal static class Stream
         return (keys, devices);
     }
 
+    /// <summary>Signed fingerprint envelopes of the load bench's size (the small schema, ≈36 KB), cycling through 8 distinct windows.</summary>
+    public static List<(string Topic, byte[] Wire)> FingerprintWires(List<(string Device, SigningKey Key)> devices, int messages)
+    {
+        var bodies = EdgeSentinel.FleetLoad.LoadMessages.Create();
+        var wires = new List<(string, byte[])>(messages);
+        for (var i = 0; i < messages; i++)
+        {
+            var (device, key) = devices[i % devices.Count];
+            var sequence = (i / devices.Count) + 1;
+            var address = EdgeTopics.Address("bench", device, TopicKind.Fingerprint);
+            wires.Add((address.Topic, EnvelopeCodec.Encode(Envelope.Seal(key, address, sequence, Epoch, bodies.FingerprintBody(sequence, Epoch)))));
+        }
+
+        return wires;
+    }
+
     public static List<(string Topic, byte[] Wire)> Wires(List<(string Device, SigningKey Key)> devices, int messages)
     {
         var wires = new List<(string, byte[])>(messages);
@@ -99,14 +117,18 @@ internal static class Stream
             """{"statistic":"min-holm-adjusted-p","value":1E-07,"threshold":0.0001,"falseAlarmRate":0.0001,"falseAlarmUnit":"per window","topChannels":[{"channel":"input.x","test":"ks","statistic":0.31,"score":0.31}]}""",
             Epoch, Epoch));
 
-    public static MqttApplicationMessage Message(string topic, byte[] wire) => new MqttApplicationMessageBuilder()
-        .WithTopic(topic)
-        .WithPayload(wire)
-        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-        .WithContentType(WireFormat.ContentTypeJson)
-        .WithUserProperty(WireFormat.VersionProperty, "1"u8.ToArray())
-        .WithUserProperty(WireFormat.EncodingProperty, System.Text.Encoding.UTF8.GetBytes(WireFormat.EncodingJson))
-        .Build();
+    public static MqttApplicationMessage Message(string topic, byte[] wire)
+    {
+        var binary = topic.EndsWith("/fingerprint", StringComparison.Ordinal);
+        return new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(wire)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithContentType(binary ? WireFormat.ContentTypeBinary : WireFormat.ContentTypeJson)
+            .WithUserProperty(WireFormat.VersionProperty, "1"u8.ToArray())
+            .WithUserProperty(WireFormat.EncodingProperty, System.Text.Encoding.UTF8.GetBytes(binary ? WireFormat.EncodingBinary : WireFormat.EncodingJson))
+            .Build();
+    }
 }
 
 /// <summary>
