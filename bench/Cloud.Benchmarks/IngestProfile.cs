@@ -21,7 +21,7 @@ namespace EdgeSentinel.Cloud.Benchmarks;
 /// </summary>
 internal static class IngestProfile
 {
-    public static async Task RunAsync(int messages, int devices, bool fingerprints = false)
+    public static async Task RunAsync(int messages, int devices, bool fingerprints = false, int warmup = 0)
     {
         var kind = fingerprints ? "fingerprint" : "alert";
         using var broker = await Mosquitto.StartAsync();
@@ -29,6 +29,7 @@ internal static class IngestProfile
         Directory.CreateDirectory(folder);
         try
         {
+            await IngestBench.WarmUpAsync(broker.Port, folder, warmup, fingerprints);
             var (keys, deviceKeys) = Stream.Devices(devices);
 
             var filter = EdgeTopics.AllDevicesFilter();
@@ -242,7 +243,9 @@ internal static class IngestProfile
             await Task.Delay(2);
         }
 
-        return watch.Elapsed;
+        var elapsed = watch.Elapsed;
+        Console.WriteLine($"    ({metrics.Batches} group commits, {(double)metrics.BatchedMessages / Math.Max(1, metrics.Batches):F1} messages per commit)");
+        return elapsed;
     }
 
     /// <summary>Stores nothing: every batch message is reported stored.</summary>

@@ -62,8 +62,38 @@ public static class EnvelopeSignature
             return false;
         }
 
-        Span<byte> expected = stackalloc byte[Length];
-        HMACSHA256.HashData(key.Bytes, CanonicalBytes(schemaVersion, topic, sequence, timestampMilliseconds, payload), expected);
-        return CryptographicOperations.FixedTimeEquals(expected, signature);
+        ArgumentNullException.ThrowIfNull(topic);
+        // The canonical bytes hashed in two pieces (header, then the payload where it lies): the same HMAC as over
+        // CanonicalBytes, without copying the payload (a fingerprint's is ≈36 KB) into a new array.
+        ArgumentOutOfRangeException.ThrowIfNegative(sequence);
+        ArgumentOutOfRangeException.ThrowIfNegative(schemaVersion);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(schemaVersion, byte.MaxValue);
+        var topicLength = Encoding.UTF8.GetByteCount(topic);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(topicLength, ushort.MaxValue, nameof(topic));
+        var headerLength = 1 + 2 + topicLength + 8 + 8 + 4;
+        var rented = headerLength > 512 ? System.Buffers.ArrayPool<byte>.Shared.Rent(headerLength) : null;
+        try
+        {
+            var header = rented is null ? stackalloc byte[headerLength] : rented.AsSpan(0, headerLength);
+            header[0] = (byte)schemaVersion;
+            BinaryPrimitives.WriteUInt16BigEndian(header[1..], (ushort)topicLength);
+            var at = 3 + Encoding.UTF8.GetBytes(topic, header[3..]);
+            BinaryPrimitives.WriteInt64BigEndian(header[at..], sequence);
+            BinaryPrimitives.WriteInt64BigEndian(header[(at + 8)..], timestampMilliseconds);
+            BinaryPrimitives.WriteUInt32BigEndian(header[(at + 16)..], (uint)payload.Length);
+            using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key.Bytes);
+            hmac.AppendData(header);
+            hmac.AppendData(payload);
+            Span<byte> expected = stackalloc byte[Length];
+            hmac.GetHashAndReset(expected);
+            return CryptographicOperations.FixedTimeEquals(expected, signature);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 }
