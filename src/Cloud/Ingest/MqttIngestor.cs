@@ -182,13 +182,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         // A broker that takes the TCP connection but never answers must not hold the supervisor: give up after the keep-alive.
         using var timeout = new CancellationTokenSource(_options.KeepAlive, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        var clientOptions = builder.Build();
-        if (clientOptions.ChannelOptions is MqttClientTcpOptions tcp)
-        {
-            tcp.BufferSize = SocketBufferBytes;
-        }
-
-        var connected = await _client.ConnectAsync(clientOptions, linked.Token).ConfigureAwait(false);
+        var connected = await _client.ConnectAsync(builder.Build(), linked.Token).ConfigureAwait(false);
         if (connected.ResultCode != MqttClientConnectResultCode.Success)
         {
             throw new InvalidOperationException($"The broker at {_options.Host}:{_options.Port} refused the connection: {connected.ResultCode} {connected.ReasonString}");
@@ -223,13 +217,6 @@ public sealed class MqttIngestor : IAsyncDisposable
 
         _mode = SubscriptionMode.Plain;
     }
-
-    /// <summary>
-    /// The socket's receive and send buffers. MQTTnet sets both to its default of 8 KiB, which on Linux also turns off the
-    /// kernel's buffer autotuning: a 36 KB fingerprint then arrives in several small TCP windows, each read answered by
-    /// a window update — most of the CPU time per fingerprint (bench/Cloud.Benchmarks `profile --kind fingerprint`).
-    /// </summary>
-    internal const int SocketBufferBytes = 1 << 20;
 
     /// <summary>Alerts, fingerprints and status of every device.</summary>
     private static readonly string[] IngestFilters = [EdgeTopics.AllDevicesFilter(TopicKind.Alert), EdgeTopics.AllDevicesFilter(TopicKind.Fingerprint), EdgeTopics.AllDevicesFilter(TopicKind.Status)];
