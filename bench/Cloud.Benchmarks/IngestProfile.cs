@@ -21,13 +21,15 @@ namespace EdgeSentinel.Cloud.Benchmarks;
 /// </summary>
 internal static class IngestProfile
 {
-    public static async Task RunAsync(int messages, int devices)
+    public static async Task RunAsync(int messages, int devices, bool fingerprints = false, int warmup = 0)
     {
+        var kind = fingerprints ? "fingerprint" : "alert";
         using var broker = await Mosquitto.StartAsync();
         var folder = Path.Combine(Path.GetTempPath(), "es-bench-prof-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
         try
         {
+            await IngestBench.WarmUpAsync(broker.Port, folder, warmup, fingerprints);
             var (keys, deviceKeys) = Stream.Devices(devices);
 
             var filter = EdgeTopics.AllDevicesFilter();
@@ -50,9 +52,9 @@ internal static class IngestProfile
                 await session.StartAsync();
             }
 
-            var wires = Stream.Wires(deviceKeys, messages);
-            await IngestBench.PublishAsync(broker.Port, wires);
-            Console.WriteLine($"profile: {messages} alerts from {devices} devices queued for 5 offline sessions");
+            var wires = fingerprints ? Stream.FingerprintWires(deviceKeys, messages) : Stream.Wires(deviceKeys, messages);
+            var bytes = await IngestBench.PublishAsync(broker.Port, wires);
+            Console.WriteLine($"profile: {messages} {kind}s ({bytes / messages} bytes each on average) from {devices} devices queued for 5 offline sessions");
 
             var watch = Stopwatch.StartNew();
             Mosquitto.Run("bash", $"-c \"mosquitto_sub -h 127.0.0.1 -p {broker.Port} -V 5 -q 1 -c -i es-prof-raw -t '{filter}' -C {messages} > /dev/null\"");
@@ -60,13 +62,13 @@ internal static class IngestProfile
 
             await ReportAsync("MQTTnet client, acknowledged by the handler", messages, () => DrainBareAsync(broker.Port, "es-prof-autoack", messages, deferred: false));
             await ReportAsync("MQTTnet client, acknowledged later in batches", messages, () => DrainBareAsync(broker.Port, "es-prof-deferred", messages, deferred: true));
-            await ReportAsync("ingest, verify + queue + ack, store does nothing", messages, () => DrainIngestAsync(broker.Port, "es-prof-null", nullStore, keys, messages));
-            await ReportAsync("ingest, durable SQLite", messages, () => DrainIngestAsync(broker.Port, "es-prof-durable", durable, keys, messages));
+            await ReportAsync("ingest, verify + queue + ack, store does nothing", messages, () => DrainIngestAsync(broker.Port, "es-prof-null", nullStore, keys, messages, kind));
+            await ReportAsync("ingest, durable SQLite", messages, () => DrainIngestAsync(broker.Port, "es-prof-durable", durable, keys, messages, kind));
             Console.WriteLine($"    inside StoreBatchAsync: {durable.Elapsed.TotalSeconds:F2} s in {durable.Batches} batches ({durable.Elapsed.TotalMicroseconds / messages:F1} us/msg)");
 
             // Offline: the pieces on one thread.
             var verifier = new InboundVerifier(a => keys.Find(a.Fleet, a.Device), new ReplayGuard(TimeProvider.System), ProtocolLimits.Default);
-            var properties = new MessageProperties(WireFormat.ContentTypeJson, "1", WireFormat.EncodingJson);
+            var properties = WireFormat.PropertiesFor(fingerprints ? TopicKind.Fingerprint : TopicKind.Alert);
             for (var round = 0; round < 3; round++)
             {
                 watch.Restart();
@@ -78,10 +80,56 @@ internal static class IngestProfile
                     }
                 }
 
-                Console.WriteLine($"  offline, round {round}: InboundVerifier.TryVerify (HMAC + JSON): {watch.Elapsed.TotalMicroseconds / messages,7:F1} us/msg");
+                Console.WriteLine($"  offline, round {round}: InboundVerifier.TryVerify (HMAC + decoding): {watch.Elapsed.TotalMicroseconds / messages,7:F1} us/msg");
             }
 
-            await StoreOnlyAsync(folder, deviceKeys.Select(d => d.Device).ToList(), messages);
+            if (fingerprints)
+            {
+                // The conversion for the store: the decoded fingerprint written back to bytes.
+                var reports = new List<EdgeSentinel.Protocol.Payloads.FingerprintReport>();
+                foreach (var (topic, wire) in wires.Take(200))
+                {
+                    reports.Add(verifier.TryVerify(topic, wire, properties, out var inbound, out var rejection) ? inbound.Fingerprint! : throw new InvalidOperationException(rejection.Message));
+                }
+
+                var envelopes = wires.Take(200).Select(w => EnvelopeCodec.TryDecode(w.Topic, w.Wire, properties, out var e, out _) ? e : throw new InvalidOperationException()).ToList();
+                for (var round = 0; round < 5; round++)
+                {
+                    watch.Restart();
+                    foreach (var (topic, wire) in wires.Take(200))
+                    {
+                        _ = EnvelopeCodec.TryDecode(topic, wire, properties, out _, out _);
+                    }
+
+                    var decode = watch.Elapsed.TotalMicroseconds / 200;
+                    watch.Restart();
+                    foreach (var envelope in envelopes)
+                    {
+                        _ = envelope.VerifySignature(keys.Find(envelope.Fleet, envelope.Device)!);
+                    }
+
+                    var hmac = watch.Elapsed.TotalMicroseconds / 200;
+                    watch.Restart();
+                    foreach (var envelope in envelopes)
+                    {
+                        _ = EdgeSentinel.Protocol.Payloads.FingerprintReportCodec.TryDecode(envelope, ProtocolLimits.Default, out _, out _);
+                    }
+
+                    Console.WriteLine($"  offline, round {round}: envelope decode {decode:F1} us, HMAC {hmac:F1} us, fingerprint body decode {watch.Elapsed.TotalMicroseconds / 200:F1} us per message");
+                }
+
+                watch.Restart();
+                foreach (var report in reports)
+                {
+                    _ = report.Fingerprint.ToBytes();
+                }
+
+                Console.WriteLine($"  offline: Fingerprint.ToBytes (the store's bytes from the decoded fingerprint): {watch.Elapsed.TotalMicroseconds / reports.Count,7:F1} us/msg");
+            }
+            else
+            {
+                await StoreOnlyAsync(folder, deviceKeys.Select(d => d.Device).ToList(), messages);
+            }
         }
         finally
         {
@@ -179,13 +227,13 @@ internal static class IngestProfile
         return watch.Elapsed;
     }
 
-    private static async Task<TimeSpan> DrainIngestAsync(int port, string clientId, IAggregatorStore store, DeviceKeyRegistry keys, int messages)
+    private static async Task<TimeSpan> DrainIngestAsync(int port, string clientId, IAggregatorStore store, DeviceKeyRegistry keys, int messages, string kind)
     {
         var metrics = new IngestMetrics(TimeProvider.System);
         var watch = Stopwatch.StartNew();
         await using var ingest = new MqttIngestor(IngestOptions(port, clientId), store, keys, metrics);
         await ingest.StartAsync();
-        while (metrics.Stored.GetValueOrDefault("alert") + metrics.Duplicates.GetValueOrDefault("alert") < messages)
+        while (metrics.Stored.GetValueOrDefault(kind) + metrics.Duplicates.GetValueOrDefault(kind) < messages)
         {
             if (metrics.Rejected.Count > 0)
             {
@@ -195,7 +243,9 @@ internal static class IngestProfile
             await Task.Delay(2);
         }
 
-        return watch.Elapsed;
+        var elapsed = watch.Elapsed;
+        Console.WriteLine($"    ({metrics.Batches} group commits, {(double)metrics.BatchedMessages / Math.Max(1, metrics.Batches):F1} messages per commit)");
+        return elapsed;
     }
 
     /// <summary>Stores nothing: every batch message is reported stored.</summary>

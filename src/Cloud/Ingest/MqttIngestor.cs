@@ -416,27 +416,33 @@ public sealed class MqttIngestor : IAsyncDisposable
         var message = e.ApplicationMessage;
         var topic = message.Topic;
         var parsed = EdgeTopics.TryParse(topic, out var address, out _);
+        var arrivedIdle = _queue.Reader.Count == 0 && !_writing;
         Pending pending;
         if (parsed && address.Kind == TopicKind.Command)
         {
-            pending = new(e, generation, "command", Task.FromResult(new Verdict(Work.AcknowledgeOnly))); // commands to devices are not the aggregator's
+            pending = new(e, generation, "command", arrivedIdle) { Verdict = AcknowledgeOnly }; // commands to devices are not the aggregator's
         }
         else
         {
-            // Verification (HMAC, JSON decoding, conversion for the store) runs on the thread pool, so that the
-            // receive loop goes on reading; the writer takes the verdicts in arrival order. The payload is copied:
-            // MQTTnet may reuse its buffer once this handler returns.
-            var kind = parsed ? EdgeTopics.KindLevel(address.Kind) : "unknown";
-            var payload = message.Payload.ToArray();
-            var properties = new MessageProperties(message.ContentType, UserProperty(message, WireFormat.VersionProperty), UserProperty(message, WireFormat.EncodingProperty));
-            TopicAddress? at = parsed ? address : null;
-            pending = new(e, generation, kind, Task.Run(() => Verify(topic, at, payload, properties)));
+            // Only the copy here, so that the receive loop goes on reading: the writer verifies (HMAC, decoding, conversion
+            // for the store) a whole batch at once, in chunks on the thread pool, and takes the verdicts in arrival order.
+            // The payload is copied: MQTTnet may reuse its buffer once this handler returns.
+            pending = new(e, generation, parsed ? EdgeTopics.KindLevel(address.Kind) : "unknown", arrivedIdle)
+            {
+                Topic = topic,
+                Address = parsed ? address : null,
+                Payload = message.Payload.ToArray(),
+                Properties = new MessageProperties(message.ContentType, UserProperty(message, WireFormat.VersionProperty), UserProperty(message, WireFormat.EncodingProperty)),
+            };
         }
 
-        pending = pending with { ArrivedIdle = _queue.Reader.Count == 0 && !_writing };
         try
         {
-            await _queue.Writer.WriteAsync(pending, _stopping.Token).ConfigureAwait(false);
+            if (!_queue.Writer.TryWrite(pending))
+            {
+                await _queue.Writer.WriteAsync(pending, _stopping.Token).ConfigureAwait(false);
+            }
+
             if (pending.Kind != "command")
             {
                 _metrics.RecordReceived(pending.Kind); // counted once queued for the writer
@@ -447,7 +453,36 @@ public sealed class MqttIngestor : IAsyncDisposable
         }
     }
 
-    /// <summary>What the writer does with one received message (runs on the thread pool; never throws on bad input).</summary>
+    /// <summary>Verifies every message of the batch that has no verdict yet: in chunks on the thread pool when there are several chunks, else on this thread.</summary>
+    private void VerifyAll(List<Pending> batch)
+    {
+        var chunks = (batch.Count + VerifyChunk - 1) / VerifyChunk;
+        if (chunks <= 1 || Environment.ProcessorCount == 1)
+        {
+            VerifyRange(batch, 0, batch.Count);
+            return;
+        }
+
+        Parallel.For(0, chunks, c => VerifyRange(batch, c * VerifyChunk, Math.Min(batch.Count, (c + 1) * VerifyChunk)));
+    }
+
+    /// <summary>Messages one verification work item takes: enough to make the hand-off to the thread pool negligible.</summary>
+    private const int VerifyChunk = 64;
+
+    private void VerifyRange(List<Pending> batch, int from, int to)
+    {
+        for (var i = from; i < to; i++)
+        {
+            var pending = batch[i];
+            if (pending.Verdict is null)
+            {
+                pending.Verdict = Verify(pending.Topic!, pending.Address, pending.Payload!, pending.Properties);
+                pending.Payload = null; // the envelope keeps what it needs
+            }
+        }
+    }
+
+    /// <summary>What the writer does with one received message (never throws on bad input).</summary>
     private Verdict Verify(string topic, TopicAddress? address, byte[] payload, MessageProperties properties)
     {
         if (_verifier.TryVerify(topic, payload, properties, out var inbound, out var rejection))
@@ -541,15 +576,14 @@ public sealed class MqttIngestor : IAsyncDisposable
         }
 
         batch.RemoveAll(p => p.Generation != generation); // from a lost connection: the broker redelivers them
-        var verdicts = new Verdict[batch.Count];
+        VerifyAll(batch); // Verify does not throw
         var messages = new List<IncomingMessage>(batch.Count);
         var settled = new Dictionary<(string Fleet, string Device), List<long>>();
-        for (var i = 0; i < batch.Count; i++)
+        foreach (var pending in batch)
         {
-            verdicts[i] = await batch[i].Verdict.ConfigureAwait(false); // in arrival order; Verify does not throw
-            if (verdicts[i].Work == Work.Store)
+            if (pending.Verdict!.Work == Work.Store)
             {
-                messages.Add(verdicts[i].Message!);
+                messages.Add(pending.Verdict.Message!); // in arrival order
             }
         }
 
@@ -565,7 +599,7 @@ public sealed class MqttIngestor : IAsyncDisposable
             for (var i = 0; i < batch.Count; i++)
             {
                 var pending = batch[i];
-                var verdict = verdicts[i];
+                var verdict = pending.Verdict!;
                 switch (verdict.Work)
                 {
                     case Work.Store:
@@ -738,7 +772,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         return envelope.Kind switch
         {
             TopicKind.Alert => IncomingMessage.Of(key, now, ToStored(envelope, inbound.Alert!)),
-            TopicKind.Fingerprint => IncomingMessage.Of(key, now, ToStored(envelope, inbound.Fingerprint!)),
+            TopicKind.Fingerprint => IncomingMessage.Of(key, now, ToStored(envelope, inbound.Fingerprint!, FingerprintReportCodec.FingerprintBytes(envelope.Payload).ToArray())),
             _ => IncomingMessage.Of(key, now, ToStored(inbound.Status!, envelope)),
         };
     }
@@ -765,7 +799,8 @@ public sealed class MqttIngestor : IAsyncDisposable
         alert.RaisedAt,
         alert.UpdatedAt);
 
-    private static StoredFingerprint ToStored(Envelope envelope, FingerprintReport report) => new(
+    /// <summary>The fingerprint as stored: its bytes as received (verified and decoded already), not the decoded fingerprint written back.</summary>
+    private static StoredFingerprint ToStored(Envelope envelope, FingerprintReport report, byte[] fingerprint) => new(
         envelope.Fleet,
         envelope.Device,
         envelope.Sequence,
@@ -773,7 +808,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         report.WindowStart,
         report.WindowEnd,
         report.Fingerprint.ObservationCount,
-        report.Fingerprint.ToBytes());
+        fingerprint);
 
     private static DeviceStatusReport ToStored(StatusReport status, Envelope envelope) =>
         new(StatusCodec.ToWireName(status.State), null, status.OutboxDepth, status.DroppedFingerprints, envelope.Timestamp, status.OutboxFault);
@@ -805,11 +840,31 @@ public sealed class MqttIngestor : IAsyncDisposable
     }
 
     /// <summary>A received, not yet acknowledged message and, once verified, what the writer does with it.</summary>
-    private sealed record Pending(MqttApplicationMessageReceivedEventArgs Args, long Generation, string Kind, Task<Verdict> Verdict)
+    private sealed class Pending(MqttApplicationMessageReceivedEventArgs args, long generation, string kind, bool arrivedIdle)
     {
+        public MqttApplicationMessageReceivedEventArgs Args { get; } = args;
+
+        public long Generation { get; } = generation;
+
+        public string Kind { get; } = kind;
+
         /// <summary>Whether the ingest had nothing queued and no store in progress when the message arrived.</summary>
-        public bool ArrivedIdle { get; init; }
+        public bool ArrivedIdle { get; } = arrivedIdle;
+
+        public string? Topic { get; init; }
+
+        public TopicAddress? Address { get; init; }
+
+        /// <summary>The payload as received, until it is verified.</summary>
+        public byte[]? Payload { get; set; }
+
+        public MessageProperties Properties { get; init; }
+
+        /// <summary>What the writer does with it: set on arrival for a command, by the writer's verification otherwise.</summary>
+        public Verdict? Verdict { get; set; }
     }
+
+    private static readonly Verdict AcknowledgeOnly = new(Work.AcknowledgeOnly);
 
     /// <summary>The outcome of verifying one message.</summary>
     private sealed record Verdict(Work Work)

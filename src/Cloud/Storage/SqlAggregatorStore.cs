@@ -277,7 +277,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
             ("start", fingerprint.WindowStart.ToUnixTimeMilliseconds()),
             ("end", fingerprint.WindowEnd.ToUnixTimeMilliseconds()),
             ("count", fingerprint.ObservationCount),
-            ("data", fingerprint.Data.ToArray())));
+            ("data", SqlBatchWriter.ArrayOf(fingerprint.Data))));
 
     /// <inheritdoc/>
     public Task<StoreOutcome> StoreStatusAsync(MessageKey key, DateTimeOffset receivedAt, DeviceStatusReport status, CancellationToken cancellationToken = default)

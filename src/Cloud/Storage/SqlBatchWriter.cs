@@ -161,7 +161,7 @@ internal sealed class SqlBatchWriter
         await InsertRowsAsync(
             FingerprintRows,
             stored.Where(m => m.Fingerprint is not null).ToList(),
-            static m => [m.Key.Fleet, m.Key.Device, m.Key.Sequence, m.Fingerprint!.ModelHash, m.Fingerprint.WindowStart.ToUnixTimeMilliseconds(), m.Fingerprint.WindowEnd.ToUnixTimeMilliseconds(), m.Fingerprint.ObservationCount, m.Fingerprint.Data.ToArray()],
+            static m => [m.Key.Fleet, m.Key.Device, m.Key.Sequence, m.Fingerprint!.ModelHash, m.Fingerprint.WindowStart.ToUnixTimeMilliseconds(), m.Fingerprint.WindowEnd.ToUnixTimeMilliseconds(), m.Fingerprint.ObservationCount, ArrayOf(m.Fingerprint.Data)],
             cancellationToken).ConfigureAwait(false);
 
         // Last, once per device, in (fleet, device) order across both statement shapes: concurrent batches (other
@@ -192,6 +192,10 @@ internal sealed class SqlBatchWriter
 
         return outcomes;
     }
+
+    /// <summary>The bytes as an array for a parameter: the backing array itself when the memory spans all of it (no copy), else a copy.</summary>
+    internal static byte[] ArrayOf(ReadOnlyMemory<byte> data) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : data.ToArray();
 
     private static string KindOf(IncomingMessage message) => message.Alert is not null ? "alert" : message.Fingerprint is not null ? "fingerprint" : "status";
 

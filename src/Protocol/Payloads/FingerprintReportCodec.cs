@@ -147,6 +147,24 @@ public static class FingerprintReportCodec
         return true;
     }
 
+    /// <summary>The Monitor fingerprint bytes (<see cref="Fingerprint.ToBytes"/> form) inside a body <see cref="TryDecode(ReadOnlySpan{byte}, ProtocolLimits, out FingerprintReport?, out Rejection)"/> accepted, as received: a receiver stores them without writing the decoded fingerprint back to bytes.</summary>
+    /// <exception cref="ArgumentException">The header is not an ESFR body header or its lengths do not match the body.</exception>
+    public static ReadOnlySpan<byte> FingerprintBytes(ReadOnlySpan<byte> body)
+    {
+        if (body.Length < 26 || !body[..4].SequenceEqual(Magic) || body.Length < 26 + body[25] + 4)
+        {
+            throw new ArgumentException("Not a fingerprint body: too short or without the magic 'ESFR'.", nameof(body));
+        }
+
+        var at = 26 + body[25];
+        if (BinaryPrimitives.ReadUInt32BigEndian(body[at..]) != (uint)(body.Length - at - 4))
+        {
+            throw new ArgumentException($"Not a fingerprint body: the fingerprint length does not match the {body.Length - at - 4} bytes that follow.", nameof(body));
+        }
+
+        return body[(at + 4)..];
+    }
+
     /// <summary>Reads the fingerprint report in an envelope of kind fingerprint.</summary>
     public static bool TryDecode(Envelope envelope, ProtocolLimits limits, [NotNullWhen(true)] out FingerprintReport? report, out Rejection rejection)
     {

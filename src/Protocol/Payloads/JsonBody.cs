@@ -28,7 +28,7 @@ internal sealed class JsonBody
             var known = false;
             foreach (var name in allowed)
             {
-                if (string.Equals(name, property.Name, StringComparison.Ordinal))
+                if (property.NameEquals(name)) // ordinal, on the unescaped name, without allocating it
                 {
                     known = true;
                     break;

@@ -37,6 +37,39 @@ public sealed class EnvelopeSignatureTests
     }
 
     [Fact]
+    public void Verify_KnownVector_AcceptsItAndRejectsAnyChangedField()
+    {
+        var signature = Convert.FromHexString(ExpectedSignatureHex);
+
+        Assert.True(EnvelopeSignature.Verify(Key, 1, Topic, Sequence, Timestamp, "{\"a\":1}"u8, signature));
+        Assert.False(EnvelopeSignature.Verify(Key, 1, Topic, Sequence + 1, Timestamp, "{\"a\":1}"u8, signature));
+        Assert.False(EnvelopeSignature.Verify(Key, 1, Topic, Sequence, Timestamp + 1, "{\"a\":1}"u8, signature));
+        Assert.False(EnvelopeSignature.Verify(Key, 1, Topic, Sequence, Timestamp, "{\"a\":2}"u8, signature));
+        Assert.False(EnvelopeSignature.Verify(Key, 1, Topic.Replace("dev-7", "dev-8", StringComparison.Ordinal), Sequence, Timestamp, "{\"a\":1}"u8, signature));
+    }
+
+    [Fact]
+    public void Verify_LargePayloadsAndLongTopics_AgreeWithTheHmacOverTheCanonicalBytes()
+    {
+        // The verifier hashes header and payload in pieces: it must accept exactly the HMAC of CanonicalBytes.
+        var random = new Random(7);
+        foreach (var (payloadLength, topicLength) in new[] { (0, 10), (1, 40), (36_353, 40), (100_000, 40), (64, 700), (5_000, 2_000) })
+        {
+            var payload = new byte[payloadLength];
+            random.NextBytes(payload);
+            var topic = "edgesentinel/v1/f/" + new string('d', topicLength) + "/fingerprint";
+            var signature = System.Security.Cryptography.HMACSHA256.HashData(Key.Bytes, EnvelopeSignature.CanonicalBytes(1, topic, 9, Timestamp, payload));
+
+            Assert.True(EnvelopeSignature.Verify(Key, 1, topic, 9, Timestamp, payload, signature));
+            if (payloadLength > 0)
+            {
+                payload[random.Next(payloadLength)] ^= 0x20;
+                Assert.False(EnvelopeSignature.Verify(Key, 1, topic, 9, Timestamp, payload, signature));
+            }
+        }
+    }
+
+    [Fact]
     public void Seal_ProducesTheKnownSignature_AndVerifies()
     {
         var address = EdgeTopics.Address("fleet-1", "dev-7", TopicKind.Alert);

@@ -23,6 +23,32 @@ public sealed class FingerprintReportCodecTests
     }
 
     [Fact]
+    public void FingerprintBytes_OfAcceptedBodies_AreTheDecodedFingerprintWrittenBack()
+    {
+        // What a receiver stored before (the decoded fingerprint written back) equals the bytes as received.
+        foreach (var fingerprint in TestFingerprints.Windows(6, seed: 11))
+        {
+            var body = FingerprintReportCodec.Encode(new FingerprintReport(TestFingerprints.ModelHash, Wire.Now, Wire.Now.AddMinutes(1), 3, fingerprint));
+
+            Assert.True(FingerprintReportCodec.TryDecode(body, ProtocolLimits.Default, out var decoded, out var rejection), rejection.Message);
+            Assert.Equal(decoded.Fingerprint.ToBytes(), FingerprintReportCodec.FingerprintBytes(body).ToArray());
+            Assert.Equal(fingerprint.ToBytes(), FingerprintReportCodec.FingerprintBytes(body).ToArray());
+        }
+    }
+
+    [Fact]
+    public void FingerprintBytes_NotABody_Throws()
+    {
+        var body = FingerprintReportCodec.Encode(Report());
+
+        Assert.Throws<ArgumentException>(() => FingerprintReportCodec.FingerprintBytes(body.AsSpan(0, 20)));
+        Assert.Throws<ArgumentException>(() => FingerprintReportCodec.FingerprintBytes(body.AsSpan(0, body.Length - 1))); // length field disagrees
+        var wrongMagic = (byte[])body.Clone();
+        wrongMagic[0] = (byte)'X';
+        Assert.Throws<ArgumentException>(() => FingerprintReportCodec.FingerprintBytes(wrongMagic));
+    }
+
+    [Fact]
     public void Coalesce_MergesFingerprintsAndSpansBothWindows()
     {
         var windows = TestFingerprints.Windows(2, seed: 4);
