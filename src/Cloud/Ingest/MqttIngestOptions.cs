@@ -44,6 +44,20 @@ public sealed class MqttIngestOptions
     public int ReceiveMaximum { get; set; } = 1000;
 
     /// <summary>
+    /// At most this many bytes of messages (PUBLISH packets as on the wire) are held read from the broker but not yet
+    /// stored and acknowledged; when reached, the ingest stops reading its connection until the writer catches up, so
+    /// a backlog stays in the broker (back-pressure through TCP) instead of in the aggregator's memory. A batch takes
+    /// at most half of it. Default: 16 MiB (≈450 fingerprints of 36 KB).
+    /// </summary>
+    public long MaxQueuedBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>At most this many messages are held read but not yet stored and acknowledged (as <see cref="MaxQueuedBytes"/>; the broker should already stop at <see cref="ReceiveMaximum"/>, but Mosquitto 2.0.11 does not always). A batch takes at most half of it. Default: 1000.</summary>
+    public int MaxQueuedMessages { get; set; } = 1000;
+
+    /// <summary>Socket send and receive buffer size in bytes (the kernel doubles it and caps it at <c>net.core.rmem_max</c>). MQTTnet's default of 8 KiB makes a 36 KB fingerprint cost many receive calls and wake-ups. Default: 1 MiB.</summary>
+    public int SocketBufferSize { get; set; } = 1024 * 1024;
+
+    /// <summary>
     /// A message that reaches the ingest while it is idle, this much later than its device's usual delay (the least
     /// delay seen from that device, which absorbs a device clock that runs behind), was held back by the broker;
     /// <see cref="HeldBackToRecycle"/> of them within this period make the ingest replace its connection, which makes
@@ -106,6 +120,21 @@ public sealed class MqttIngestOptions
         if (ReceiveMaximum is < 1 or > ushort.MaxValue)
         {
             problems.Add($"ReceiveMaximum: {ReceiveMaximum} must be in 1..{ushort.MaxValue}");
+        }
+
+        if (MaxQueuedBytes < 1)
+        {
+            problems.Add($"MaxQueuedBytes: {MaxQueuedBytes} must be at least 1");
+        }
+
+        if (MaxQueuedMessages < 1)
+        {
+            problems.Add($"MaxQueuedMessages: {MaxQueuedMessages} must be at least 1");
+        }
+
+        if (SocketBufferSize is < 4096 or > 64 * 1024 * 1024)
+        {
+            problems.Add($"SocketBufferSize: {SocketBufferSize} must be in 4096..{64 * 1024 * 1024} bytes");
         }
 
         if (HeldBackDelay < TimeSpan.Zero)

@@ -48,6 +48,8 @@ public sealed class MqttIngestor : IAsyncDisposable
     private readonly IMqttClient _client;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Channel<Pending> _queue;
+    private readonly ReceiveWindow _window;
+    private long _stallPings;
     private Task? _supervisor;
     private Task? _writer;
     private long _generation;
@@ -83,8 +85,11 @@ public sealed class MqttIngestor : IAsyncDisposable
             address => address.Kind == TopicKind.Command ? null : keys.Find(address.Fleet, address.Device),
             new ReplayGuard(_timeProvider, options.Replay),
             options.Limits);
-        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.ReceiveMaximum) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
-        _client = new MqttClientFactory().CreateMqttClient();
+        _window = new ReceiveWindow(options.MaxQueuedBytes, options.MaxQueuedMessages);
+        // The window, not this queue, bounds what is held; the queue only has to be large enough never to fill.
+        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(Math.Max(options.ReceiveMaximum, options.MaxQueuedMessages) + 1) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+        // MQTTnet's keep-alive runs on the wall clock, so its counterpart while the reader waits does too.
+        _client = new MqttClientFactory().CreateMqttClient(new WindowedAdapterFactory(_window, PingWhileStalled, options.KeepAlive / 3, TimeProvider.System));
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
     }
 
@@ -96,6 +101,12 @@ public sealed class MqttIngestor : IAsyncDisposable
 
     /// <summary>Whether the client is connected.</summary>
     public bool IsConnected => _client.IsConnected;
+
+    /// <summary>What is read from the broker and not yet settled, against <see cref="MqttIngestOptions.MaxQueuedBytes"/> and <see cref="MqttIngestOptions.MaxQueuedMessages"/>.</summary>
+    internal ReceiveWindow Window => _window;
+
+    /// <summary>PINGREQs sent because the reader waited for room longer than a third of the keep-alive.</summary>
+    internal long StallPings => Interlocked.Read(ref _stallPings);
 
     /// <summary>Connects and subscribes (failing if the broker refuses), then keeps the connection up in the background.</summary>
     /// <exception cref="InvalidOperationException">The broker refused the connection or the subscription.</exception>
@@ -182,7 +193,9 @@ public sealed class MqttIngestor : IAsyncDisposable
         // A broker that takes the TCP connection but never answers must not hold the supervisor: give up after the keep-alive.
         using var timeout = new CancellationTokenSource(_options.KeepAlive, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        var connected = await _client.ConnectAsync(builder.Build(), linked.Token).ConfigureAwait(false);
+        var clientOptions = builder.Build();
+        ((MqttClientTcpOptions)clientOptions.ChannelOptions).BufferSize = _options.SocketBufferSize; // MQTTnet's 8 KiB default turns off the kernel's autotuning
+        var connected = await _client.ConnectAsync(clientOptions, linked.Token).ConfigureAwait(false);
         if (connected.ResultCode != MqttClientConnectResultCode.Success)
         {
             throw new InvalidOperationException($"The broker at {_options.Host}:{_options.Port} refused the connection: {connected.ResultCode} {connected.ReasonString}");
@@ -269,8 +282,8 @@ public sealed class MqttIngestor : IAsyncDisposable
                 if (_client.IsConnected)
                 {
                     // Messages received or acknowledged since the last look prove the link alive. A ping is needed only
-                    // on a quiet link: while the handler waits for room in a full queue MQTTnet reads nothing, so a
-                    // PINGRESP behind the queued messages would be missed and a busy link taken for a dead one.
+                    // on a quiet link: while the receive window is full the connection reads nothing, so a PINGRESP
+                    // behind the messages the broker has sent would be missed and a busy link taken for a dead one.
                     // A store in progress counts too: the broker may hold its messages' PUBACKs against our receive maximum.
                     var activity = Interlocked.Exchange(ref _activity, 0);
                     if (activity > 0 || _writing || await PingAsync(cancellationToken).ConfigureAwait(false))
@@ -400,9 +413,11 @@ public sealed class MqttIngestor : IAsyncDisposable
 
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
+        var wireBytes = _window.TakeSize(); // this message's PUBLISH, counted when the connection read it
         Interlocked.Increment(ref _activity);
         if (StoredAck.IsTopic(e.ApplicationMessage.Topic))
         {
+            _window.Release(wireBytes);
             return; // a stored acknowledgement (QoS 0; not subscribed to, but a broker may still send one): nothing to store or queue
         }
 
@@ -410,6 +425,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         var generation = Interlocked.Read(ref _generation);
         if (_halted)
         {
+            _window.Release(wireBytes);
             return; // left unacknowledged: redelivered after the reconnect
         }
 
@@ -420,14 +436,14 @@ public sealed class MqttIngestor : IAsyncDisposable
         Pending pending;
         if (parsed && address.Kind == TopicKind.Command)
         {
-            pending = new(e, generation, "command", arrivedIdle) { Verdict = AcknowledgeOnly }; // commands to devices are not the aggregator's
+            pending = new(e, generation, "command", arrivedIdle, _window, wireBytes) { Verdict = AcknowledgeOnly }; // commands to devices are not the aggregator's
         }
         else
         {
             // Only the copy here, so that the receive loop goes on reading: the writer verifies (HMAC, decoding, conversion
             // for the store) a whole batch at once, in chunks on the thread pool, and takes the verdicts in arrival order.
             // The payload is copied: MQTTnet may reuse its buffer once this handler returns.
-            pending = new(e, generation, parsed ? EdgeTopics.KindLevel(address.Kind) : "unknown", arrivedIdle)
+            pending = new(e, generation, parsed ? EdgeTopics.KindLevel(address.Kind) : "unknown", arrivedIdle, _window, wireBytes)
             {
                 Topic = topic,
                 Address = parsed ? address : null,
@@ -450,7 +466,32 @@ public sealed class MqttIngestor : IAsyncDisposable
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
+            pending.Settle();
         }
+    }
+
+    /// <summary>Sends a PINGREQ without waiting for the PINGRESP (unread behind the messages while the window is full), so that MQTTnet's keep-alive does not take the link for dead.</summary>
+    private void PingWhileStalled()
+    {
+        if (!_client.IsConnected || _stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _stallPings);
+        _ = Task.Run(async () =>
+        {
+            using var timeout = new CancellationTokenSource(_options.KeepAlive / 2, TimeProvider.System);
+            try
+            {
+                await _client.PingAsync(timeout.Token).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // the answer is not awaited: it arrives once reading resumes, or the link is checked then
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        });
     }
 
     /// <summary>Verifies every message of the batch that has no verdict yet: in chunks on the thread pool when there are several chunks, else on this thread.</summary>
@@ -540,14 +581,19 @@ public sealed class MqttIngestor : IAsyncDisposable
     {
         var reader = _queue.Reader;
         var batch = new List<Pending>(_options.MaxBatchSize);
+        // At most half the receive window in one batch, so that the connection goes on reading while a batch is stored.
+        var maxBatch = Math.Min(_options.MaxBatchSize, Math.Max(1, _options.MaxQueuedMessages / 2));
+        var maxBatchBytes = Math.Max(1, _options.MaxQueuedBytes / 2);
         try
         {
             while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 batch.Clear();
-                while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
+                long bytes = 0;
+                while (batch.Count < maxBatch && bytes < maxBatchBytes && reader.TryRead(out var pending))
                 {
                     batch.Add(pending);
+                    bytes += pending.WireBytes;
                 }
 
                 _writing = true;
@@ -558,6 +604,11 @@ public sealed class MqttIngestor : IAsyncDisposable
                 finally
                 {
                     _writing = false;
+                    foreach (var pending in batch)
+                    {
+                        pending.Settle(); // acknowledged, or left to the broker's redelivery: either way no longer held here
+                    }
+
                     batch.Clear(); // an idle writer must not keep its last batch (up to MaxBatchSize payloads) alive
                 }
             }
@@ -567,7 +618,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         }
     }
 
-    private async Task ProcessAsync(List<Pending> batch, CancellationToken cancellationToken)
+    private async Task ProcessAsync(List<Pending> taken, CancellationToken cancellationToken)
     {
         var generation = Interlocked.Read(ref _generation);
         if (_halted)
@@ -575,7 +626,7 @@ public sealed class MqttIngestor : IAsyncDisposable
             return; // a store failure: everything queued is redelivered after the reconnect
         }
 
-        batch.RemoveAll(p => p.Generation != generation); // from a lost connection: the broker redelivers them
+        var batch = taken.FindAll(p => p.Generation == generation); // the others are from a lost connection: the broker redelivers them
         VerifyAll(batch); // Verify does not throw
         var messages = new List<IncomingMessage>(batch.Count);
         var settled = new Dictionary<(string Fleet, string Device), List<long>>();
@@ -840,8 +891,22 @@ public sealed class MqttIngestor : IAsyncDisposable
     }
 
     /// <summary>A received, not yet acknowledged message and, once verified, what the writer does with it.</summary>
-    private sealed class Pending(MqttApplicationMessageReceivedEventArgs args, long generation, string kind, bool arrivedIdle)
+    private sealed class Pending(MqttApplicationMessageReceivedEventArgs args, long generation, string kind, bool arrivedIdle, ReceiveWindow window, int wireBytes)
     {
+        private int _settled;
+
+        /// <summary>The PUBLISH packet's size on the wire, as counted in the receive window.</summary>
+        public int WireBytes { get; } = wireBytes;
+
+        /// <summary>Gives its room in the receive window back (once).</summary>
+        public void Settle()
+        {
+            if (Interlocked.Exchange(ref _settled, 1) == 0)
+            {
+                window.Release(WireBytes);
+            }
+        }
+
         public MqttApplicationMessageReceivedEventArgs Args { get; } = args;
 
         public long Generation { get; } = generation;

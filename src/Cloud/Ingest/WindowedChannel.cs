@@ -1,0 +1,200 @@
+using System.Buffers;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using MQTTnet.Channel;
+
+namespace EdgeSentinel.Cloud.Ingest;
+
+/// <summary>
+/// The ingest's connection to the broker as MQTTnet reads it: a read buffer in front of the socket (MQTTnet asks
+/// for 2 bytes, then single length bytes, then 4 KiB body chunks: a dozen receive calls for one 36 KB message
+/// without it), and a reader that follows the MQTT packet framing, counts every PUBLISH in the
+/// <see cref="ReceiveWindow"/> when its header has been read, and does not begin another packet while the window is
+/// full. Writes pass straight through.
+/// </summary>
+/// <remarks>
+/// While the reader waits, a PINGRESP sits unread behind the PUBLISHes the broker has already sent, so MQTTnet's own
+/// keep-alive (a PINGREQ after a keep-alive period without sending, then at most half a period for the answer) would
+/// take the link for dead whenever a store takes longer than the keep-alive: every <c>stallInterval</c> of waiting,
+/// <c>onStalled</c> is called, which sends a PINGREQ without waiting for its answer (the broker sees the client alive,
+/// and MQTTnet, having just sent something, does not ping). The link is checked again once reading resumes.
+/// </remarks>
+internal sealed class WindowedChannel : IMqttChannel
+{
+    /// <summary>Bytes taken from the socket per receive call at most.</summary>
+    public const int ReadBufferSize = 64 * 1024;
+
+    private const int PublishType = 3;
+
+    private readonly IMqttChannel _inner;
+    private readonly ReceiveWindow _window;
+    private readonly Action _onStalled;
+    private readonly TimeSpan _stallInterval;
+    private readonly TimeProvider _timeProvider;
+    private readonly CancellationTokenSource _closed = new();
+    private readonly byte[] _buffer;
+    private int _start;
+    private int _end;
+
+    // Framing of the bytes handed to MQTTnet.
+    private Part _part = Part.Boundary;
+    private int _type;
+    private int _headerBytes;
+    private int _length;
+    private int _multiplier;
+    private int _bodyLeft;
+
+    public WindowedChannel(IMqttChannel inner, ReceiveWindow window, Action onStalled, TimeSpan stallInterval, TimeProvider timeProvider, int readBufferSize = ReadBufferSize)
+    {
+        _inner = inner;
+        _window = window;
+        _onStalled = onStalled;
+        _stallInterval = stallInterval;
+        _timeProvider = timeProvider;
+        _buffer = new byte[readBufferSize];
+    }
+
+    private enum Part
+    {
+        Boundary,
+        Length,
+        Body,
+        Unframed, // a malformed length: MQTTnet drops the connection; nothing more is counted
+    }
+
+    public X509Certificate2 ClientCertificate => _inner.ClientCertificate;
+
+    public EndPoint RemoteEndPoint => _inner.RemoteEndPoint;
+
+    public EndPoint LocalEndPoint => _inner.LocalEndPoint;
+
+    public bool IsSecureConnection => _inner.IsSecureConnection;
+
+    public Task ConnectAsync(CancellationToken cancellationToken) => _inner.ConnectAsync(cancellationToken);
+
+    public async Task DisconnectAsync(CancellationToken cancellationToken)
+    {
+        await _closed.CancelAsync().ConfigureAwait(false); // a reader waiting for room must not hold up MQTTnet's disconnect
+        await _inner.DisconnectAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        if (_part == Part.Boundary && _window.IsFull)
+        {
+            if (!await WaitForRoomAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return 0; // closed while waiting: as if the connection ended
+            }
+        }
+
+        if (_start == _end)
+        {
+            var read = await _inner.ReadAsync(_buffer, 0, _buffer.Length, cancellationToken).ConfigureAwait(false);
+            if (read <= 0)
+            {
+                return 0;
+            }
+
+            (_start, _end) = (0, read);
+        }
+
+        // Never hand out bytes past the current packet: the next one must pass the window first. MQTTnet asks for
+        // exactly that anyway (2 header bytes, single length bytes, the body).
+        var take = Math.Min(count, _end - _start);
+        take = _part switch
+        {
+            Part.Boundary => Math.Min(take, 2),
+            Part.Length => Math.Min(take, 1),
+            Part.Body => Math.Min(take, _bodyLeft),
+            _ => take,
+        };
+        Buffer.BlockCopy(_buffer, _start, buffer, offset, take);
+        _start += take;
+        Frame(buffer.AsSpan(offset, take));
+        return take;
+    }
+
+    public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken) =>
+        _inner.WriteAsync(buffer, isEndOfPacket, cancellationToken);
+
+    public void Dispose()
+    {
+        _closed.Cancel();
+        _inner.Dispose();
+        _closed.Dispose();
+    }
+
+    /// <summary>Waits until the window has room; false when the channel was closed meanwhile.</summary>
+    private async Task<bool> WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        _window.NotePause();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
+        while (true)
+        {
+            try
+            {
+                await _window.WaitForRoomAsync(linked.Token).WaitAsync(_stallInterval, _timeProvider, linked.Token).ConfigureAwait(false);
+                return true;
+            }
+            catch (TimeoutException)
+            {
+                _onStalled();
+            }
+            catch (OperationCanceledException) when (_closed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Follows the MQTT framing over bytes handed to MQTTnet (fixed header: type byte, 1-4 length bytes; then the body).</summary>
+    private void Frame(ReadOnlySpan<byte> bytes)
+    {
+        var i = 0;
+        while (i < bytes.Length)
+        {
+            switch (_part)
+            {
+                case Part.Boundary:
+                    _type = bytes[i++] >> 4;
+                    (_headerBytes, _length, _multiplier, _part) = (1, 0, 1, Part.Length);
+                    break;
+                case Part.Length:
+                    var b = bytes[i++];
+                    _headerBytes++;
+                    _length += (b & 0x7F) * _multiplier;
+                    _multiplier *= 128;
+                    if ((b & 0x80) != 0)
+                    {
+                        if (_headerBytes == 5)
+                        {
+                            _part = Part.Unframed; // more than 4 length bytes: malformed
+                        }
+
+                        break;
+                    }
+
+                    if (_type == PublishType)
+                    {
+                        _window.Reserve(_headerBytes + _length);
+                    }
+
+                    (_bodyLeft, _part) = (_length, _length == 0 ? Part.Boundary : Part.Body);
+                    break;
+                case Part.Body:
+                    var n = Math.Min(_bodyLeft, bytes.Length - i);
+                    i += n;
+                    _bodyLeft -= n;
+                    if (_bodyLeft == 0)
+                    {
+                        _part = Part.Boundary;
+                    }
+
+                    break;
+                default:
+                    return;
+            }
+        }
+    }
+}
