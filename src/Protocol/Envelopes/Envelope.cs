@@ -60,6 +60,9 @@ public sealed class Envelope
     /// <summary>The payload: the JSON body bytes exactly as signed, or the binary body.</summary>
     public ReadOnlySpan<byte> Payload => _payload;
 
+    /// <summary>The payload as memory (the same bytes as <see cref="Payload"/>), for a receiver that keeps a part of it without copying.</summary>
+    public ReadOnlyMemory<byte> PayloadMemory => _payload;
+
     /// <summary>The 32-byte HMAC-SHA256 signature.</summary>
     public ReadOnlySpan<byte> Signature => _signature;
 
