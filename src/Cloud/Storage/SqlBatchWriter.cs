@@ -193,9 +193,9 @@ internal sealed class SqlBatchWriter
         return outcomes;
     }
 
-    /// <summary>The bytes as an array for a parameter: the backing array itself when the memory spans all of it (no copy), else a copy.</summary>
-    internal static byte[] ArrayOf(ReadOnlyMemory<byte> data) =>
-        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : data.ToArray();
+    /// <summary>The bytes as a parameter value: the backing array itself when the memory spans all of it, else the memory (Microsoft.Data.Sqlite and Npgsql bind a <see cref="ReadOnlyMemory{T}"/> as a blob / bytea); never a copy.</summary>
+    internal static object ArrayOf(ReadOnlyMemory<byte> data) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : data;
 
     private static string KindOf(IncomingMessage message) => message.Alert is not null ? "alert" : message.Fingerprint is not null ? "fingerprint" : "status";
 
