@@ -442,12 +442,14 @@ public sealed class MqttIngestor : IAsyncDisposable
         {
             // Only the copy here, so that the receive loop goes on reading: the writer verifies (HMAC, decoding, conversion
             // for the store) a whole batch at once, in chunks on the thread pool, and takes the verdicts in arrival order.
-            // The payload is copied: MQTTnet may reuse its buffer once this handler returns.
+            // The payload is not copied: MQTTnet 5.2 decodes every PUBLISH's payload into an array of its own
+            // (MqttBufferReader.ReadRemainingData) and never reuses it. Were that to change, the signature check
+            // would refuse the overwritten messages (never store them).
             pending = new(e, generation, parsed ? EdgeTopics.KindLevel(address.Kind) : "unknown", arrivedIdle, _window, wireBytes)
             {
                 Topic = topic,
                 Address = parsed ? address : null,
-                Payload = message.Payload.ToArray(),
+                Payload = message.Payload.IsSingleSegment ? message.Payload.First : message.Payload.ToArray(),
                 Properties = new MessageProperties(message.ContentType, UserProperty(message, WireFormat.VersionProperty), UserProperty(message, WireFormat.EncodingProperty)),
             };
         }
@@ -517,14 +519,14 @@ public sealed class MqttIngestor : IAsyncDisposable
             var pending = batch[i];
             if (pending.Verdict is null)
             {
-                pending.Verdict = Verify(pending.Topic!, pending.Address, pending.Payload!, pending.Properties);
-                pending.Payload = null; // the envelope keeps what it needs
+                pending.Verdict = Verify(pending.Topic!, pending.Address, pending.Payload.Span, pending.Properties);
+                pending.Payload = default; // the envelope keeps what it needs
             }
         }
     }
 
     /// <summary>What the writer does with one received message (never throws on bad input).</summary>
-    private Verdict Verify(string topic, TopicAddress? address, byte[] payload, MessageProperties properties)
+    private Verdict Verify(string topic, TopicAddress? address, ReadOnlySpan<byte> payload, MessageProperties properties)
     {
         if (_verifier.TryVerify(topic, payload, properties, out var inbound, out var rejection))
         {
@@ -563,7 +565,7 @@ public sealed class MqttIngestor : IAsyncDisposable
     /// acknowledgement stops the device resending it forever. Null for anything else — forged, unknown, or only
     /// ahead of our clock (it may be accepted later).
     /// </summary>
-    private MessageKey? SettledByRejection(string topic, byte[] payload, MessageProperties properties)
+    private MessageKey? SettledByRejection(string topic, ReadOnlySpan<byte> payload, MessageProperties properties)
     {
         if (!EnvelopeCodec.TryDecode(topic, payload, properties, _options.Limits, out var envelope, out _)
             || envelope.Kind is not (TopicKind.Alert or TopicKind.Fingerprint)
@@ -823,9 +825,18 @@ public sealed class MqttIngestor : IAsyncDisposable
         return envelope.Kind switch
         {
             TopicKind.Alert => IncomingMessage.Of(key, now, ToStored(envelope, inbound.Alert!)),
-            TopicKind.Fingerprint => IncomingMessage.Of(key, now, ToStored(envelope, inbound.Fingerprint!, FingerprintReportCodec.FingerprintBytes(envelope.Payload).ToArray())),
+            TopicKind.Fingerprint => IncomingMessage.Of(key, now, ToStored(envelope, inbound.Fingerprint!, FingerprintMemory(envelope))),
             _ => IncomingMessage.Of(key, now, ToStored(inbound.Status!, envelope)),
         };
+    }
+
+    /// <summary>The fingerprint bytes inside the verified payload, without copying them (the envelope's payload is immutable).</summary>
+    private static ReadOnlyMemory<byte> FingerprintMemory(Envelope envelope)
+    {
+        var fingerprint = FingerprintReportCodec.FingerprintBytes(envelope.Payload);
+        return envelope.Payload.Overlaps(fingerprint, out var offset)
+            ? envelope.PayloadMemory.Slice(offset, fingerprint.Length)
+            : fingerprint.ToArray();
     }
 
     private async Task RejectAsync(string reason, TopicAddress? address, string? topic, string detail, CancellationToken cancellationToken)
@@ -851,7 +862,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         alert.UpdatedAt);
 
     /// <summary>The fingerprint as stored: its bytes as received (verified and decoded already), not the decoded fingerprint written back.</summary>
-    private static StoredFingerprint ToStored(Envelope envelope, FingerprintReport report, byte[] fingerprint) => new(
+    private static StoredFingerprint ToStored(Envelope envelope, FingerprintReport report, ReadOnlyMemory<byte> fingerprint) => new(
         envelope.Fleet,
         envelope.Device,
         envelope.Sequence,
@@ -921,7 +932,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         public TopicAddress? Address { get; init; }
 
         /// <summary>The payload as received, until it is verified.</summary>
-        public byte[]? Payload { get; set; }
+        public ReadOnlyMemory<byte> Payload { get; set; }
 
         public MessageProperties Properties { get; init; }
 
