@@ -26,10 +26,12 @@ namespace EdgeSentinel.Cloud.Ingest;
 /// </summary>
 /// <remarks>
 /// <para>Acknowledgement is manual and follows a group commit: MQTTnet delivers messages one at a
-/// time to the handler, which verifies each and queues it (bounded by
-/// <see cref="MqttIngestOptions.ReceiveMaximum"/>, the number of unacknowledged messages the broker may
-/// have in flight to this client) without acknowledging it; a single writer takes up to
-/// <see cref="MqttIngestOptions.MaxBatchSize"/> queued messages, stores the accepted ones in ONE
+/// time to the handler, which queues each without acknowledging it. What is read from the broker and not yet
+/// settled is bounded by a receive window (<see cref="MqttIngestOptions.MaxQueuedBytes"/>,
+/// <see cref="MqttIngestOptions.MaxQueuedMessages"/>): when it is full the connection is not read any further, so a
+/// backlog stays in the broker (back-pressure through TCP) whether or not the broker holds to
+/// <see cref="MqttIngestOptions.ReceiveMaximum"/>. A single writer takes up to
+/// <see cref="MqttIngestOptions.MaxBatchSize"/> queued messages (at most half the window), verifies them, stores the accepted ones in ONE
 /// transaction, records the rejections, and only then acknowledges each message, in arrival order.
 /// When the store fails, the batch is left unacknowledged and the connection is dropped, so the broker
 /// redelivers it — in order — after the reconnect; queued messages of a lost connection are dropped
