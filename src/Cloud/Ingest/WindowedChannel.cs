@@ -74,7 +74,15 @@ internal sealed class WindowedChannel : IMqttChannel
 
     public async Task DisconnectAsync(CancellationToken cancellationToken)
     {
-        await _closed.CancelAsync().ConfigureAwait(false); // a reader waiting for room must not hold up MQTTnet's disconnect
+        try
+        {
+            await _closed.CancelAsync().ConfigureAwait(false); // a reader waiting for room must not hold up MQTTnet's disconnect
+        }
+        catch (ObjectDisposedException)
+        {
+            // disposed already: nothing waits any more
+        }
+
         await _inner.DisconnectAsync(cancellationToken).ConfigureAwait(false);
     }
 
