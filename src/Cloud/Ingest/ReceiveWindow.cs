@@ -111,9 +111,14 @@ internal sealed class ReceiveWindow(long maxBytes, int maxMessages)
     /// <summary>The size of the next PUBLISH in arrival order (the handler's message); 0 if none is known.</summary>
     public int TakeSize() => _sizes.TryDequeue(out var size) ? size : 0;
 
-    /// <summary>Settles a message of <paramref name="wireBytes"/> (from <see cref="TakeSize"/>); wakes the reader when there is room again.</summary>
+    /// <summary>Settles a message of <paramref name="wireBytes"/> (from <see cref="TakeSize"/>; 0, a size not known, settles nothing); wakes the reader when there is room again.</summary>
     public void Release(int wireBytes)
     {
+        if (wireBytes <= 0)
+        {
+            return; // a PUBLISH has at least 2 bytes: none was counted for it
+        }
+
         TaskCompletionSource? room = null;
         lock (_lock)
         {
