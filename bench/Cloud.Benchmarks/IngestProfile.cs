@@ -56,14 +56,16 @@ internal static class IngestProfile
             var bytes = await IngestBench.PublishAsync(broker.Port, wires);
             Console.WriteLine($"profile: {messages} {kind}s ({bytes / messages} bytes each on average) from {devices} devices queued for 5 offline sessions");
 
+            var brokerCpu = broker.Cpu;
             var watch = Stopwatch.StartNew();
-            Mosquitto.Run("bash", $"-c \"mosquitto_sub -h 127.0.0.1 -p {broker.Port} -V 5 -q 1 -c -i es-prof-raw -t '{filter}' -C {messages} > /dev/null\"");
-            Report("mosquitto_sub (QoS 1, discards)", messages, watch.Elapsed);
+            var rawCpu = Mosquitto.RunTimed($"mosquitto_sub -h 127.0.0.1 -p {broker.Port} -V 5 -q 1 -c -i es-prof-raw -t '{filter}' -C {messages} > /dev/null");
+            var elapsed = watch.Elapsed;
+            Console.WriteLine($"  {"mosquitto_sub (QoS 1, discards)",-52} {messages / elapsed.TotalSeconds,8:F0} msg/s  {elapsed.TotalMicroseconds / messages,7:F1} us/msg  process CPU {rawCpu.TotalMicroseconds / messages,6:F1} us/msg  broker CPU {(broker.Cpu - brokerCpu).TotalMicroseconds / messages,5:F1} us/msg");
 
-            await ReportAsync("MQTTnet client, acknowledged by the handler", messages, () => DrainBareAsync(broker.Port, "es-prof-autoack", messages, deferred: false));
-            await ReportAsync("MQTTnet client, acknowledged later in batches", messages, () => DrainBareAsync(broker.Port, "es-prof-deferred", messages, deferred: true));
-            await ReportAsync("ingest, verify + queue + ack, store does nothing", messages, () => DrainIngestAsync(broker.Port, "es-prof-null", nullStore, keys, messages, kind));
-            await ReportAsync("ingest, durable SQLite", messages, () => DrainIngestAsync(broker.Port, "es-prof-durable", durable, keys, messages, kind));
+            await ReportAsync(broker, "MQTTnet client, acknowledged by the handler", messages, () => DrainBareAsync(broker.Port, "es-prof-autoack", messages, deferred: false));
+            await ReportAsync(broker, "MQTTnet client, acknowledged later in batches", messages, () => DrainBareAsync(broker.Port, "es-prof-deferred", messages, deferred: true));
+            await ReportAsync(broker, "ingest, verify + queue + ack, store does nothing", messages, () => DrainIngestAsync(broker.Port, "es-prof-null", nullStore, keys, messages, kind));
+            await ReportAsync(broker, "ingest, durable SQLite", messages, () => DrainIngestAsync(broker.Port, "es-prof-durable", durable, keys, messages, kind));
             Console.WriteLine($"    inside StoreBatchAsync: {durable.Elapsed.TotalSeconds:F2} s in {durable.Batches} batches ({durable.Elapsed.TotalMicroseconds / messages:F1} us/msg)");
 
             // Offline: the pieces on one thread.
@@ -71,6 +73,7 @@ internal static class IngestProfile
             var properties = WireFormat.PropertiesFor(fingerprints ? TopicKind.Fingerprint : TopicKind.Alert);
             for (var round = 0; round < 3; round++)
             {
+                var allocated = GC.GetAllocatedBytesForCurrentThread();
                 watch.Restart();
                 foreach (var (topic, wire) in wires)
                 {
@@ -80,7 +83,7 @@ internal static class IngestProfile
                     }
                 }
 
-                Console.WriteLine($"  offline, round {round}: InboundVerifier.TryVerify (HMAC + decoding): {watch.Elapsed.TotalMicroseconds / messages,7:F1} us/msg");
+                Console.WriteLine($"  offline, round {round}: InboundVerifier.TryVerify (HMAC + decoding): {watch.Elapsed.TotalMicroseconds / messages,7:F1} us/msg, {(GC.GetAllocatedBytesForCurrentThread() - allocated) / messages,6} bytes allocated/msg");
             }
 
             if (fingerprints)
@@ -138,12 +141,14 @@ internal static class IngestProfile
     }
 
     /// <summary>The store's batch write alone: the alerts the ingest would hand it, in batches of 465, on durable and on synchronous=NORMAL SQLite.</summary>
-    public static async Task StoreOnlyAsync(string folder, List<string> devices, int messages)
+    public static async Task StoreOnlyAsync(string folder, List<string> devices, int messages, int rounds = 1)
     {
         var watch = new Stopwatch();
+        for (var round = 0; round < rounds; round++)
+        {
             foreach (var durableCommits in new[] { true, false })
             {
-                await using var store = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(folder, $"offline-{durableCommits}.db"), DurableCommits = durableCommits });
+                await using var store = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(folder, $"offline-{round}-{durableCommits}.db"), DurableCommits = durableCommits });
                 var incoming = Enumerable.Range(0, messages).Select(i => Stream.Incoming(devices[i % devices.Count], (i / devices.Count) + 1)).ToList();
                 var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
                 watch.Restart();
@@ -152,21 +157,21 @@ internal static class IngestProfile
                     await store.StoreBatchAsync(incoming.GetRange(i, Math.Min(465, incoming.Count - i)));
                 }
 
-                Console.WriteLine($"  offline: StoreBatchAsync, 465 per batch, synchronous={(durableCommits ? "FULL" : "NORMAL")}: {watch.Elapsed.TotalMicroseconds / messages,7:F1} us/msg, process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMicroseconds / messages,7:F1} us/msg");
+                Console.WriteLine($"  offline{(rounds > 1 ? $", round {round}" : string.Empty)}: StoreBatchAsync, 465 per batch, synchronous={(durableCommits ? "FULL" : "NORMAL")}: {watch.Elapsed.TotalMicroseconds / messages,7:F1} us/msg, process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMicroseconds / messages,7:F1} us/msg");
             }
+        }
     }
 
     /// <summary>Runs a drain and prints its rate and this process's CPU time per message (which other jobs' load inflates far less than wall time).</summary>
-    private static async Task ReportAsync(string what, int messages, Func<Task<TimeSpan>> drain)
+    private static async Task ReportAsync(Mosquitto broker, string what, int messages, Func<Task<TimeSpan>> drain)
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var brokerCpu = broker.Cpu;
         var elapsed = await drain();
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-        Console.WriteLine($"  {what,-52} {messages / elapsed.TotalSeconds,8:F0} msg/s  {elapsed.TotalMicroseconds / messages,7:F1} us/msg  process CPU {cpu.TotalMicroseconds / messages,6:F1} us/msg");
+        brokerCpu = broker.Cpu - brokerCpu;
+        Console.WriteLine($"  {what,-52} {messages / elapsed.TotalSeconds,8:F0} msg/s  {elapsed.TotalMicroseconds / messages,7:F1} us/msg  process CPU {cpu.TotalMicroseconds / messages,6:F1} us/msg  broker CPU {brokerCpu.TotalMicroseconds / messages,5:F1} us/msg");
     }
-
-    private static void Report(string what, int messages, TimeSpan elapsed) =>
-        Console.WriteLine($"  {what,-52} {messages / elapsed.TotalSeconds,8:F0} msg/s  {elapsed.TotalMicroseconds / messages,7:F1} us/msg");
 
     private static MqttIngestOptions IngestOptions(int port, string clientId) => new() { Port = port, ClientId = clientId, SharedGroup = null, ReconnectInterval = TimeSpan.FromMilliseconds(200) };
 

@@ -19,6 +19,16 @@ internal sealed class Mosquitto : IDisposable
 
     public int Port { get; }
 
+    /// <summary>The broker's CPU time (user + system) so far: the share of the two cores a drain leaves to its client.</summary>
+    public TimeSpan Cpu
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public static async Task<Mosquitto> StartAsync()
     {
         var folder = Path.Combine(Path.GetTempPath(), "es-bench-mosq-" + Guid.NewGuid().ToString("N")[..8]);
@@ -57,6 +67,22 @@ internal sealed class Mosquitto : IDisposable
         var first = p.StandardOutput.ReadLine() ?? "mosquitto ?";
         p.WaitForExit();
         return first.Trim();
+    }
+
+    /// <summary>Runs a shell command under bash's <c>time</c> and returns the CPU time (user + system) it and its children used.</summary>
+    public static TimeSpan RunTimed(string command)
+    {
+        using var p = Process.Start(new ProcessStartInfo("bash", ["-c", $"TIMEFORMAT='%3U %3S'; time ( {command} )"]) { RedirectStandardOutput = true, RedirectStandardError = true })
+            ?? throw new InvalidOperationException("cannot start bash");
+        var error = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        var times = error.Trim().Split('\n')[^1].Split(' ');
+        if (p.ExitCode != 0 || times.Length != 2)
+        {
+            throw new InvalidOperationException($"`{command}` exited with {p.ExitCode}: {error}");
+        }
+
+        return TimeSpan.FromSeconds(double.Parse(times[0], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(times[1], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public static void Run(string file, string arguments)

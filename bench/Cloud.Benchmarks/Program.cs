@@ -16,7 +16,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
-// Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [profile] [store] [summary] [--messages N] [--devices D] [--alerts N] [--requests R] [--kind alert|fingerprint] [--warmup N]
+// Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [profile] [store] [summary] [--messages N] [--devices D] [--alerts N] [--requests R] [--kind alert|fingerprint] [--warmup N] [--rounds N (store)]
 var modes = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 int Option(string name, int fallback)
 {
@@ -41,7 +41,7 @@ if (modes.Contains("profile"))
 if (modes.Contains("store"))
 {
     var folder = Directory.CreateTempSubdirectory("es-bench-store-").FullName;
-    await IngestProfile.StoreOnlyAsync(folder, [.. Enumerable.Range(1, Option("--devices", 4)).Select(d => $"d{d}")], Option("--messages", 20_000));
+    await IngestProfile.StoreOnlyAsync(folder, [.. Enumerable.Range(1, Option("--devices", 4)).Select(d => $"d{d}")], Option("--messages", 20_000), Option("--rounds", 1));
     Directory.Delete(folder, recursive: true);
 }
 

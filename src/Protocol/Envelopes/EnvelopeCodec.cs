@@ -85,6 +85,28 @@ public static class EnvelopeCodec
             : TryDecodeJson(address, message, limits, out envelope, out rejection);
     }
 
+    /// <summary>
+    /// The receive path's fast path for alerts: the checks of <see cref="TryDecode(string?, ReadOnlySpan{byte}, MessageProperties, ProtocolLimits, out Envelope?, out Rejection)"/>
+    /// and of <see cref="Payloads.AlertCodec.TryDecode(Envelope, ProtocolLimits, out Monitor.Alerts.Alert?, out Rejection)"/> in one pass
+    /// (<see cref="Payloads.AlertWireReader"/>). True only when both would accept, with the same envelope and alert; false
+    /// when they must decide (any other kind, or anything unusual) — it never rejects by itself.
+    /// </summary>
+    internal static bool TryDecodeAlert(
+        string? topic,
+        ReadOnlySpan<byte> message,
+        MessageProperties properties,
+        ProtocolLimits limits,
+        [NotNullWhen(true)] out Envelope? envelope,
+        [NotNullWhen(true)] out Monitor.Alerts.Alert? alert)
+    {
+        envelope = null;
+        alert = null;
+        return EdgeTopics.TryParse(topic, out var address, out _)
+            && address.Kind == TopicKind.Alert
+            && CheckProperties(properties, binary: false, address.Kind, out _)
+            && Payloads.AlertWireReader.TryRead(address, message, limits, out envelope, out alert);
+    }
+
     /// <summary>Reads an envelope with <see cref="ProtocolLimits.Default"/>.</summary>
     public static bool TryDecode(string? topic, ReadOnlySpan<byte> message, MessageProperties properties, [NotNullWhen(true)] out Envelope? envelope, out Rejection rejection) =>
         TryDecode(topic, message, properties, ProtocolLimits.Default, out envelope, out rejection);

@@ -22,6 +22,9 @@ public static class EnvelopeSignature
     /// <summary>Signature length in bytes (HMAC-SHA256).</summary>
     public const int Length = HMACSHA256.HashSizeInBytes;
 
+    /// <summary>Largest canonical byte count verified with one copy and the one-shot HMAC; larger ones are hashed in pieces.</summary>
+    private const int OneShotMaxBytes = 8 * 1024;
+
     /// <summary>Writes the canonical signed bytes (see remarks) into a new array; for tests and other implementations.</summary>
     public static byte[] CanonicalBytes(int schemaVersion, string topic, long sequence, long timestampMilliseconds, ReadOnlySpan<byte> payload)
     {
@@ -48,9 +51,28 @@ public static class EnvelopeSignature
             return false;
         }
 
-        // The canonical bytes hashed in two pieces (header, then the payload where it lies): the same HMAC as over
-        // CanonicalBytes, without copying the payload (a fingerprint's is ≈36 KB) into a new array.
         var headerLength = HeaderLength(schemaVersion, topic, sequence);
+        Span<byte> expected = stackalloc byte[Length];
+        if (headerLength + payload.Length <= OneShotMaxBytes)
+        {
+            // Small messages (alerts, status): the canonical bytes in a pooled buffer and the one-shot HMAC, which allocates
+            // nothing (an IncrementalHash is an object with a finalizable native handle per message).
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(headerLength + payload.Length);
+            try
+            {
+                WriteHeader(buffer, schemaVersion, topic, sequence, timestampMilliseconds, payload.Length);
+                payload.CopyTo(buffer.AsSpan(headerLength));
+                HMACSHA256.HashData(key.Bytes, buffer.AsSpan(0, headerLength + payload.Length), expected);
+                return CryptographicOperations.FixedTimeEquals(expected, signature);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        // Large ones hashed in two pieces (header, then the payload where it lies): the same HMAC as over CanonicalBytes,
+        // without copying the payload (a fingerprint's is ≈36 KB).
         var rented = headerLength > 512 ? System.Buffers.ArrayPool<byte>.Shared.Rent(headerLength) : null;
         try
         {
@@ -59,7 +81,6 @@ public static class EnvelopeSignature
             using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key.Bytes);
             hmac.AppendData(header);
             hmac.AppendData(payload);
-            Span<byte> expected = stackalloc byte[Length];
             hmac.GetHashAndReset(expected);
             return CryptographicOperations.FixedTimeEquals(expected, signature);
         }

@@ -49,7 +49,8 @@ public static class StoredAck
     /// <summary>True when <paramref name="topic"/> is an acknowledgement topic <c>edgesentinel/v1/{fleet}/{device}/ack</c> with valid ids.</summary>
     public static bool IsTopic([NotNullWhen(true)] string? topic)
     {
-        if (topic is null || topic.Length > EdgeTopics.MaxTopicLength || !topic.StartsWith(EdgeTopics.Prefix + "/", StringComparison.Ordinal))
+        // The last level first: every message the ingest receives is asked, and almost none is an acknowledgement.
+        if (topic is null || topic.Length > EdgeTopics.MaxTopicLength || !topic.EndsWith("/" + Level, StringComparison.Ordinal) || !topic.StartsWith(EdgeTopics.Prefix + "/", StringComparison.Ordinal))
         {
             return false;
         }

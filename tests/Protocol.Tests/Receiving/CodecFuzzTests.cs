@@ -13,7 +13,8 @@ public sealed class CodecFuzzTests
     private const int Iterations = 12_000;
     private static readonly byte[] Interesting = "{}[]\":,\\-+.0123456789eEtfn \u0000\u00ff"u8.ToArray();
 
-    private static byte[] Mutate(Random random, byte[] original)
+    /// <summary>One to four random byte edits (flip, replace, insert, delete, truncate, repeat a run).</summary>
+    internal static byte[] Mutate(Random random, byte[] original)
     {
         var bytes = new List<byte>(original);
         var edits = 1 + random.Next(4);
