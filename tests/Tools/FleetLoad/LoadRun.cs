@@ -55,9 +55,10 @@ public sealed record LoadResult(
     long PayloadBytes,
     IReadOnlyDictionary<string, double> Metrics)
 {
-    /// <summary>Messages the broker acknowledged to a device that are not in the store with their data row.</summary>
+    /// <summary>Messages the broker acknowledged to a device that are not in the store with their data row (each counted once:
+    /// a message missing altogether lacks both its key and its data row).</summary>
     public long Lost => Devices.Sum(d => Tally.TryGetValue(d.Device, out var t)
-        ? Math.Max(0, d.Acknowledged - t.Messages) + Math.Max(0, d.AlertsAcknowledged - t.AlertEvents) + Math.Max(0, d.FingerprintsAcknowledged - t.Fingerprints)
+        ? Math.Max(Math.Max(0, d.Acknowledged - t.Messages), Math.Max(0, d.AlertsAcknowledged - t.AlertEvents) + Math.Max(0, d.FingerprintsAcknowledged - t.Fingerprints))
         : d.Acknowledged);
 
     /// <summary>Whether every device's messages 1..n are stored exactly once, each with its alert or fingerprint row.</summary>

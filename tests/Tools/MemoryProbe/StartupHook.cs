@@ -9,7 +9,7 @@ using System.Globalization;
 /// (<c>EDGESENTINEL_MEMORY_PROBE_MS</c>, default 1000) to it:
 /// <c>elapsed-ms gc-heap-after-last-gc-bytes gc-allocated-now-bytes rss-bytes gen2-collections</c>.
 /// When a file named like the sample file plus <c>.collect</c> appears, it is deleted, a full blocking
-/// collection runs, and the next line ends with <c> forced</c> (its heap figure is then the live heap).
+/// collection runs (the second one aggressive: freed memory goes back to the OS), and the next line ends with <c> forced</c> (its heap figure is then the live heap).
 /// The process is not changed otherwise (no collections unless asked).
 /// </summary>
 public static class StartupHook
@@ -42,7 +42,9 @@ public static class StartupHook
                 File.Delete(request);
                 GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
                 GC.WaitForPendingFinalizers();
-                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+                // Aggressive: also returns the freed memory to the OS, so the RSS on this line is what the process holds,
+                // not what the GC keeps committed for later (which lags by a load-dependent amount).
+                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 forced = true;
             }
 
