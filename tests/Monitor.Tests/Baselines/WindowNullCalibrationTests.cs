@@ -170,6 +170,30 @@ public sealed class WindowNullCalibrationTests
     }
 
     [Fact]
+    public void Solve_ScaleBeyondTheWindowSize_DividedStatisticsAreNotCappedThere()
+    {
+        // Statistics c·χ²_4 with c = 1000, more than a window of 256 rows: a mean shift whose windows vary as much as 1000 rows
+        // (whole missions offset). Dividing by c makes the p-values uniform, so the design effect is c, not the window size.
+        var random = new Random(12);
+        var statistics = new List<WindowNullCalibrator.WindowStatistic>();
+        for (var i = 0; i < 400; i++)
+        {
+            var chi = 0.0;
+            for (var k = 0; k < 4; k++)
+            {
+                var z = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+                chi += z * z;
+            }
+
+            statistics.Add(new WindowNullCalibrator.WindowStatistic(1000 * chi, 4, 0));
+        }
+
+        // Same ±12% / +20% band as at c = 3 (400 windows), and the tail: 0.1 / 400 of χ²_4 can bind above the bulk's estimate.
+        Assert.InRange(WindowNullCalibrator.Solve(statistics, WindowNullCalibrator.MaxDividedStatisticEffect, 20, WindowNullCalibrator.ChiSquarePValue), 1000 * 0.88, 1000 * 1.2);
+        Assert.Equal(256, WindowNullCalibrator.Solve(statistics, 256, 20, WindowNullCalibrator.ChiSquarePValue));
+    }
+
+    [Fact]
     public void Solve_TooFewWindows_IsOne()
     {
         var statistics = Enumerable.Range(0, 19).Select(i => new WindowNullCalibrator.WindowStatistic(100 + i, 4, 0)).ToList();
@@ -352,7 +376,7 @@ public sealed class WindowNullCalibrationTests
             WindowNullCalibration.ReadFrom(ref reader, 8, 1, Window);
         });
 
-        Assert.Contains("0.5 is outside 1..128", error.Message, StringComparison.Ordinal);
+        Assert.Contains("0.5 is outside 1..1000000", error.Message, StringComparison.Ordinal);
         Assert.Equal(8, baseline.Schema.Channels.Count);
     }
 }

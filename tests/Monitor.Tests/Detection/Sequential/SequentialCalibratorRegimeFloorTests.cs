@@ -71,6 +71,31 @@ public sealed class SequentialCalibratorRegimeFloorTests(ITestOutputHelper outpu
     }
 
     [Fact]
+    public void Calibrate_AsManyRegimesAsTheTargetAsksFor_BlockMaximaFloorStillApplies()
+    {
+        // 1000 regimes recorded (200,000 rows) for a target ARL of 200,000 rows: the recorded rows are more than a tenth of the
+        // target, so the recorded maximum is no floor (the clean rows are expected to alarm about once); the block maxima still
+        // pin the 1-in-1000-regimes level, which the bootstrap (block length 1) does not see at all.
+        var recorded = Regimes(seed: 12, count: 1000);
+        var heldOut = recorded.AsSpan(0, 300 * Block).ToArray();
+        var training = recorded.AsMemory(300 * Block);
+        var withMaxima = SequentialCalibrator.Calibrate(
+            SequentialDetectorKind.Cusum, heldOut, 1, 200_000, seed: 3, new SequentialCalibrationOptions { FloorAtRecordedMaximum = true, BlockMaximaLength = Block }, training);
+        var bootstrapOnly = SequentialCalibrator.Calibrate(
+            SequentialDetectorKind.Cusum, heldOut, 1, 200_000, seed: 3, new SequentialCalibrationOptions { FloorAtRecordedMaximum = true }, training);
+
+        // 20,000 fresh regimes: expected exceedances at the target 20; the bound 40 is twice the target.
+        var fresh = new List<double>();
+        SequentialCalibrator.BlockMaxima(SequentialDetectorKind.Cusum, withMaxima.ShiftParameter, withMaxima.ScoreClip, Regimes(seed: 98, count: 20_000), 1, Block, fresh);
+        var overWithMaxima = fresh.Count(m => m >= withMaxima.StatisticThreshold);
+        var overBootstrapOnly = fresh.Count(m => m >= bootstrapOnly.StatisticThreshold);
+        output.WriteLine($"threshold with block maxima {withMaxima.StatisticThreshold:F2}: {overWithMaxima} of 20000 regimes over; bootstrap only {bootstrapOnly.StatisticThreshold:F2}: {overBootstrapOnly}");
+
+        Assert.InRange(overWithMaxima, 0, 40);
+        Assert.True(overBootstrapOnly > 40, $"the bootstrap alone should miss the target here ({overBootstrapOnly} of 20000 over)");
+    }
+
+    [Fact]
     public void Validate_NegativeBlockMaximaLength_Listed()
     {
         var e = Assert.ThrowsAny<ArgumentException>(() => new SequentialCalibrationOptions { BlockMaximaLength = -1 }.Validate());
