@@ -58,10 +58,12 @@ public static class ModelBaselines
         return modelName == DemoModelSet.TamperedName ? DemoModelSet.PolicyName : modelName;
     }
 
-    // A million-row recording and its baselines take a while to make (most of it ONNX Runtime over every row); within one
-    // process the same trained models get the same recording, and the same (model bytes, ARL) on it the same baseline.
+    // A million-row recording and its baselines take a while to make (most of it ONNX Runtime over every row). Within one
+    // process the same trained models get the same recording, and the same model bytes, name and ARL on a recording with the
+    // same content the same baseline: it is built once (a handful per process: one per model and ARL; never evicted).
     private static readonly ConditionalWeakTable<DemoModelSet, Recording> Recordings = new();
-    private static readonly ConditionalWeakTable<Recording, ConcurrentDictionary<(string Sha256, string Model, double Arl), Lazy<Baseline>>> Built = new();
+    private static readonly ConditionalWeakTable<Recording, string> RecordingDigests = new();
+    private static readonly ConcurrentDictionary<(string Onnx, string Model, double Arl, string Recording), Lazy<Baseline>> Built = new();
 
     /// <summary>The clean training recording: the honest policy in the loop, <see cref="TrainingRecordingRows"/> rows from <see cref="TrainingRecordingSeed"/> (recorded once per trained model set).</summary>
     public static Recording TrainingRecording(DemoModelSet models)
@@ -98,21 +100,30 @@ public static class ModelBaselines
     }
 
     /// <summary>Builds the baseline of the model <paramref name="onnx"/> (named <paramref name="modelName"/>) from <paramref name="training"/>; same inputs, same bytes.</summary>
-    /// <remarks>Built once per process for the same recording instance, model bytes, name and ARL (baselines are immutable); later calls return it.</remarks>
+    /// <remarks>Built once per process for the same model bytes, name, ARL and recording content (baselines are immutable); later calls return it.</remarks>
     public static Baseline Build(byte[] onnx, string modelName, Recording training, double averageRunLength = 1e6, IProgress<string>? stages = null)
     {
         ArgumentNullException.ThrowIfNull(onnx);
         ArgumentNullException.ThrowIfNull(modelName);
         ArgumentNullException.ThrowIfNull(training);
-        var key = (Convert.ToHexStringLower(SHA256.HashData(onnx)), modelName, averageRunLength);
-        var cache = Built.GetValue(training, _ => new());
-        var built = cache.GetOrAdd(key, _ => new Lazy<Baseline>(() => BuildUncached(onnx, modelName, training, averageRunLength, stages)));
+        var key = (Convert.ToHexStringLower(SHA256.HashData(onnx)), modelName, averageRunLength, RecordingDigests.GetValue(training, Digest));
+        var built = Built.GetOrAdd(key, _ => new Lazy<Baseline>(() => BuildUncached(onnx, modelName, training, averageRunLength, stages)));
         if (built.IsValueCreated)
         {
-            stages?.Report("baseline already built in this process from the same recording, model and ARL: reused");
+            stages?.Report("baseline already built in this process from the same model, ARL and recording: reused");
         }
 
         return built.Value;
+    }
+
+    /// <summary>SHA-256 of a recording's feature names, features and actions.</summary>
+    private static string Digest(Recording recording)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', recording.FeatureNames)));
+        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(recording.Features));
+        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(recording.Actions));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     private static Baseline BuildUncached(byte[] onnx, string modelName, Recording training, double averageRunLength, IProgress<string>? stages)
