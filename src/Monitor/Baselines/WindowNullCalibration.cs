@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.ObjectModel;
 using EdgeSentinel.Monitor.Serialization;
 
@@ -104,11 +105,14 @@ public sealed class WindowNullCalibration
             throw reader.Fail(at, $"window-null rejected training windows {rejected} is outside 0..{windows}");
         }
 
-        var channels = ReadEffects(ref reader, "window-null channel design effects", channelCount, windowSize, flag == 1);
-        var taps = ReadEffects(ref reader, "window-null tap design effects", tapCount, windowSize, flag == 1);
+        // A KS window's effective size is at least one row (effect at most the window size); a divided statistic's effect
+        // (chi-square channels, tap mean shifts) may exceed it, up to WindowNullCalibrator.MaxDividedStatisticEffect.
+        var limit = Math.Max(windowSize, WindowNullCalibrator.MaxDividedStatisticEffect);
+        var channels = ReadEffects(ref reader, "window-null channel design effects", channelCount, limit, flag == 1);
+        var taps = ReadEffects(ref reader, "window-null tap design effects", tapCount, limit, flag == 1);
         return new WindowNullCalibration(windows, flag == 1, channels, taps, rejected);
 
-        static double[] ReadEffects(ref BinaryBufferReader reader, string field, int expected, int windowSize, bool calibrated)
+        static double[] ReadEffects(ref BinaryBufferReader reader, string field, int expected, double limit, bool calibrated)
         {
             var at = reader.Position;
             var values = reader.ReadDoubleArray(field, Math.Max(expected, 1));
@@ -119,9 +123,9 @@ public sealed class WindowNullCalibration
 
             foreach (var v in values)
             {
-                if (!double.IsFinite(v) || v < 1 || v > windowSize || (!calibrated && v != 1))
+                if (!double.IsFinite(v) || v < 1 || v > limit || (!calibrated && v != 1))
                 {
-                    throw reader.Fail(at, $"{field}: {v} is outside 1..{windowSize}" + (calibrated ? string.Empty : " or not 1 in an uncalibrated null"));
+                    throw reader.Fail(at, string.Create(CultureInfo.InvariantCulture, $"{field}: {v} is outside 1..{limit}") + (calibrated ? string.Empty : " or not 1 in an uncalibrated null"));
                 }
             }
 

@@ -106,7 +106,7 @@ internal static class WindowNullCalibrator
                     }
                 }
 
-                channelEffects[channel.Index] = Solve(statistics, windowSize, minWindows, ChiSquarePValue);
+                channelEffects[channel.Index] = Solve(statistics, MaxDividedStatisticEffect, minWindows, ChiSquarePValue);
                 tests += Track(statistics, channelEffects[channel.Index], minWindows, ChiSquarePValue, minP);
             }
         }
@@ -143,7 +143,7 @@ internal static class WindowNullCalibrator
                 statistics.Add(new WindowStatistic(shift.Statistic, dim, 0, w));
             }
 
-            tapEffects[t] = Solve(statistics, windowSize, minWindows, ChiSquarePValue);
+            tapEffects[t] = Solve(statistics, MaxDividedStatisticEffect, minWindows, ChiSquarePValue);
             tests += Track(statistics, tapEffects[t], minWindows, ChiSquarePValue, minP);
         }
 
@@ -173,6 +173,14 @@ internal static class WindowNullCalibrator
 
     /// <summary>The tap's precision matrix (row-major), by tap index.</summary>
     internal delegate double[] MahalanobisPrecisions(int tap);
+
+    /// <summary>
+    /// Largest design effect of a test whose statistic is divided by it (chi-square, tap mean shift). Unlike a KS window's
+    /// effective size (at least one row, so at most the window size), a divided statistic has no natural bound: mission-level
+    /// offsets of a tap's mean make whole windows vary more than single rows do, and with the effect capped at the window size
+    /// such clean windows were still rejected (both tap mean shifts of the demo policy sat at the cap, 256).
+    /// </summary>
+    internal const double MaxDividedStatisticEffect = 1e6;
 
     /// <summary>
     /// The smallest design effect in [1, <paramref name="maxEffect"/>] at which, for each matched quantile q,

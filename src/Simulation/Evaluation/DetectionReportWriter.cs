@@ -42,7 +42,7 @@ public static class DetectionReportWriter
             md.Append(F($"Reproduce: `{commandLine}`\n\n"));
         }
 
-        md.Append(F($"The full bench run of issue 4 is `{FullRunCommand}` (10^7 clean inferences per ARL; about 20 minutes on the shared 2-core machine, 2026-11-24).\n\n"));
+        md.Append(F($"The full bench run of issue 4 is `{FullRunCommand}` (10^7 clean inferences per ARL; about 37 minutes on the shared 2-core machine under a load average of about 16, 2026-11-24, 15 of them building the six baselines on the million-row recording).\n\n"));
 
         md.Append(F($"{s.Scenarios.Count} scenarios x {s.Seeds} seeds (from {s.FirstSeed}) at ARL {string.Join(", ", s.AverageRunLengths.Select(Number))}; "))
           .Append(F($"stream length {(s.Length is { } l ? l.ToString(CultureInfo.InvariantCulture) : "per scenario (4000)")}; "))

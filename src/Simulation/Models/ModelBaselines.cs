@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using EdgeSentinel.Monitor.Baselines;
 using EdgeSentinel.Monitor.Fingerprints;
 using EdgeSentinel.Runtime.Onnx;
@@ -24,8 +27,8 @@ public static class ModelBaselines
     /// <summary>Seed of the clean training recording (the README's <c>record --scenario clean</c> default).</summary>
     public const ulong TrainingRecordingSeed = 1;
 
-    /// <summary>Rows of the clean training recording: 100 missions of <see cref="ScenarioRun.MissionLength"/> rows, each in its own layout.</summary>
-    public const int TrainingRecordingRows = 100_000;
+    /// <summary>Rows of the clean training recording: 1000 missions of <see cref="ScenarioRun.MissionLength"/> rows, each in its own layout (ARL 10^6 with 1000-row missions asks for the 1-in-1000-missions level, which 1000 recorded missions pin down).</summary>
+    public const int TrainingRecordingRows = 1_000_000;
 
     /// <summary>Canaries kept (<c>--canaries 64</c>): held-out inputs the device replays, and the inputs the cue-context probe transplants live cue values into (enough of them show an obstacle ahead).</summary>
     public const int Canaries = 64;
@@ -55,11 +58,18 @@ public static class ModelBaselines
         return modelName == DemoModelSet.TamperedName ? DemoModelSet.PolicyName : modelName;
     }
 
-    /// <summary>The clean training recording: the honest policy in the loop, <see cref="TrainingRecordingRows"/> rows from <see cref="TrainingRecordingSeed"/>.</summary>
+    // A million-row recording and its baselines take a while to make (most of it ONNX Runtime over every row). Within one
+    // process the same trained models get the same recording, and the same model bytes, name and ARL on a recording with the
+    // same content the same baseline: it is built once (a handful per process: one per model and ARL; never evicted).
+    private static readonly ConditionalWeakTable<DemoModelSet, Recording> Recordings = new();
+    private static readonly ConditionalWeakTable<Recording, string> RecordingDigests = new();
+    private static readonly ConcurrentDictionary<(string Onnx, string Model, double Arl, string Recording), Lazy<Baseline>> Built = new();
+
+    /// <summary>The clean training recording: the honest policy in the loop, <see cref="TrainingRecordingRows"/> rows from <see cref="TrainingRecordingSeed"/> (recorded once per trained model set).</summary>
     public static Recording TrainingRecording(DemoModelSet models)
     {
         ArgumentNullException.ThrowIfNull(models);
-        return ScenarioRecording.Record(ScenarioCatalog.Get("clean"), models, TrainingRecordingSeed, TrainingRecordingRows).Recording;
+        return Recordings.GetValue(models, m => ScenarioRecording.Record(ScenarioCatalog.Get("clean"), m, TrainingRecordingSeed, TrainingRecordingRows).Recording);
     }
 
     /// <summary>Host options of the recipe: the last <see cref="TappedLayers"/> hidden layers tapped, one intra-op thread.</summary>
@@ -90,10 +100,34 @@ public static class ModelBaselines
     }
 
     /// <summary>Builds the baseline of the model <paramref name="onnx"/> (named <paramref name="modelName"/>) from <paramref name="training"/>; same inputs, same bytes.</summary>
+    /// <remarks>Built once per process for the same model bytes, name, ARL and recording content (baselines are immutable); later calls return it.</remarks>
     public static Baseline Build(byte[] onnx, string modelName, Recording training, double averageRunLength = 1e6, IProgress<string>? stages = null)
     {
         ArgumentNullException.ThrowIfNull(onnx);
+        ArgumentNullException.ThrowIfNull(modelName);
         ArgumentNullException.ThrowIfNull(training);
+        var key = (Convert.ToHexStringLower(SHA256.HashData(onnx)), modelName, averageRunLength, RecordingDigests.GetValue(training, Digest));
+        var built = Built.GetOrAdd(key, _ => new Lazy<Baseline>(() => BuildUncached(onnx, modelName, training, averageRunLength, stages)));
+        if (built.IsValueCreated)
+        {
+            stages?.Report("baseline already built in this process from the same model, ARL and recording: reused");
+        }
+
+        return built.Value;
+    }
+
+    /// <summary>SHA-256 of a recording's feature names, features and actions.</summary>
+    private static string Digest(Recording recording)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', recording.FeatureNames)));
+        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(recording.Features));
+        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(recording.Actions));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static Baseline BuildUncached(byte[] onnx, string modelName, Recording training, double averageRunLength, IProgress<string>? stages)
+    {
         var recipe = Recipe(modelName, averageRunLength);
         using var host = OnnxModelHost.Load(onnx, HostOptions(), modelName);
         var rows = new float[training.Count][];

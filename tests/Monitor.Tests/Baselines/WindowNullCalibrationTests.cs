@@ -149,7 +149,30 @@ public sealed class WindowNullCalibrationTests
     public void Solve_ScaledChiSquareStatistics_RecoversTheScale()
     {
         // Statistics c·χ²_4 (c = 3): dividing by c makes their p-values uniform, so the design effect is c.
-        var random = new Random(11);
+        var statistics = ScaledChiSquares(seed: 11, scale: 3);
+
+        var effect = WindowNullCalibrator.Solve(statistics, 256, 20, WindowNullCalibrator.ChiSquarePValue);
+
+        // 400 windows: each matched quantile of χ²_4 is estimated to within about ±12% (2 s.e.); the estimate is their maximum.
+        Assert.InRange(effect, 3 * 0.88, 3 * 1.2);
+    }
+
+    [Fact]
+    public void Solve_ScaleBeyondTheWindowSize_DividedStatisticsAreNotCappedThere()
+    {
+        // Statistics c·χ²_4 with c = 1000, more than a window of 256 rows: a mean shift whose windows vary as much as 1000 rows
+        // (whole missions offset). Dividing by c makes the p-values uniform, so the design effect is c, not the window size.
+        var statistics = ScaledChiSquares(seed: 12, scale: 1000);
+
+        // Same ±12% / +20% band as at c = 3 (400 windows), and the tail: 0.1 / 400 of χ²_4 can bind above the bulk's estimate.
+        Assert.InRange(WindowNullCalibrator.Solve(statistics, WindowNullCalibrator.MaxDividedStatisticEffect, 20, WindowNullCalibrator.ChiSquarePValue), 1000 * 0.88, 1000 * 1.2);
+        Assert.Equal(256, WindowNullCalibrator.Solve(statistics, 256, 20, WindowNullCalibrator.ChiSquarePValue));
+    }
+
+    /// <summary>400 window statistics scale·χ²_4 (Box–Muller normals from <paramref name="seed"/>), with 4 degrees of freedom.</summary>
+    private static List<WindowNullCalibrator.WindowStatistic> ScaledChiSquares(int seed, double scale)
+    {
+        var random = new Random(seed);
         var statistics = new List<WindowNullCalibrator.WindowStatistic>();
         for (var i = 0; i < 400; i++)
         {
@@ -160,13 +183,10 @@ public sealed class WindowNullCalibrationTests
                 chi += z * z;
             }
 
-            statistics.Add(new WindowNullCalibrator.WindowStatistic(3 * chi, 4, 0));
+            statistics.Add(new WindowNullCalibrator.WindowStatistic(scale * chi, 4, 0));
         }
 
-        var effect = WindowNullCalibrator.Solve(statistics, 256, 20, WindowNullCalibrator.ChiSquarePValue);
-
-        // 400 windows: each matched quantile of χ²_4 is estimated to within about ±12% (2 s.e.); the estimate is their maximum.
-        Assert.InRange(effect, 3 * 0.88, 3 * 1.2);
+        return statistics;
     }
 
     [Fact]
@@ -352,7 +372,7 @@ public sealed class WindowNullCalibrationTests
             WindowNullCalibration.ReadFrom(ref reader, 8, 1, Window);
         });
 
-        Assert.Contains("0.5 is outside 1..128", error.Message, StringComparison.Ordinal);
+        Assert.Contains("0.5 is outside 1..1000000", error.Message, StringComparison.Ordinal);
         Assert.Equal(8, baseline.Schema.Channels.Count);
     }
 }

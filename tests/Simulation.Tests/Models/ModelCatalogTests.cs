@@ -37,7 +37,9 @@ public sealed class ModelCatalogTests(ITestOutputHelper output) : IDisposable
     {
         var first = Path.Combine(_folder, "a");
         var second = Path.Combine(_folder, "b");
-        // Two independent trainings: the shared test models (same seed) and a fresh BuildAll.
+        // Two independent trainings: the shared test models (same seed) and a fresh BuildAll. The fresh build records its own
+        // training data, and its baselines come from ModelBaselines' per-process cache only when that recording and the ONNX
+        // bytes equal the first build's; the baselines' own reproducibility is the comparison with models/, built by another process.
         var built = ModelCatalog.Write(TrainedModels.Default, first);
         ModelCatalog.BuildAll(second, ModelCatalog.DefaultSeed);
         var shipped = ShippedModels();

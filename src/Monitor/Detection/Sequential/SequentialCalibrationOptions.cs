@@ -27,7 +27,7 @@ public sealed class SequentialCalibrationOptions
     /// </value>
     public double ScoreClip { get; set; } = 4.0;
 
-    /// <summary>Raise the threshold above the largest statistic the clean rows reach in their recorded order (×1.05).</summary>
+    /// <summary>Raise the threshold above the largest statistic the clean rows reach in their recorded order (×1.05; only while they are at most a tenth of the target ARL), and to the block-maxima level (see <see cref="BlockMaximaLength"/>).</summary>
     /// <value>Default false (the calibrator alone); the baseline builder turns it on.</value>
     public bool FloorAtRecordedMaximum { get; set; }
 
@@ -37,7 +37,8 @@ public sealed class SequentialCalibrationOptions
     /// whole blocks recorded, the tail of the largest statistic of each block (bank run in recorded order) is fitted
     /// (peaks over threshold, exponential excesses) and the threshold is raised to its level at exceedance probability
     /// BlockMaximaLength / target ARL per block — the extrapolation the recorded maximum alone cannot make when the
-    /// recorded blocks are far fewer than ARL / length. At least 0.
+    /// recorded blocks are far fewer than ARL / length, and the whole-regime level a moving-block bootstrap does not see when
+    /// they are as many (it applies however many rows were recorded). At least 0.
     /// </value>
     public int BlockMaximaLength { get; set; }
 

@@ -22,9 +22,9 @@ namespace EdgeSentinel.Monitor.Detection.Sequential;
 /// asymptotically for CUSUM and Shiryaev–Roberts: ARL ≈ C·e^{a·s}), and the fit is solved for the
 /// target. With heavy-tailed scores ln ARL bends below the line at high thresholds, so an
 /// extrapolated threshold can give a shorter ARL than requested.</para>
-/// <para>Recorded-order floor (<see cref="SequentialCalibrationOptions.FloorAtRecordedMaximum"/>), when the recorded rows are
-/// at most a tenth of the target ARL: the threshold is raised to 1.05 × the largest statistic the bank reaches on the clean
-/// rows fed in their recorded order. Data that comes in long
+/// <para>Recorded-order floor (<see cref="SequentialCalibrationOptions.FloorAtRecordedMaximum"/>): when the recorded rows are
+/// at most a tenth of the target ARL, the threshold is raised to 1.05 × the largest statistic the bank reaches on the clean
+/// rows fed in their recorded order; the block-maxima floor below applies however many rows were recorded. Data that comes in long
 /// regimes (missions, layouts, a robot stuck for minutes) drives alarms by the regime's length rather than by a
 /// random-walk excursion, and neither short bootstrap blocks nor the exponential extrapolation see that.
 /// With <see cref="SequentialCalibrationOptions.BlockMaximaLength"/> the floor also extrapolates: the tail of the per-regime
@@ -107,16 +107,20 @@ internal static class SequentialCalibrator
 
         // The clean rows as recorded must not alarm: a bootstrap of short blocks, or a log-linear extrapolation, can miss
         // rare long stretches (a mission unlike the others) that the recorded order keeps. Expected alarms at the target ARL
-        // over these rows are rows/ARL, far below one; an alarm here proves the threshold too low.
-        // Only while the recorded rows are well short of the target ARL (at most a tenth: expected alarms at most 0.1);
-        // with more rows than that the clean data is expected to alarm, and the bootstrap already sees it at that scale.
+        // over these rows are rows/ARL; while that is at most 0.1 (the recorded rows at most a tenth of the target ARL) an
+        // alarm here proves the threshold too low, so the threshold is raised above the recorded maximum. With more rows than
+        // that the clean data is expected to alarm and the recorded maximum is no floor; the block maxima still are: the level
+        // a regime exceeds with probability length / ARL is estimated from the recorded regimes however many there are (with
+        // R ≥ ARL / length regimes it is an empirical quantile rather than an extrapolation), and the moving-block bootstrap,
+        // which strings together pieces of different regimes, does not see whole regimes.
         long recordedRows = rows;
         foreach (var stretch in recordedStretches)
         {
             recordedRows += stretch.Length / streamCount;
         }
 
-        if (recordedRows * 10.0 > targetArl)
+        var useRecordedMaximum = recordedRows * 10.0 <= targetArl;
+        if (!useRecordedMaximum && options.BlockMaximaLength == 0)
         {
             return calibration;
         }
@@ -129,7 +133,7 @@ internal static class SequentialCalibrator
             floor = Math.Max(floor, BlockMaxima(kind, shift, options.ScoreClip, stretch.Span, streamCount, options.BlockMaximaLength, maxima));
         }
 
-        var raised = floor * RecordedMaximumMargin;
+        var raised = useRecordedMaximum ? floor * RecordedMaximumMargin : 0.0;
         if (options.BlockMaximaLength > 0 && maxima.Count >= MinimumBlockMaxima)
         {
             raised = Math.Max(raised, TailQuantile(maxima, options.BlockMaximaLength / targetArl));

@@ -50,24 +50,25 @@ public sealed class SequentialCalibratorRegimeFloorTests(ITestOutputHelper outpu
         // Scores in regimes of 200 rows, each with its own mean offset δ ~ N(0, 0.3²) (a mission unlike the others), plus
         // N(0, 1) noise. 100 regimes recorded (20,000 rows); target ARL 200,000 rows, so a regime may exceed the threshold with
         // probability 200 / 200,000 = 1e-3. The i.i.d. bootstrap (block length 1) cannot see the regimes.
-        var recorded = Regimes(seed: 11, count: 100);
-        var heldOut = recorded.AsSpan(0, 20 * Block).ToArray();
-        var training = recorded.AsMemory(20 * Block);
-        var withMaxima = SequentialCalibrator.Calibrate(
-            SequentialDetectorKind.Cusum, heldOut, 1, 200_000, seed: 3, new SequentialCalibrationOptions { FloorAtRecordedMaximum = true, BlockMaximaLength = Block }, training);
-        var maximumOnly = SequentialCalibrator.Calibrate(
-            SequentialDetectorKind.Cusum, heldOut, 1, 200_000, seed: 3, new SequentialCalibrationOptions { FloorAtRecordedMaximum = true }, training);
-
-        // 20,000 fresh regimes: expected exceedances at the target 20; the bound 40 is twice the target.
-        var fresh = new List<double>();
-        SequentialCalibrator.BlockMaxima(SequentialDetectorKind.Cusum, withMaxima.ShiftParameter, withMaxima.ScoreClip, Regimes(seed: 99, count: 20_000), 1, Block, fresh);
-        var overWithMaxima = fresh.Count(m => m >= withMaxima.StatisticThreshold);
-        var overMaximumOnly = fresh.Count(m => m >= maximumOnly.StatisticThreshold);
-        output.WriteLine($"threshold with block maxima {withMaxima.StatisticThreshold:F2}: {overWithMaxima} of 20000 regimes over; recorded maximum only {maximumOnly.StatisticThreshold:F2}: {overMaximumOnly}");
+        var (withMaxima, maximumOnly, overWithMaxima, overMaximumOnly) = CalibrateWithAndWithoutBlockMaxima(recordedSeed: 11, recorded: 100, heldOut: 20, freshSeed: 99);
+        output.WriteLine($"threshold with block maxima {withMaxima:F2}: {overWithMaxima} of 20000 regimes over; recorded maximum only {maximumOnly:F2}: {overMaximumOnly}");
 
         Assert.InRange(overWithMaxima, 0, 40);
         Assert.True(overMaximumOnly > 40, $"the recorded maximum alone should miss the target here ({overMaximumOnly} of 20000 over)");
-        Assert.True(withMaxima.StatisticThreshold > maximumOnly.StatisticThreshold);
+        Assert.True(withMaxima > maximumOnly);
+    }
+
+    [Fact]
+    public void Calibrate_AsManyRegimesAsTheTargetAsksFor_BlockMaximaFloorStillApplies()
+    {
+        // 1000 regimes recorded (200,000 rows) for a target ARL of 200,000 rows: the recorded rows are more than a tenth of the
+        // target, so the recorded maximum is no floor (the clean rows are expected to alarm about once); the block maxima still
+        // pin the 1-in-1000-regimes level, which the bootstrap (block length 1) does not see at all.
+        var (withMaxima, bootstrapOnly, overWithMaxima, overBootstrapOnly) = CalibrateWithAndWithoutBlockMaxima(recordedSeed: 12, recorded: 1000, heldOut: 300, freshSeed: 98);
+        output.WriteLine($"threshold with block maxima {withMaxima:F2}: {overWithMaxima} of 20000 regimes over; bootstrap only {bootstrapOnly:F2}: {overBootstrapOnly}");
+
+        Assert.InRange(overWithMaxima, 0, 40);
+        Assert.True(overBootstrapOnly > 40, $"the bootstrap alone should miss the target here ({overBootstrapOnly} of 20000 over)");
     }
 
     [Fact]
@@ -75,6 +76,26 @@ public sealed class SequentialCalibratorRegimeFloorTests(ITestOutputHelper outpu
     {
         var e = Assert.ThrowsAny<ArgumentException>(() => new SequentialCalibrationOptions { BlockMaximaLength = -1 }.Validate());
         Assert.Contains("BlockMaximaLength = -1", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Calibrates a one-stream CUSUM for ARL 200,000 on <paramref name="recorded"/> regimes (the first <paramref name="heldOut"/> held out,
+    /// the rest as the recorded training stretch) with and without the block-maxima floor (the recorded-maximum floor on in both), and
+    /// counts how many of 20,000 fresh regimes reach each threshold (expected at the target: 20; twice the target: 40).
+    /// </summary>
+    private static (double WithMaxima, double Without, int OverWithMaxima, int OverWithout) CalibrateWithAndWithoutBlockMaxima(int recordedSeed, int recorded, int heldOut, int freshSeed)
+    {
+        var scores = Regimes(recordedSeed, recorded);
+        var held = scores.AsSpan(0, heldOut * Block).ToArray();
+        var training = scores.AsMemory(heldOut * Block);
+        var withMaxima = SequentialCalibrator.Calibrate(
+            SequentialDetectorKind.Cusum, held, 1, 200_000, seed: 3, new SequentialCalibrationOptions { FloorAtRecordedMaximum = true, BlockMaximaLength = Block }, training);
+        var without = SequentialCalibrator.Calibrate(
+            SequentialDetectorKind.Cusum, held, 1, 200_000, seed: 3, new SequentialCalibrationOptions { FloorAtRecordedMaximum = true }, training);
+        var fresh = new List<double>();
+        SequentialCalibrator.BlockMaxima(SequentialDetectorKind.Cusum, withMaxima.ShiftParameter, withMaxima.ScoreClip, Regimes(freshSeed, 20_000), 1, Block, fresh);
+        return (withMaxima.StatisticThreshold, without.StatisticThreshold,
+            fresh.Count(m => m >= withMaxima.StatisticThreshold), fresh.Count(m => m >= without.StatisticThreshold));
     }
 
     private static double[] Regimes(int seed, int count)
