@@ -140,8 +140,8 @@ internal static class IngestProfile
         }
     }
 
-    /// <summary>The store's batch write alone: the alerts the ingest would hand it, in batches of 465, on durable and on synchronous=NORMAL SQLite.</summary>
-    public static async Task StoreOnlyAsync(string folder, List<string> devices, int messages, int rounds = 1)
+    /// <summary>The store's batch write alone: the alerts the ingest would hand it, in batches of <paramref name="batch"/>, on durable and on synchronous=NORMAL SQLite.</summary>
+    public static async Task StoreOnlyAsync(string folder, List<string> devices, int messages, int rounds = 1, int batch = 465)
     {
         var watch = new Stopwatch();
         for (var round = 0; round < rounds; round++)
@@ -152,12 +152,12 @@ internal static class IngestProfile
                 var incoming = Enumerable.Range(0, messages).Select(i => Stream.Incoming(devices[i % devices.Count], (i / devices.Count) + 1)).ToList();
                 var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
                 watch.Restart();
-                for (var i = 0; i < incoming.Count; i += 465)
+                for (var i = 0; i < incoming.Count; i += batch)
                 {
-                    await store.StoreBatchAsync(incoming.GetRange(i, Math.Min(465, incoming.Count - i)));
+                    await store.StoreBatchAsync(incoming.GetRange(i, Math.Min(batch, incoming.Count - i)));
                 }
 
-                Console.WriteLine($"  offline{(rounds > 1 ? $", round {round}" : string.Empty)}: StoreBatchAsync, 465 per batch, synchronous={(durableCommits ? "FULL" : "NORMAL")}: {watch.Elapsed.TotalMicroseconds / messages,7:F1} us/msg, process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMicroseconds / messages,7:F1} us/msg");
+                Console.WriteLine($"  offline{(rounds > 1 ? $", round {round}" : string.Empty)}: StoreBatchAsync, {batch} per batch, synchronous={(durableCommits ? "FULL" : "NORMAL")}: {watch.Elapsed.TotalMicroseconds / messages,7:F1} us/msg, process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMicroseconds / messages,7:F1} us/msg");
             }
         }
     }
@@ -249,7 +249,9 @@ internal static class IngestProfile
         }
 
         var elapsed = watch.Elapsed;
-        Console.WriteLine($"    ({metrics.Batches} group commits, {(double)metrics.BatchedMessages / Math.Max(1, metrics.Batches):F1} messages per commit)");
+        var stages = metrics.StageSeconds;
+        Console.WriteLine($"    ({metrics.Batches} group commits, {(double)metrics.BatchedMessages / Math.Max(1, metrics.Batches):F1} messages per commit; busy: "
+            + string.Join(", ", new[] { "verify", "store", "acknowledge", "read-paused" }.Select(s => $"{s} {stages.GetValueOrDefault(s):F2} s")) + ")");
         return elapsed;
     }
 

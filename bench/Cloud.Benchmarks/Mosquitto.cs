@@ -29,7 +29,8 @@ internal sealed class Mosquitto : IDisposable
         }
     }
 
-    public static async Task<Mosquitto> StartAsync()
+    /// <summary>Starts a broker; <paramref name="maxInflight"/> is its <c>max_inflight_messages</c> (QoS 1 messages in flight to one client).</summary>
+    public static async Task<Mosquitto> StartAsync(int maxInflight = 1000)
     {
         var folder = Path.Combine(Path.GetTempPath(), "es-bench-mosq-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
@@ -41,7 +42,7 @@ internal sealed class Mosquitto : IDisposable
         }
 
         var config = Path.Combine(folder, "mosquitto.conf");
-        await File.WriteAllTextAsync(config, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 1000\n");
+        await File.WriteAllTextAsync(config, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages {maxInflight}\n");
         Run("chown", $"-R mosquitto {folder}");
         var process = Process.Start(new ProcessStartInfo("/usr/sbin/mosquitto", $"-c {config}") { RedirectStandardError = true, RedirectStandardOutput = true })
             ?? throw new InvalidOperationException("cannot start /usr/sbin/mosquitto");

@@ -17,6 +17,7 @@ using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
 // Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [profile] [store] [summary] [--messages N] [--devices D] [--alerts N] [--requests R] [--kind alert|fingerprint] [--warmup N] [--rounds N (store)]
+//        [--window N (ingest: receive maximum and MaxQueuedMessages; default the ingest's)] [--batch N (ingest: MaxBatchSize; store: messages per batch)] [--inflight N (ingest: Mosquitto's max_inflight_messages, default 1000)]
 var modes = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 int Option(string name, int fallback)
 {
@@ -28,7 +29,7 @@ var all = modes.Count == 0;
 Console.WriteLine($"EdgeSentinel cloud bench — {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, {Mosquitto.Version()}");
 if (all || modes.Contains("ingest"))
 {
-    await IngestBench.RunAsync(Option("--messages", 20_000), Option("--devices", 4), Option("--warmup", 0));
+    await IngestBench.RunAsync(Option("--messages", 20_000), Option("--devices", 4), Option("--warmup", 0), Option("--window", 0), Option("--batch", 0), Option("--inflight", 1000));
 }
 
 if (modes.Contains("profile"))
@@ -41,7 +42,7 @@ if (modes.Contains("profile"))
 if (modes.Contains("store"))
 {
     var folder = Directory.CreateTempSubdirectory("es-bench-store-").FullName;
-    await IngestProfile.StoreOnlyAsync(folder, [.. Enumerable.Range(1, Option("--devices", 4)).Select(d => $"d{d}")], Option("--messages", 20_000), Option("--rounds", 1));
+    await IngestProfile.StoreOnlyAsync(folder, [.. Enumerable.Range(1, Option("--devices", 4)).Select(d => $"d{d}")], Option("--messages", 20_000), Option("--rounds", 1), Option("--batch", 465));
     Directory.Delete(folder, recursive: true);
 }
 
@@ -141,9 +142,13 @@ internal static class IngestBench
 {
     private const string RawClient = "es-bench-raw";
 
-    public static async Task RunAsync(int messages, int devices, int warmup = 0)
+    public static async Task RunAsync(int messages, int devices, int warmup = 0, int window = 0, int batch = 0, int inflight = 1000)
     {
-        using var broker = await Mosquitto.StartAsync();
+        using var broker = await Mosquitto.StartAsync(inflight);
+        var defaults = new MqttIngestOptions();
+        Window = window > 0 ? window : null;
+        Batch = batch > 0 ? batch : null;
+        Console.WriteLine($"  broker max_inflight_messages {inflight}; ingest receive maximum {Window ?? defaults.ReceiveMaximum}, MaxQueuedMessages {Window ?? defaults.MaxQueuedMessages}, MaxBatchSize {Batch ?? defaults.MaxBatchSize}, MaxQueuedBytes {defaults.MaxQueuedBytes}");
         var folder = Path.Combine(Path.GetTempPath(), "es-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
         try
@@ -218,11 +223,32 @@ internal static class IngestBench
         Console.WriteLine($"  warm-up: {messages} other messages drained by another session first ({watch.Elapsed.TotalSeconds:F1} s; not timed)");
     }
 
-    private static MqttIngestOptions Options(int port, string clientId) => new() { Port = port, ClientId = clientId, SharedGroup = null, ReconnectInterval = TimeSpan.FromMilliseconds(200) };
+    /// <summary>The receive maximum and MaxQueuedMessages of the timed sessions (null: the ingest's defaults).</summary>
+    private static int? Window { get; set; }
+
+    /// <summary>The MaxBatchSize of the timed sessions (null: the ingest's default).</summary>
+    private static int? Batch { get; set; }
+
+    private static MqttIngestOptions Options(int port, string clientId)
+    {
+        var options = new MqttIngestOptions { Port = port, ClientId = clientId, SharedGroup = null, ReconnectInterval = TimeSpan.FromMilliseconds(200) };
+        if (Window is { } window)
+        {
+            options.ReceiveMaximum = options.MaxQueuedMessages = window;
+        }
+
+        if (Batch is { } batch)
+        {
+            options.MaxBatchSize = batch;
+        }
+
+        return options;
+    }
 
     private static async Task<double> DrainAsync(int port, string clientId, IAggregatorStore store, DeviceKeyRegistry keys, int messages)
     {
         var metrics = new IngestMetrics(TimeProvider.System);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         await using (var ingest = new MqttIngestor(Options(port, clientId), store, keys, metrics))
         {
@@ -240,6 +266,9 @@ internal static class IngestBench
             watch.Stop();
         }
 
+        var stages = metrics.StageSeconds;
+        Console.WriteLine($"    (wall {watch.Elapsed.TotalSeconds:F2} s, process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / messages:F1} us/msg; busy: "
+            + string.Join(", ", new[] { "verify", "store", "acknowledge", "read-paused" }.Select(s => $"{s} {stages.GetValueOrDefault(s):F2} s")) + ")");
         Console.WriteLine($"    ({metrics.Batches} group commits, {(double)metrics.BatchedMessages / Math.Max(1, metrics.Batches):F1} messages per transaction on average)");
         var count = await store.CountMessagesAsync();
         if (count != messages)

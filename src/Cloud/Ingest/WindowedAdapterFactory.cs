@@ -11,7 +11,7 @@ namespace EdgeSentinel.Cloud.Ingest;
 /// with the connection wrapped in a <see cref="WindowedChannel"/> over one <see cref="ReceiveWindow"/> shared by all
 /// connections of the ingest.
 /// </summary>
-internal sealed class WindowedAdapterFactory(ReceiveWindow window, Action onStalled, TimeSpan stallInterval, TimeProvider timeProvider) : IMqttClientAdapterFactory
+internal sealed class WindowedAdapterFactory(ReceiveWindow window, Action onStalled, TimeSpan stallInterval, TimeProvider timeProvider, Action<TimeSpan>? onResumed = null) : IMqttClientAdapterFactory
 {
     public IMqttChannelAdapter CreateClientAdapter(MqttClientOptions options, MqttPacketInspector packetInspector, IMqttNetLogger logger)
     {
@@ -23,7 +23,7 @@ internal sealed class WindowedAdapterFactory(ReceiveWindow window, Action onStal
 
         // MQTTnet calls this from ConnectAsync, after the previous connection's reader and handler have stopped.
         window.StartConnection();
-        var channel = new WindowedChannel(new MqttTcpChannel(options), window, onStalled, stallInterval, timeProvider);
+        var channel = new WindowedChannel(new MqttTcpChannel(options), window, onStalled, stallInterval, timeProvider, onResumed: onResumed);
         var formatter = new MqttPacketFormatterAdapter(options.ProtocolVersion, new MqttBufferWriter(options.WriterBufferSize, options.WriterBufferSizeMax));
         return new MqttChannelAdapter(channel, formatter, logger)
         {

@@ -29,6 +29,7 @@ internal sealed class WindowedChannel : IMqttChannel
     private readonly IMqttChannel _inner;
     private readonly ReceiveWindow _window;
     private readonly Action _onStalled;
+    private readonly Action<TimeSpan>? _onResumed;
     private readonly TimeSpan _stallInterval;
     private readonly TimeProvider _timeProvider;
     private readonly CancellationTokenSource _closed = new();
@@ -44,11 +45,12 @@ internal sealed class WindowedChannel : IMqttChannel
     private int _multiplier;
     private int _bodyLeft;
 
-    public WindowedChannel(IMqttChannel inner, ReceiveWindow window, Action onStalled, TimeSpan stallInterval, TimeProvider timeProvider, int readBufferSize = ReadBufferSize)
+    public WindowedChannel(IMqttChannel inner, ReceiveWindow window, Action onStalled, TimeSpan stallInterval, TimeProvider timeProvider, int readBufferSize = ReadBufferSize, Action<TimeSpan>? onResumed = null)
     {
         _inner = inner;
         _window = window;
         _onStalled = onStalled;
+        _onResumed = onResumed;
         _stallInterval = stallInterval;
         _timeProvider = timeProvider;
         _buffer = new byte[readBufferSize];
@@ -137,22 +139,30 @@ internal sealed class WindowedChannel : IMqttChannel
     private async Task<bool> WaitForRoomAsync(CancellationToken cancellationToken)
     {
         _window.NotePause();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
-        while (true)
+        var paused = _timeProvider.GetTimestamp();
+        try
         {
-            try
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
+            while (true)
             {
-                await _window.WaitForRoomAsync(linked.Token).WaitAsync(_stallInterval, _timeProvider, linked.Token).ConfigureAwait(false);
-                return true;
+                try
+                {
+                    await _window.WaitForRoomAsync(linked.Token).WaitAsync(_stallInterval, _timeProvider, linked.Token).ConfigureAwait(false);
+                    return true;
+                }
+                catch (TimeoutException)
+                {
+                    _onStalled();
+                }
+                catch (OperationCanceledException) when (_closed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    return false;
+                }
             }
-            catch (TimeoutException)
-            {
-                _onStalled();
-            }
-            catch (OperationCanceledException) when (_closed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                return false;
-            }
+        }
+        finally
+        {
+            _onResumed?.Invoke(_timeProvider.GetElapsedTime(paused));
         }
     }
 

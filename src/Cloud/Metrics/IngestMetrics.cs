@@ -14,6 +14,7 @@ public sealed class IngestMetrics
     private readonly ConcurrentDictionary<string, long[]> _stored = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long[]> _duplicates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long[]> _rejected = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long[]> _stageTicks = new(StringComparer.Ordinal);
     private readonly long[] _rateBuckets = new long[RateSeconds];
     private readonly long[] _rateBucketSecond = new long[RateSeconds];
     private readonly Lock _rateLock = new();
@@ -86,6 +87,24 @@ public sealed class IngestMetrics
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _batchedMessages, messages);
     }
+
+    /// <summary>
+    /// Adds <paramref name="elapsed"/> to the time the ingest spent in <paramref name="stage"/> of its pipeline: "verify"
+    /// (signatures and decoding), "store" (group commits), "acknowledge" (PUBACKs and stored acknowledgements) and
+    /// "read-paused" (the connection not read because the receive window was full). The stages overlap in time.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="elapsed"/> is negative.</exception>
+    public void RecordStageTime(string stage, TimeSpan elapsed)
+    {
+        ArgumentNullException.ThrowIfNull(stage);
+        ArgumentOutOfRangeException.ThrowIfLessThan(elapsed, TimeSpan.Zero);
+        var cell = _stageTicks.GetOrAdd(stage, static _ => new long[1]);
+        Interlocked.Add(ref cell[0], elapsed.Ticks);
+    }
+
+    /// <summary>Seconds spent per pipeline stage since start (see <see cref="RecordStageTime"/>).</summary>
+    public IReadOnlyDictionary<string, double> StageSeconds =>
+        _stageTicks.ToDictionary(p => p.Key, p => TimeSpan.FromTicks(Interlocked.Read(ref p.Value[0])).TotalSeconds, StringComparer.Ordinal);
 
     /// <summary>Group commits (store transactions) of accepted messages.</summary>
     public long Batches => Interlocked.Read(ref _batches);

@@ -117,7 +117,7 @@ public abstract class MqttIngestorTests : IAsyncLifetime
     [Fact]
     public async Task GroupCommit_MessagesArrivingWhileAStoreIsInProgress_StoredTogetherInOneTransaction()
     {
-        await StartIngestorAsync();
+        var ingestor = await StartIngestorAsync();
         var device = await DeviceAsync();
         var gate = _store.HoldNextBatch();
         await device.PublishAsync(TopicKind.Alert, device.Seal(TopicKind.Alert, 1, T0, AlertCodec.Encode(TestDevice.Alert("d1-a1", "d1", T0))));
@@ -126,8 +126,8 @@ public abstract class MqttIngestorTests : IAsyncLifetime
             await device.PublishAsync(TopicKind.Alert, device.Seal(TopicKind.Alert, seq, T0, AlertCodec.Encode(TestDevice.Alert($"d1-a{seq}", "d1", T0))));
         }
 
-        // All 31 received (verified and queued, none stored: the first batch is held).
-        await Eventually.TrueAsync(() => Task.FromResult(_metrics.Received.GetValueOrDefault("alert") == 31), "31 alerts received");
+        // All 31 received and verified (waiting for the writer, none stored: the first batch is held).
+        await Eventually.TrueAsync(() => Task.FromResult(_metrics.Received.GetValueOrDefault("alert") == 31 && !ingestor.HasUnverified), "31 alerts received and verified");
         Assert.Equal(0, await _store.CountMessagesAsync());
         gate.SetResult();
 
@@ -137,6 +137,48 @@ public abstract class MqttIngestorTests : IAsyncLifetime
         await Eventually.TrueAsync(() => Task.FromResult(_metrics.BatchedMessages == 31), "31 messages counted in batches");
         Assert.Equal(2L, _metrics.Batches);
         await WaitCountedAsync("alert", 31);
+        Assert.Equal(31L, (await _store.GetHighestSequencesAsync()).Single().Value);
+        Assert.Empty(await _store.CountRejectionsByReasonAsync());
+    }
+
+    [Fact]
+    public async Task Pipeline_NextBatchVerifiedWhileOneIsStored_EachBatchAcknowledgedOnlyAfterItsOwnCommit()
+    {
+        var acks = 0;
+        _broker.Server.ClientAcknowledgedPublishPacketAsync += e =>
+        {
+            if (e.ClientId == "agg-1")
+            {
+                Interlocked.Increment(ref acks);
+            }
+
+            return Task.CompletedTask;
+        };
+        var ingestor = await StartIngestorAsync();
+        var device = await DeviceAsync();
+        var first = _store.HoldNextBatch();
+        await device.PublishAsync(TopicKind.Alert, device.Seal(TopicKind.Alert, 1, T0, AlertCodec.Encode(TestDevice.Alert("d1-a1", "d1", T0))));
+        await Eventually.TrueAsync(() => Task.FromResult(ingestor.IsStoring), "the first batch (alert 1) in the store");
+        for (var seq = 2; seq <= 31; seq++)
+        {
+            await device.PublishAsync(TopicKind.Alert, device.Seal(TopicKind.Alert, seq, T0, AlertCodec.Encode(TestDevice.Alert($"d1-a{seq}", "d1", T0))));
+        }
+
+        // While the first batch's store is held, the other 30 are verified and wait for the writer; nothing is acknowledged.
+        await Eventually.TrueAsync(() => Task.FromResult(ingestor.VerifiedWaiting == 30), "30 alerts verified while the first batch is stored");
+        Assert.Equal(0, Volatile.Read(ref acks));
+        Assert.Equal(0, await _store.CountMessagesAsync());
+
+        // The first batch commits and is acknowledged while the second (the 30) is held in the store: not one of those is acknowledged.
+        var second = _store.HoldNextBatch();
+        first.SetResult();
+        await Eventually.TrueAsync(async () => Volatile.Read(ref acks) == 1 && ingestor.IsStoring && ingestor.VerifiedWaiting == 0 && await _store.CountMessagesAsync() == 1, "alert 1 stored and acknowledged, the other 30 in the store");
+        Assert.Equal(1, Volatile.Read(ref acks));
+
+        second.SetResult();
+        await WaitStoredAsync(31);
+        await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref acks) == 31), "all 31 acknowledged");
+        Assert.Equal(2L, _metrics.Batches);
         Assert.Equal(31L, (await _store.GetHighestSequencesAsync()).Single().Value);
         Assert.Empty(await _store.CountRejectionsByReasonAsync());
     }

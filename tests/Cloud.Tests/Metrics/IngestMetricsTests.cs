@@ -33,6 +33,25 @@ public sealed class IngestMetricsTests
     }
 
     [Fact]
+    public void StageTime_SummedPerStage_NegativeRefused()
+    {
+        var metrics = new IngestMetrics(new FakeTimeProvider(T0));
+        Assert.Empty(metrics.StageSeconds);
+        metrics.RecordStageTime("store", TimeSpan.FromMilliseconds(250));
+        metrics.RecordStageTime("store", TimeSpan.FromMilliseconds(1500));
+        metrics.RecordStageTime("verify", TimeSpan.FromTicks(1));
+        metrics.RecordStageTime("acknowledge", TimeSpan.Zero);
+
+        var stages = metrics.StageSeconds;
+        Assert.Equal(3, stages.Count);
+        Assert.Equal(1.75, stages["store"], 12);
+        Assert.Equal(1e-7, stages["verify"], 12);
+        Assert.Equal(0.0, stages["acknowledge"]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => metrics.RecordStageTime("store", TimeSpan.FromTicks(-1)));
+        Assert.Equal(1.75, metrics.StageSeconds["store"], 12); // unchanged by the refused value
+    }
+
+    [Fact]
     public void Counters_CountPerKeyAndLagKeepsSumLastAndMax()
     {
         var metrics = new IngestMetrics(new FakeTimeProvider(T0));
