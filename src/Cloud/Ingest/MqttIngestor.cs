@@ -128,10 +128,13 @@ public sealed class MqttIngestor : IAsyncDisposable
     /// <summary>Whether received messages are waiting for or in verification.</summary>
     internal bool HasUnverified => _queue.Reader.Count > 0 || _verifyingBatch;
 
+    /// <summary>Whether nothing received is queued, being verified, stored or acknowledged (a message arriving now arrives idle).</summary>
+    internal bool IsIdleNow => IsIdle;
+
     /// <summary>Whether the writer is storing a batch now.</summary>
     internal bool IsStoring => _writing;
 
-        /// <summary>PINGREQs sent because the reader waited for room longer than a third of the keep-alive.</summary>
+    /// <summary>PINGREQs sent because the reader waited for room longer than a third of the keep-alive.</summary>
     internal long StallPings => Interlocked.Read(ref _stallPings);
 
     /// <summary>Connects and subscribes (failing if the broker refuses), then keeps the connection up in the background.</summary>
@@ -697,7 +700,6 @@ public sealed class MqttIngestor : IAsyncDisposable
 
                         batch.Clear(); // an idle writer must not keep its last batch (up to MaxBatchSize payloads) alive
                     }
-
                 }
             }
         }
