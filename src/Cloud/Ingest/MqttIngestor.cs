@@ -30,13 +30,10 @@ namespace EdgeSentinel.Cloud.Ingest;
 /// settled is bounded by a receive window (<see cref="MqttIngestOptions.MaxQueuedBytes"/>,
 /// <see cref="MqttIngestOptions.MaxQueuedMessages"/>): when it is full the connection is not read any further, so a
 /// backlog stays in the broker (back-pressure through TCP) whether or not the broker holds to
-/// <see cref="MqttIngestOptions.ReceiveMaximum"/>. Three stages follow the handler, each a single task working in
-/// arrival order, so that they overlap: a verification loop (signatures, decoding, the conversion for the store; in
-/// chunks on the thread pool when many are queued), a single writer that takes up to
-/// <see cref="MqttIngestOptions.MaxBatchSize"/> verified messages (at most half the window), stores the accepted ones in ONE
-/// transaction and records the rejections, and an acknowledgement loop that, only once a batch is committed, acknowledges
-/// each of its messages in arrival order (and publishes the stored acknowledgements) while the writer stores the next
-/// batch. When the store fails, the batch is left unacknowledged and the connection is dropped, so the broker
+/// <see cref="MqttIngestOptions.ReceiveMaximum"/>. A single writer takes up to
+/// <see cref="MqttIngestOptions.MaxBatchSize"/> queued messages (at most half the window), verifies them, stores the accepted ones in ONE
+/// transaction, records the rejections, and only then acknowledges each message, in arrival order.
+/// When the store fails, the batch is left unacknowledged and the connection is dropped, so the broker
 /// redelivers it — in order — after the reconnect; queued messages of a lost connection are dropped
 /// (redelivered too). Nothing accepted is ever acknowledged without being stored.</para>
 /// <para>Thread-safe to start and dispose.</para>
@@ -53,21 +50,14 @@ public sealed class MqttIngestor : IAsyncDisposable
     private readonly IMqttClient _client;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Channel<Pending> _queue;
-    private readonly Channel<Pending> _verified;
-    private readonly Channel<Acknowledgement> _acks;
     private readonly ReceiveWindow _window;
     private long _stallPings;
     private Task? _supervisor;
     private Task? _writer;
-    private Task? _verifying;
-    private Task? _acknowledging;
     private long _generation;
     private long _activity; // messages received and acknowledged since the supervisor last looked
     private volatile bool _halted;
     private volatile bool _writing;
-    private volatile bool _verifyingBatch;
-    private volatile bool _acking;
-    private long _unacknowledgedGeneration = -1; // a connection on which an acknowledgement failed: nothing later is acknowledged on it (PUBACKs go in arrival order)
     private int _heldBack; // messages held back by the broker from the idle ingest, counted since _heldBackSince
     private DateTimeOffset _heldBackSince;
     private readonly Dictionary<(string Fleet, string Device), double> _leastDelay = []; // seconds; the writer's alone
@@ -100,11 +90,6 @@ public sealed class MqttIngestor : IAsyncDisposable
         _window = new ReceiveWindow(options.MaxQueuedBytes, options.MaxQueuedMessages);
         // The window, not this queue, bounds what is held; the queue only has to be large enough never to fill.
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(Math.Max(options.ReceiveMaximum, options.MaxQueuedMessages) + 1) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
-        // Verified messages on their way to the writer; the window bounds them too (they are not settled yet).
-        // Not SingleReader: only the multi-reader unbounded channel can count its items (IsIdle asks).
-        _verified = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleWriter = true });
-        // Stored batches waiting for their PUBACKs (bounded by the window as well).
-        _acks = Channel.CreateUnbounded<Acknowledgement>(new UnboundedChannelOptions { SingleWriter = true });
         // MQTTnet's keep-alive runs on the wall clock, so its counterpart while the reader waits does too.
         _client = new MqttClientFactory().CreateMqttClient(new WindowedAdapterFactory(_window, PingWhileStalled, options.KeepAlive / 3, TimeProvider.System, paused => metrics.RecordStageTime("read-paused", paused)));
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
@@ -121,18 +106,6 @@ public sealed class MqttIngestor : IAsyncDisposable
 
     /// <summary>What is read from the broker and not yet settled, against <see cref="MqttIngestOptions.MaxQueuedBytes"/> and <see cref="MqttIngestOptions.MaxQueuedMessages"/>.</summary>
     internal ReceiveWindow Window => _window;
-
-    /// <summary>Verified messages waiting for the writer.</summary>
-    internal int VerifiedWaiting => _verified.Reader.Count;
-
-    /// <summary>Whether received messages are waiting for or in verification.</summary>
-    internal bool HasUnverified => _queue.Reader.Count > 0 || _verifyingBatch;
-
-    /// <summary>Whether nothing received is queued, being verified, stored or acknowledged (a message arriving now arrives idle).</summary>
-    internal bool IsIdleNow => IsIdle;
-
-    /// <summary>Whether the writer is storing a batch now.</summary>
-    internal bool IsStoring => _writing;
 
     /// <summary>PINGREQs sent because the reader waited for room longer than a third of the keep-alive.</summary>
     internal long StallPings => Interlocked.Read(ref _stallPings);
@@ -160,8 +133,6 @@ public sealed class MqttIngestor : IAsyncDisposable
         }
 
         _writer = Task.Run(() => WriteAsync(_stopping.Token), CancellationToken.None);
-        _verifying = Task.Run(() => VerifyLoopAsync(_stopping.Token), CancellationToken.None);
-        _acknowledging = Task.Run(() => AcknowledgeLoopAsync(_stopping.Token), CancellationToken.None);
         await ConnectAndSubscribeAsync(cancellationToken).ConfigureAwait(false);
         _supervisor = Task.Run(() => SuperviseAsync(_stopping.Token), CancellationToken.None);
     }
@@ -170,7 +141,7 @@ public sealed class MqttIngestor : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
-        foreach (var task in new[] { _supervisor, _verifying, _writer, _acknowledging })
+        foreach (var task in new[] { _supervisor, _writer })
         {
             if (task is null)
             {
@@ -317,7 +288,7 @@ public sealed class MqttIngestor : IAsyncDisposable
                     // behind the messages the broker has sent would be missed and a busy link taken for a dead one.
                     // A store in progress counts too: the broker may hold its messages' PUBACKs against our receive maximum.
                     var activity = Interlocked.Exchange(ref _activity, 0);
-                    if (activity > 0 || _writing || _acking || _acks.Reader.Count > 0 || await PingAsync(cancellationToken).ConfigureAwait(false))
+                    if (activity > 0 || _writing || await PingAsync(cancellationToken).ConfigureAwait(false))
                     {
                         continue;
                     }
@@ -463,7 +434,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         var message = e.ApplicationMessage;
         var topic = message.Topic;
         var parsed = EdgeTopics.TryParse(topic, out var address, out _);
-        var arrivedIdle = IsIdle;
+        var arrivedIdle = _queue.Reader.Count == 0 && !_writing;
         Pending pending;
         if (parsed && address.Kind == TopicKind.Command)
         {
@@ -610,58 +581,9 @@ public sealed class MqttIngestor : IAsyncDisposable
         return new MessageKey(envelope.Fleet, envelope.Device, envelope.Sequence);
     }
 
-    /// <summary>Whether nothing is queued, being verified or being stored.</summary>
-    private bool IsIdle => _queue.Reader.Count == 0 && !_verifyingBatch && _verified.Reader.Count == 0 && !_writing && _acks.Reader.Count == 0 && !_acking;
-
-    /// <summary>
-    /// Verifies received messages in arrival order while the writer stores earlier ones (HMAC, decoding and the
-    /// conversion for the store overlap the previous batch's commit), and hands them on in the same order.
-    /// </summary>
-    private async Task VerifyLoopAsync(CancellationToken cancellationToken)
-    {
-        var reader = _queue.Reader;
-        var taken = new List<Pending>(VerifyTake);
-        try
-        {
-            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                _verifyingBatch = true;
-                while (taken.Count < VerifyTake && reader.TryRead(out var pending))
-                {
-                    taken.Add(pending);
-                }
-
-                if (!_halted)
-                {
-                    var started = _timeProvider.GetTimestamp();
-                    VerifyAll(taken); // Verify does not throw
-                    _metrics.RecordStageTime("verify", _timeProvider.GetElapsedTime(started));
-                }
-
-                foreach (var pending in taken)
-                {
-                    _verified.Writer.TryWrite(pending); // unbounded: never fails while the ingest runs
-                }
-
-                taken.Clear();
-                _verifyingBatch = false;
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            foreach (var pending in taken)
-            {
-                pending.Settle();
-            }
-        }
-    }
-
-    /// <summary>Messages the verification loop takes at once at most: a few chunks for the thread pool, then on to the writer.</summary>
-    private const int VerifyTake = 4 * VerifyChunk;
-
     private async Task WriteAsync(CancellationToken cancellationToken)
     {
-        var reader = _verified.Reader;
+        var reader = _queue.Reader;
         var batch = new List<Pending>(_options.MaxBatchSize);
         // At most half the receive window in one batch, so that the connection goes on reading while a batch is stored.
         var maxBatch = Math.Min(_options.MaxBatchSize, Math.Max(1, _options.MaxQueuedMessages / 2));
@@ -679,27 +601,19 @@ public sealed class MqttIngestor : IAsyncDisposable
                 }
 
                 _writing = true;
-                Acknowledgement? stored = null;
                 try
                 {
-                    stored = await ProcessAsync(batch, cancellationToken).ConfigureAwait(false);
+                    await ProcessAsync(batch, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
                     _writing = false;
-                    if (stored is not null && _acks.Writer.TryWrite(stored))
+                    foreach (var pending in batch)
                     {
-                        batch = new List<Pending>(maxBatch); // the acknowledgement loop settles the stored batch
+                        pending.Settle(); // acknowledged, or left to the broker's redelivery: either way no longer held here
                     }
-                    else
-                    {
-                        foreach (var pending in batch)
-                        {
-                            pending.Settle(); // left to the broker's redelivery: no longer held here
-                        }
 
-                        batch.Clear(); // an idle writer must not keep its last batch (up to MaxBatchSize payloads) alive
-                    }
+                    batch.Clear(); // an idle writer must not keep its last batch (up to MaxBatchSize payloads) alive
                 }
             }
         }
@@ -708,17 +622,18 @@ public sealed class MqttIngestor : IAsyncDisposable
         }
     }
 
-    /// <summary>Stores the batch; returns what to acknowledge once it is durable, or null when nothing may be acknowledged.</summary>
-    private async Task<Acknowledgement?> ProcessAsync(List<Pending> taken, CancellationToken cancellationToken)
+    private async Task ProcessAsync(List<Pending> taken, CancellationToken cancellationToken)
     {
         var generation = Interlocked.Read(ref _generation);
         if (_halted)
         {
-            return null; // a store failure: everything queued is redelivered after the reconnect
+            return; // a store failure: everything queued is redelivered after the reconnect
         }
 
         var batch = taken.FindAll(p => p.Generation == generation); // the others are from a lost connection: the broker redelivers them
-        VerifyAll(batch); // the verification loop has verified them already (unless it found the ingest halted); does not throw
+        var verifying = _timeProvider.GetTimestamp();
+        VerifyAll(batch); // Verify does not throw
+        _metrics.RecordStageTime("verify", _timeProvider.GetElapsedTime(verifying));
         var messages = new List<IncomingMessage>(batch.Count);
         var settled = new Dictionary<(string Fleet, string Device), List<long>>();
         foreach (var pending in batch)
@@ -786,7 +701,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return null;
+            return;
         }
 #pragma warning disable CA1031 // any store failure: leave the batch unacknowledged and reconnect
         catch (Exception ex)
@@ -795,64 +710,29 @@ public sealed class MqttIngestor : IAsyncDisposable
             IngestLog.StoreFailed(_logger, ex, messages.Count);
             _metrics.RecordStoreFailure();
             _halted = true;
-            return null;
+            return;
         }
 
-        return new Acknowledgement(taken, batch, settled); // durable now
-    }
-
-    /// <summary>
-    /// Acknowledges stored batches in the order they were stored, each in arrival order, while the writer stores the
-    /// next one; then gives their room in the receive window back.
-    /// </summary>
-    private async Task AcknowledgeLoopAsync(CancellationToken cancellationToken)
-    {
-        var reader = _acks.Reader;
+        // Durable now: acknowledge in arrival order.
+        var acknowledging = _timeProvider.GetTimestamp();
         try
         {
-            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (reader.TryRead(out var stored))
-                {
-                    _acking = true;
-                    var started = _timeProvider.GetTimestamp();
-                    try
-                    {
-                        await AcknowledgeAsync(stored, cancellationToken).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        foreach (var pending in stored.Taken)
-                        {
-                            pending.Settle(); // acknowledged, or left to the broker's redelivery: either way no longer held here
-                        }
-
-                        _acking = false;
-                        _metrics.RecordStageTime("acknowledge", _timeProvider.GetElapsedTime(started));
-                    }
-                }
-            }
+            await AcknowledgeAsync(batch, settled, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        finally
         {
-            while (reader.TryRead(out var stored))
-            {
-                foreach (var pending in stored.Taken)
-                {
-                    pending.Settle();
-                }
-            }
+            _metrics.RecordStageTime("acknowledge", _timeProvider.GetElapsedTime(acknowledging));
         }
     }
 
-    private async Task AcknowledgeAsync(Acknowledgement stored, CancellationToken cancellationToken)
+    /// <summary>Acknowledges a stored batch in arrival order, then publishes the stored acknowledgements.</summary>
+    private async Task AcknowledgeAsync(List<Pending> batch, Dictionary<(string Fleet, string Device), List<long>> settled, CancellationToken cancellationToken)
     {
-        var batch = stored.Batch;
         foreach (var pending in batch)
         {
-            if (Interlocked.Read(ref _generation) != pending.Generation || pending.Generation == _unacknowledgedGeneration)
+            if (Interlocked.Read(ref _generation) != pending.Generation)
             {
-                return; // the connection was replaced, or an earlier acknowledgement on it failed: the broker redelivers the rest, the store keeps them once
+                return; // the connection was replaced: the broker redelivers the rest, the store keeps them once
             }
 
             try
@@ -872,7 +752,6 @@ public sealed class MqttIngestor : IAsyncDisposable
                 // one; if the connection survived (a send timed out), it would hold those messages in flight forever and,
                 // once the receive maximum is reached, send nothing more: halt, so that the supervisor replaces it.
                 IngestLog.AcknowledgeFailed(_logger, ex, batch.Count);
-                _unacknowledgedGeneration = pending.Generation;
                 _halted = true;
                 return;
             }
@@ -880,7 +759,7 @@ public sealed class MqttIngestor : IAsyncDisposable
 
         if (_options.PublishStoredAcks)
         {
-            await PublishStoredAcksAsync(stored.Settled, cancellationToken).ConfigureAwait(false);
+            await PublishStoredAcksAsync(settled, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -1036,9 +915,6 @@ public sealed class MqttIngestor : IAsyncDisposable
 
         return null;
     }
-
-    /// <summary>A durably stored batch: everything the writer took (to settle), the messages of the current connection (to acknowledge), and what it settled per device (for the stored acknowledgements).</summary>
-    private sealed record Acknowledgement(List<Pending> Taken, List<Pending> Batch, Dictionary<(string Fleet, string Device), List<long>> Settled);
 
     private enum Work
     {
