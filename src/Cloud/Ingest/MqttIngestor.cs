@@ -871,7 +871,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         report.ModelHash,
         report.WindowStart,
         report.WindowEnd,
-        report.Fingerprint.ObservationCount,
+        report.ObservationCount,
         fingerprint);
 
     private static DeviceStatusReport ToStored(StatusReport status, Envelope envelope) =>
