@@ -18,31 +18,8 @@ public sealed class FingerprintValidateTests
     /// <summary>Fingerprints of 0, 1, 2, 40 and 3000 rows: empty sketches, the single-value rules, several KLL levels.</summary>
     private static readonly Lazy<byte[][]> Valid = new(() => [.. new[] { 0, 1, 2, 40, 3000 }.Select(rows => Build(rows).ToBytes())]);
 
-    private static Fingerprint Build(int rows)
-    {
-        var schema = SyntheticModel.Schema;
-        var projector = new ObservationProjector(schema);
-        double[]?[] edges = [.. schema.Channels.Select(c => c.ValueKind == ChannelValueKind.Continuous ? new[] { -1.0, 0.0, 1.0 } : null)];
-        var accumulator = new FingerprintAccumulator(schema, edges);
-        var model = new SyntheticModel(11);
-        var row = new double[schema.Channels.Count];
-        Span<float> x = stackalloc float[SyntheticModel.Inputs];
-        Span<float> p = stackalloc float[SyntheticModel.Outputs];
-        Span<float> h = stackalloc float[SyntheticModel.Hidden];
-        for (var r = 0; r < rows; r++)
-        {
-            model.Next(x, p, h, out var latency);
-            if (r % 13 == 5)
-            {
-                x[1] = r % 2 == 0 ? float.NaN : float.PositiveInfinity;
-            }
-
-            projector.Project(x, p, h, latency, row);
-            accumulator.Add(row);
-        }
-
-        return accumulator.ToFingerprint();
-    }
+    private static Fingerprint Build(int rows) =>
+        FingerprintTests.Build(rows, 0, modelSeed: 11, inputB: r => r % 13 != 5 ? null : r % 2 == 0 ? float.NaN : float.PositiveInfinity).Whole;
 
     /// <summary>"accepted n" with the observation count, or the exception type and message.</summary>
     private static string Outcome(Func<long> read)
