@@ -5,14 +5,37 @@ using EdgeSentinel.FleetLoad;
 
 // Load bench (issue 7): N devices x R msg/s for S seconds through Mosquitto into `edgesentinel aggregate`.
 // Usage: EdgeSentinel.Load.Bench [--devices 200] [--rate 5] [--seconds 300] [--alert-every 5] [--poll-ms 100] [--reference-schema] [--store postgres:CONNECTION-STRING]
+//        EdgeSentinel.Load.Bench verify [--messages 20000] [--rounds 3] [--reference-schema]   (receive-side CPU per message, no broker)
 var problems = new List<string>();
+var reference = args.Contains("--reference-schema");
+if (args.Length > 0 && args[0] == "verify")
+{
+    var messagesToVerify = IntOption("--messages", 20_000);
+    var rounds = IntOption("--rounds", 3);
+    if (messagesToVerify < 1 || rounds < 1)
+    {
+        problems.Add("--messages and --rounds must be at least 1");
+    }
+
+    if (problems.Count > 0)
+    {
+        foreach (var p in problems)
+        {
+            Console.Error.WriteLine($"load bench: {p}");
+        }
+
+        return 2;
+    }
+
+    return EdgeSentinel.LoadBench.VerifyProfile.Run(messagesToVerify, rounds, reference);
+}
+
 var devices = IntOption("--devices", 200);
 var rate = DoubleOption("--rate", 5);
 var seconds = IntOption("--seconds", 300);
 var alertEvery = IntOption("--alert-every", 5);
 var pollMs = IntOption("--poll-ms", 100);
 var storeText = StringOption("--store");
-var reference = args.Contains("--reference-schema");
 StoreLocation? postgres = null;
 if (storeText is not null && (!StoreLocation.TryParse(storeText, out postgres, out var storeProblem) || !postgres!.IsPostgres))
 {

@@ -445,8 +445,8 @@ public sealed class MqttIngestor : IAsyncDisposable
             // Only the copy here, so that the receive loop goes on reading: the writer verifies (HMAC, decoding, conversion
             // for the store) a whole batch at once, in chunks on the thread pool, and takes the verdicts in arrival order.
             // The payload is not copied: MQTTnet 5.2 decodes every PUBLISH's payload into an array of its own
-            // (MqttBufferReader.ReadRemainingData) and never reuses it. Were that to change, the signature check
-            // would refuse the overwritten messages (never store them).
+            // (MqttBufferReader.ReadRemainingData) and never reuses it; the verified envelope and the stored fingerprint
+            // refer to it (InboundVerifier.TryVerify on memory), so it must stay so (a copy here otherwise).
             pending = new(e, generation, parsed ? EdgeTopics.KindLevel(address.Kind) : "unknown", arrivedIdle, _window, wireBytes)
             {
                 Topic = topic,
@@ -521,14 +521,14 @@ public sealed class MqttIngestor : IAsyncDisposable
             var pending = batch[i];
             if (pending.Verdict is null)
             {
-                pending.Verdict = Verify(pending.Topic!, pending.Address, pending.Payload.Span, pending.Properties);
+                pending.Verdict = Verify(pending.Topic!, pending.Address, pending.Payload, pending.Properties);
                 pending.Payload = default; // the envelope keeps what it needs
             }
         }
     }
 
     /// <summary>What the writer does with one received message (never throws on bad input).</summary>
-    private Verdict Verify(string topic, TopicAddress? address, ReadOnlySpan<byte> payload, MessageProperties properties)
+    private Verdict Verify(string topic, TopicAddress? address, ReadOnlyMemory<byte> payload, MessageProperties properties)
     {
         if (_verifier.TryVerify(topic, payload, properties, out var inbound, out var rejection))
         {
@@ -543,7 +543,7 @@ public sealed class MqttIngestor : IAsyncDisposable
             return new Verdict(Work.Store) { Inbound = inbound, Message = ToIncoming(inbound), Address = address, Topic = topic };
         }
 
-        var settles = SettledByRejection(topic, payload, properties);
+        var settles = SettledByRejection(topic, payload.Span, properties);
         if (rejection.Reason == RejectionReason.Replayed && EnvelopeCodec.TryDecode(topic, payload, properties, _options.Limits, out var envelope, out _))
         {
             // A QoS 1 redelivery of a stored message, or a true replay: the writer asks the store.
@@ -892,7 +892,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         report.ModelHash,
         report.WindowStart,
         report.WindowEnd,
-        report.Fingerprint.ObservationCount,
+        report.ObservationCount,
         fingerprint);
 
     private static DeviceStatusReport ToStored(StatusReport status, Envelope envelope) =>

@@ -152,22 +152,26 @@ public sealed class ChannelSummary
         Categories?.WriteTo(writer);
     }
 
-    internal static ChannelSummary ReadFrom(ref BinaryBufferReader reader, ChannelDefinition channel)
+    /// <summary>Reads the summaries of <paramref name="channel"/> with every check; builds them only when <paramref name="build"/> (else returns null).</summary>
+    internal static ChannelSummary? ReadFrom(ref BinaryBufferReader reader, ChannelDefinition channel, bool build)
     {
         var section = reader.Section;
         reader.Section = $"{section}, channel '{channel.Name}'";
-        var moments = MomentsSketch.ReadFrom(ref reader);
-        var quantiles = reader.ReadBoolean("has quantile sketch") ? QuantileSketch.ReadFrom(ref reader) : null;
-        var histogram = reader.ReadBoolean("has histogram") ? BinnedHistogram.ReadFrom(ref reader) : null;
-        var categories = reader.ReadBoolean("has category counts") ? Sketches.CategoryCounts.ReadFrom(ref reader) : null;
+        var moments = MomentsSketch.ReadFrom(ref reader, build);
+        var hasQuantiles = reader.ReadBoolean("has quantile sketch");
+        var quantiles = hasQuantiles ? QuantileSketch.ReadFrom(ref reader, build) : null;
+        var histogram = reader.ReadBoolean("has histogram") ? BinnedHistogram.ReadFrom(ref reader, build) : null;
+        var hasCategories = reader.ReadBoolean("has category counts");
+        var categoryCount = -1;
+        var categories = hasCategories ? Sketches.CategoryCounts.ReadFrom(ref reader, build, out categoryCount) : null;
         var continuous = channel.ValueKind == ChannelValueKind.Continuous;
-        if (continuous != (quantiles is not null) || continuous == (categories is not null)
-            || (categories is not null && categories.Counts.Length != channel.CategoryCount))
+        if (continuous != hasQuantiles || continuous == hasCategories
+            || (hasCategories && categoryCount != channel.CategoryCount))
         {
             throw reader.Fail($"the summaries stored do not fit a {channel.ValueKind} channel");
         }
 
         reader.Section = section;
-        return new ChannelSummary(channel, moments, quantiles, histogram, categories);
+        return build ? new ChannelSummary(channel, moments!, quantiles, histogram, categories) : null;
     }
 }

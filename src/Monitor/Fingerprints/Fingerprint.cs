@@ -102,6 +102,20 @@ public sealed class Fingerprint
         return fingerprint;
     }
 
+    /// <summary>
+    /// Makes every check of <see cref="FromBytes"/> (frame, checksum, schema, each summary's counts, lengths, ranges
+    /// and invariants) without building the summaries, and returns the schema and observation count.
+    /// </summary>
+    /// <exception cref="MonitorFormatException">The bytes are not a valid fingerprint; the same message <see cref="FromBytes"/> gives.</exception>
+    public static FingerprintOutline Validate(ReadOnlySpan<byte> bytes)
+    {
+        var payload = ChecksummedContainer.Unwrap(bytes, Magic, FormatVersion, "fingerprint", FingerprintLimitsMaxBytes);
+        var reader = new BinaryBufferReader(payload, "fingerprint");
+        var outline = Read(ref reader, build: false, out _);
+        reader.EnsureEnd();
+        return outline;
+    }
+
     private const long FingerprintLimitsMaxBytes = 1L << 28;
 
     internal void WriteTo(BinaryBufferWriter writer)
@@ -121,9 +135,16 @@ public sealed class Fingerprint
 
     internal static Fingerprint ReadFrom(ref BinaryBufferReader reader)
     {
+        Read(ref reader, build: true, out var fingerprint);
+        return fingerprint!;
+    }
+
+    /// <summary>Reads with every check; builds the fingerprint only when <paramref name="build"/>.</summary>
+    private static FingerprintOutline Read(ref BinaryBufferReader reader, bool build, out Fingerprint? fingerprint)
+    {
         var section = reader.Section;
         reader.Section = section + " schema";
-        var schema = FingerprintSchema.ReadFrom(ref reader);
+        var schema = ReadSchema(ref reader);
         reader.Section = section;
         var countOffset = reader.Position;
         var count = reader.ReadInt64("observation count");
@@ -132,25 +153,59 @@ public sealed class Fingerprint
             throw reader.Fail(countOffset, $"observation count {count} is negative");
         }
 
-        var channels = new ChannelSummary[schema.Channels.Count];
-        for (var i = 0; i < channels.Length; i++)
+        var channels = build ? new ChannelSummary[schema.Channels.Count] : null;
+        for (var i = 0; i < schema.Channels.Count; i++)
         {
-            channels[i] = ChannelSummary.ReadFrom(ref reader, schema.Channels[i]);
+            var channel = ChannelSummary.ReadFrom(ref reader, schema.Channels[i], build);
+            if (channels is not null)
+            {
+                channels[i] = channel!;
+            }
         }
 
-        var taps = new CovarianceSummary[schema.Taps.Count];
-        for (var t = 0; t < taps.Length; t++)
+        var taps = build ? new CovarianceSummary[schema.Taps.Count] : null;
+        for (var t = 0; t < schema.Taps.Count; t++)
         {
             reader.Section = $"{section}, tap '{schema.Taps[t].Name}' covariance";
             var at = reader.Position;
-            taps[t] = CovarianceSummary.ReadFrom(ref reader);
-            if (taps[t].Dimension != schema.Taps[t].ProjectedDimension)
+            var tap = CovarianceSummary.ReadFrom(ref reader, build, out var dimension);
+            if (dimension != schema.Taps[t].ProjectedDimension)
             {
-                throw reader.Fail(at, $"covariance dimension {taps[t].Dimension} differs from the tap's projected dimension {schema.Taps[t].ProjectedDimension}");
+                throw reader.Fail(at, $"covariance dimension {dimension} differs from the tap's projected dimension {schema.Taps[t].ProjectedDimension}");
+            }
+
+            if (taps is not null)
+            {
+                taps[t] = tap!;
             }
         }
 
         reader.Section = section;
-        return new Fingerprint(schema, channels, taps, count);
+        fingerprint = build ? new Fingerprint(schema, channels!, taps!, count) : null;
+        return new FingerprintOutline(schema, count);
     }
+
+    /// <summary>
+    /// Reads the schema, reusing the last one read when the bytes start with the same schema bytes (a fleet's
+    /// fingerprints share a schema; the schema format is self-delimiting, so equal bytes read to an equal schema).
+    /// </summary>
+    private static FingerprintSchema ReadSchema(ref BinaryBufferReader reader)
+    {
+        var last = _lastSchema;
+        if (last is not null && reader.RemainingBytes.StartsWith(last.Bytes))
+        {
+            reader.ReadRaw("schema", last.Bytes.Length);
+            return last.Schema;
+        }
+
+        var remaining = reader.RemainingBytes;
+        var start = reader.Position;
+        var schema = FingerprintSchema.ReadFrom(ref reader);
+        _lastSchema = new SchemaBytes(remaining[..(reader.Position - start)].ToArray(), schema);
+        return schema;
+    }
+
+    private static volatile SchemaBytes? _lastSchema;
+
+    private sealed record SchemaBytes(byte[] Bytes, FingerprintSchema Schema);
 }

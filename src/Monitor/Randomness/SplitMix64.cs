@@ -97,7 +97,10 @@ internal sealed class SplitMix64
     }
 
     /// <summary>Reads a state written by <see cref="WriteTo"/>; the spare must be finite, and 0 when absent.</summary>
-    public static SplitMix64 ReadFrom(ref BinaryBufferReader reader)
+    public static SplitMix64 ReadFrom(ref BinaryBufferReader reader) => ReadFrom(ref reader, build: true)!;
+
+    /// <summary>Reads a state written by <see cref="WriteTo"/> with the checks of <see cref="ReadFrom(ref BinaryBufferReader)"/>; builds it only when <paramref name="build"/>.</summary>
+    public static SplitMix64? ReadFrom(ref BinaryBufferReader reader, bool build)
     {
         var state = reader.ReadUInt64("prng.state");
         var hasSpare = reader.ReadBoolean("prng.hasSpare");
@@ -108,7 +111,7 @@ internal sealed class SplitMix64
             throw reader.Fail(start, "field 'prng.spare' must be 0 when no spare Gaussian is cached");
         }
 
-        return new SplitMix64(state) { _hasSpareGaussian = hasSpare, _spareGaussian = spare };
+        return build ? new SplitMix64(state) { _hasSpareGaussian = hasSpare, _spareGaussian = spare } : null;
     }
 
     /// <summary>Natural logarithm of a positive finite normal or subnormal x, from exactly rounded operations only.</summary>

@@ -27,6 +27,9 @@ internal ref struct BinaryBufferReader
 
     public readonly int Remaining => _data.Length - _position;
 
+    /// <summary>The bytes not read yet.</summary>
+    public readonly ReadOnlySpan<byte> RemainingBytes => _data[_position..];
+
     public byte ReadByte(string field) => Take(1, field)[0];
 
     public bool ReadBoolean(string field)
@@ -96,8 +99,8 @@ internal ref struct BinaryBufferReader
 
     public double[] ReadDoubleArray(string field, int maxCount)
     {
-        var count = ReadCount(field + " count", maxCount);
-        var bytes = Take(checked(count * 8), field);
+        var bytes = ReadArrayBytes(field, maxCount, 8);
+        var count = bytes.Length / 8;
         var result = new double[count];
         for (var i = 0; i < count; i++)
         {
@@ -122,8 +125,8 @@ internal ref struct BinaryBufferReader
 
     public long[] ReadInt64Array(string field, int maxCount)
     {
-        var count = ReadCount(field + " count", maxCount);
-        var bytes = Take(checked(count * 8), field);
+        var bytes = ReadArrayBytes(field, maxCount, 8);
+        var count = bytes.Length / 8;
         var result = new long[count];
         for (var i = 0; i < count; i++)
         {
@@ -131,6 +134,13 @@ internal ref struct BinaryBufferReader
         }
 
         return result;
+    }
+
+    /// <summary>Reads the count of an array of <paramref name="elementSize"/>-byte items and returns their bytes, without copying (the checks of <see cref="ReadDoubleArray"/>).</summary>
+    public ReadOnlySpan<byte> ReadArrayBytes(string field, int maxCount, int elementSize)
+    {
+        var count = ReadCount(field + " count", maxCount);
+        return Take(checked(count * elementSize), field);
     }
 
     public ReadOnlySpan<byte> ReadBytes(string field, int maxCount)

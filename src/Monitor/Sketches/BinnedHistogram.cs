@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using EdgeSentinel.Monitor.Serialization;
 
 namespace EdgeSentinel.Monitor.Sketches;
@@ -212,41 +213,69 @@ internal sealed class BinnedHistogram
     }
 
     /// <summary>Reads and validates a histogram written by <see cref="WriteTo"/>.</summary>
-    public static BinnedHistogram ReadFrom(ref BinaryBufferReader reader)
+    public static BinnedHistogram ReadFrom(ref BinaryBufferReader reader) => ReadFrom(ref reader, build: true)!;
+
+    /// <summary>Reads a histogram written by <see cref="WriteTo"/> with every check of <see cref="ReadFrom(ref BinaryBufferReader)"/>; builds it only when <paramref name="build"/> (else returns null).</summary>
+    public static BinnedHistogram? ReadFrom(ref BinaryBufferReader reader, bool build)
     {
         SketchFormat.ReadVersion(ref reader, "histogram.version", FormatVersion);
         var start = reader.Position;
-        var edges = reader.ReadDoubleArray("histogram.edges", MaxEdges);
-        for (var i = 0; i < edges.Length; i++)
+        var edgeBytes = reader.ReadArrayBytes("histogram.edges", MaxEdges, sizeof(double));
+        var edgeCount = edgeBytes.Length / sizeof(double);
+        var edges = build ? new double[edgeCount] : null;
+        var previous = 0.0;
+        for (var i = 0; i < edgeCount; i++)
         {
-            if (!double.IsFinite(edges[i]) || (i > 0 && !(edges[i] > edges[i - 1])))
+            var edge = BinaryPrimitives.ReadDoubleLittleEndian(edgeBytes[(i * sizeof(double))..]);
+            if (!double.IsFinite(edge) || (i > 0 && !(edge > previous)))
             {
-                throw reader.Fail(start, $"field 'histogram.edges' must be finite and strictly increasing (edge {i} = {edges[i]})");
+                throw reader.Fail(start, $"field 'histogram.edges' must be finite and strictly increasing (edge {i} = {edge})");
+            }
+
+            previous = edge;
+            if (edges is not null)
+            {
+                edges[i] = edge;
             }
         }
 
-        var counts = SketchFormat.ReadCounts(ref reader, "histogram.counts", edges.Length + 1, out var total);
-        var histogram = new BinnedHistogram(edges, counts)
-        {
-            Total = total,
-            NaNCount = SketchFormat.ReadNonNegativeInt64(ref reader, "histogram.nanCount"),
-        };
+        var countBytes = SketchFormat.ReadCountBytes(ref reader, "histogram.counts", edgeCount + 1, out var total);
+        var firstCount = BinaryPrimitives.ReadInt64LittleEndian(countBytes);
+        var lastCount = BinaryPrimitives.ReadInt64LittleEndian(countBytes[^sizeof(long)..]);
+        var nanCount = SketchFormat.ReadNonNegativeInt64(ref reader, "histogram.nanCount");
         start = reader.Position;
-        histogram.PositiveInfinityCount = SketchFormat.ReadNonNegativeInt64(ref reader, "histogram.positiveInfinityCount");
-        if (histogram.PositiveInfinityCount > counts[^1])
+        var positiveInfinityCount = SketchFormat.ReadNonNegativeInt64(ref reader, "histogram.positiveInfinityCount");
+        if (positiveInfinityCount > lastCount)
         {
             throw reader.Fail(start, "field 'histogram.positiveInfinityCount' exceeds the last bin's count");
         }
 
         start = reader.Position;
-        histogram.NegativeInfinityCount = SketchFormat.ReadNonNegativeInt64(ref reader, "histogram.negativeInfinityCount");
-        if (histogram.NegativeInfinityCount > counts[0]
-            || (counts.Length == 1 && histogram.NegativeInfinityCount > counts[0] - histogram.PositiveInfinityCount))
+        var negativeInfinityCount = SketchFormat.ReadNonNegativeInt64(ref reader, "histogram.negativeInfinityCount");
+        if (negativeInfinityCount > firstCount
+            || (edgeCount == 0 && negativeInfinityCount > firstCount - positiveInfinityCount))
         {
             throw reader.Fail(start, "field 'histogram.negativeInfinityCount' exceeds the first bin's count");
         }
 
-        SketchFormat.EnsureSumFits(ref reader, "histogram total count", total, histogram.NaNCount);
-        return histogram;
+        SketchFormat.EnsureSumFits(ref reader, "histogram total count", total, nanCount);
+        if (edges is null)
+        {
+            return null;
+        }
+
+        var counts = new long[edgeCount + 1];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = BinaryPrimitives.ReadInt64LittleEndian(countBytes[(i * sizeof(long))..]);
+        }
+
+        return new BinnedHistogram(edges, counts)
+        {
+            Total = total,
+            NaNCount = nanCount,
+            PositiveInfinityCount = positiveInfinityCount,
+            NegativeInfinityCount = negativeInfinityCount,
+        };
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using EdgeSentinel.Monitor.Serialization;
 
 namespace EdgeSentinel.Monitor.Sketches;
@@ -95,29 +96,39 @@ internal sealed class CategoryCounts
     }
 
     /// <summary>Reads and validates counts written by <see cref="WriteTo"/>.</summary>
-    public static CategoryCounts ReadFrom(ref BinaryBufferReader reader)
+    public static CategoryCounts ReadFrom(ref BinaryBufferReader reader) => ReadFrom(ref reader, build: true, out _)!;
+
+    /// <summary>Reads counts written by <see cref="WriteTo"/> with every check of <see cref="ReadFrom(ref BinaryBufferReader)"/>; builds them only when <paramref name="build"/> (else returns null); <paramref name="categoryCount"/> is the number of categories.</summary>
+    public static CategoryCounts? ReadFrom(ref BinaryBufferReader reader, bool build, out int categoryCount)
     {
         SketchFormat.ReadVersion(ref reader, "categories.version", FormatVersion);
         var start = reader.Position;
-        var counts = reader.ReadInt64Array("categories.counts", MaxCategories);
-        if (counts.Length == 0)
+        var bytes = reader.ReadArrayBytes("categories.counts", MaxCategories, sizeof(long));
+        categoryCount = bytes.Length / sizeof(long);
+        if (categoryCount == 0)
         {
             throw reader.Fail(start, "field 'categories.counts' must hold at least one category");
         }
 
+        var counts = build ? new long[categoryCount] : null;
         long total = 0;
-        foreach (var c in counts)
+        for (var i = 0; i < categoryCount; i++)
         {
+            var c = BinaryPrimitives.ReadInt64LittleEndian(bytes[(i * sizeof(long))..]);
             if (c < 0 || c > SketchFormat.MaxCount - total)
             {
                 throw reader.Fail(start, $"field 'categories.counts' holds a negative count or its sum exceeds {SketchFormat.MaxCount}");
             }
 
             total += c;
+            if (counts is not null)
+            {
+                counts[i] = c;
+            }
         }
 
         var outOfRange = SketchFormat.ReadNonNegativeInt64(ref reader, "categories.outOfRangeCount");
         SketchFormat.EnsureSumFits(ref reader, "categories total count", total, outOfRange);
-        return new CategoryCounts(counts) { Total = total, OutOfRangeCount = outOfRange };
+        return counts is null ? null : new CategoryCounts(counts) { Total = total, OutOfRangeCount = outOfRange };
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using EdgeSentinel.Monitor.Serialization;
 
 namespace EdgeSentinel.Monitor.Sketches;
@@ -307,14 +308,17 @@ internal sealed class CovarianceSummary
     }
 
     /// <summary>Reads and validates a summary written by <see cref="WriteTo"/>.</summary>
-    public static CovarianceSummary ReadFrom(ref BinaryBufferReader reader)
+    public static CovarianceSummary ReadFrom(ref BinaryBufferReader reader) => ReadFrom(ref reader, build: true, out _)!;
+
+    /// <summary>Reads a summary written by <see cref="WriteTo"/> with every check of <see cref="ReadFrom(ref BinaryBufferReader)"/>; builds it only when <paramref name="build"/> (else returns null); <paramref name="dimension"/> is its dimension.</summary>
+    public static CovarianceSummary? ReadFrom(ref BinaryBufferReader reader, bool build, out int dimension)
     {
         SketchFormat.ReadVersion(ref reader, "covariance.version", FormatVersion);
-        var d = SketchFormat.ReadInt32InRange(ref reader, "covariance.dimension", 1, MaxDimension);
+        var d = dimension = SketchFormat.ReadInt32InRange(ref reader, "covariance.dimension", 1, MaxDimension);
         var count = SketchFormat.ReadNonNegativeInt64(ref reader, "covariance.count");
         var rejected = SketchFormat.ReadNonNegativeInt64(ref reader, "covariance.rejectedCount");
         SketchFormat.EnsureSumFits(ref reader, "covariance total count", count, rejected);
-        var summary = new CovarianceSummary(d) { _count = count, RejectedCount = rejected };
+        var summary = build ? new CovarianceSummary(d) { _count = count, RejectedCount = rejected } : null;
         if (count == 0)
         {
             return summary;
@@ -331,25 +335,32 @@ internal sealed class CovarianceSummary
             throw reader.Fail(quarticStart, "field 'covariance.quartic' must not be negative");
         }
 
-        mean.CopyTo(summary._mean, 0);
-        cubic.CopyTo(summary._cubic, 0);
-        summary._quartic = quartic;
         var index = 0;
         var allZero = quartic == 0;
         for (var i = 0; i < d; i++)
         {
-            allZero &= cubic[i] == 0;
+            var cubicValue = BinaryPrimitives.ReadDoubleLittleEndian(cubic[(i * sizeof(double))..]);
+            allZero &= cubicValue == 0;
+            if (summary is not null)
+            {
+                summary._mean[i] = BinaryPrimitives.ReadDoubleLittleEndian(mean[(i * sizeof(double))..]);
+                summary._cubic[i] = cubicValue;
+            }
+
             for (var j = i; j < d; j++)
             {
-                var value = upper[index++];
+                var value = BinaryPrimitives.ReadDoubleLittleEndian(upper[(index++ * sizeof(double))..]);
                 if (i == j && value < 0)
                 {
                     throw reader.Fail(start, $"field 'covariance.comoment' has a negative diagonal entry at {i}");
                 }
 
                 allZero &= value == 0;
-                summary._comoment[(i * d) + j] = value;
-                summary._comoment[(j * d) + i] = value;
+                if (summary is not null)
+                {
+                    summary._comoment[(i * d) + j] = value;
+                    summary._comoment[(j * d) + i] = value;
+                }
             }
         }
 
@@ -358,27 +369,33 @@ internal sealed class CovarianceSummary
             throw reader.Fail(start, "a summary of one row must have zero central moments");
         }
 
+        if (summary is not null)
+        {
+            summary._quartic = quartic;
+        }
+
         return summary;
     }
 
-    private static double[] ReadFiniteArray(ref BinaryBufferReader reader, string field, int expectedLength)
+    /// <summary>Reads a Double array of exactly <paramref name="expectedLength"/> finite values; returns its bytes (little-endian, not copied).</summary>
+    private static ReadOnlySpan<byte> ReadFiniteArray(ref BinaryBufferReader reader, string field, int expectedLength)
     {
         var start = reader.Position;
-        var values = reader.ReadDoubleArray(field, expectedLength);
-        if (values.Length != expectedLength)
+        var bytes = reader.ReadArrayBytes(field, expectedLength, sizeof(double));
+        if (bytes.Length != expectedLength * sizeof(double))
         {
-            throw reader.Fail(start, $"field '{field}' has {values.Length} entries, expected {expectedLength}");
+            throw reader.Fail(start, $"field '{field}' has {bytes.Length / sizeof(double)} entries, expected {expectedLength}");
         }
 
-        foreach (var v in values)
+        for (var i = 0; i < expectedLength; i++)
         {
-            if (!double.IsFinite(v))
+            if (!double.IsFinite(BinaryPrimitives.ReadDoubleLittleEndian(bytes[(i * sizeof(double))..])))
             {
                 throw reader.Fail(start, $"field '{field}' holds a non-finite value");
             }
         }
 
-        return values;
+        return bytes;
     }
 
     /// <summary>

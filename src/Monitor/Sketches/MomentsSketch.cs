@@ -169,46 +169,58 @@ internal sealed class MomentsSketch
     }
 
     /// <summary>Reads and validates a sketch written by <see cref="WriteTo"/>.</summary>
-    public static MomentsSketch ReadFrom(ref BinaryBufferReader reader)
+    public static MomentsSketch ReadFrom(ref BinaryBufferReader reader) => ReadFrom(ref reader, build: true)!;
+
+    /// <summary>Reads a sketch written by <see cref="WriteTo"/> with every check of <see cref="ReadFrom(ref BinaryBufferReader)"/>; builds it only when <paramref name="build"/> (else returns null).</summary>
+    public static MomentsSketch? ReadFrom(ref BinaryBufferReader reader, bool build)
     {
         SketchFormat.ReadVersion(ref reader, "moments.version", FormatVersion);
-        var sketch = new MomentsSketch
+        var count = SketchFormat.ReadNonNegativeInt64(ref reader, "moments.count");
+        var nanCount = SketchFormat.ReadNonNegativeInt64(ref reader, "moments.nanCount");
+        var positiveInfinityCount = SketchFormat.ReadNonNegativeInt64(ref reader, "moments.positiveInfinityCount");
+        var negativeInfinityCount = SketchFormat.ReadNonNegativeInt64(ref reader, "moments.negativeInfinityCount");
+        SketchFormat.EnsureSumFits(ref reader, "moments total count", count, nanCount, positiveInfinityCount, negativeInfinityCount);
+        double shift = 0, mean = 0, m2 = 0, min = 0, max = 0;
+        if (count > 0)
         {
-            _count = SketchFormat.ReadNonNegativeInt64(ref reader, "moments.count"),
-            NaNCount = SketchFormat.ReadNonNegativeInt64(ref reader, "moments.nanCount"),
-            PositiveInfinityCount = SketchFormat.ReadNonNegativeInt64(ref reader, "moments.positiveInfinityCount"),
-            NegativeInfinityCount = SketchFormat.ReadNonNegativeInt64(ref reader, "moments.negativeInfinityCount"),
-        };
-        SketchFormat.EnsureSumFits(ref reader, "moments total count", sketch._count, sketch.NaNCount, sketch.PositiveInfinityCount, sketch.NegativeInfinityCount);
-        if (sketch._count == 0)
-        {
-            return sketch;
+            shift = reader.ReadFiniteDouble("moments.shift");
+            var start = reader.Position;
+            mean = reader.ReadDouble("moments.shiftedMean");
+            if (double.IsNaN(mean) || (count == 1 && mean != 0.0))
+            {
+                throw reader.Fail(start, "field 'moments.shiftedMean' must not be NaN (and must be 0 for a single value)");
+            }
+
+            start = reader.Position;
+            m2 = reader.ReadDouble("moments.sumOfSquaredDeviations");
+            if (!(m2 >= 0.0) || (count == 1 && m2 != 0.0))
+            {
+                throw reader.Fail(start, $"field 'moments.sumOfSquaredDeviations' must be >= 0 (and 0 for a single value), found {m2}");
+            }
+
+            min = reader.ReadFiniteDouble("moments.min");
+            start = reader.Position;
+            max = reader.ReadFiniteDouble("moments.max");
+            if (max < min || (count == 1 && max != min))
+            {
+                throw reader.Fail(start, $"field 'moments.max' = {max} is inconsistent with min = {min}");
+            }
         }
 
-        sketch._shift = reader.ReadFiniteDouble("moments.shift");
-        var start = reader.Position;
-        sketch._mean = reader.ReadDouble("moments.shiftedMean");
-        if (double.IsNaN(sketch._mean) || (sketch._count == 1 && sketch._mean != 0.0))
-        {
-            throw reader.Fail(start, "field 'moments.shiftedMean' must not be NaN (and must be 0 for a single value)");
-        }
-
-        start = reader.Position;
-        sketch._m2 = reader.ReadDouble("moments.sumOfSquaredDeviations");
-        if (!(sketch._m2 >= 0.0) || (sketch._count == 1 && sketch._m2 != 0.0))
-        {
-            throw reader.Fail(start, $"field 'moments.sumOfSquaredDeviations' must be >= 0 (and 0 for a single value), found {sketch._m2}");
-        }
-
-        sketch._min = reader.ReadFiniteDouble("moments.min");
-        start = reader.Position;
-        sketch._max = reader.ReadFiniteDouble("moments.max");
-        if (sketch._max < sketch._min || (sketch._count == 1 && sketch._max != sketch._min))
-        {
-            throw reader.Fail(start, $"field 'moments.max' = {sketch._max} is inconsistent with min = {sketch._min}");
-        }
-
-        return sketch;
+        return build
+            ? new MomentsSketch
+            {
+                _count = count,
+                NaNCount = nanCount,
+                PositiveInfinityCount = positiveInfinityCount,
+                NegativeInfinityCount = negativeInfinityCount,
+                _shift = shift,
+                _mean = mean,
+                _m2 = m2,
+                _min = min,
+                _max = max,
+            }
+            : null;
     }
 
     private void CountNonFinite(double value)

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using EdgeSentinel.Monitor.Randomness;
 using EdgeSentinel.Monitor.Serialization;
 
@@ -311,49 +312,63 @@ internal sealed class QuantileSketch
     }
 
     /// <summary>Reads and validates a sketch written by <see cref="WriteTo"/>.</summary>
-    public static QuantileSketch ReadFrom(ref BinaryBufferReader reader)
+    public static QuantileSketch ReadFrom(ref BinaryBufferReader reader) => ReadFrom(ref reader, build: true)!;
+
+    /// <summary>Reads a sketch written by <see cref="WriteTo"/> with every check of <see cref="ReadFrom(ref BinaryBufferReader)"/>; builds it only when <paramref name="build"/> (else returns null).</summary>
+    public static QuantileSketch? ReadFrom(ref BinaryBufferReader reader, bool build)
     {
         SketchFormat.ReadVersion(ref reader, "kll.version", FormatVersion);
         var k = SketchFormat.ReadInt32InRange(ref reader, "kll.k", MinK, MaxK);
         var seed = reader.ReadUInt64("kll.seed");
-        var sketch = new QuantileSketch(k, seed);
         var nStart = reader.Position;
         var n = SketchFormat.ReadNonNegativeInt64(ref reader, "kll.n");
-        sketch.NaNCount = SketchFormat.ReadNonNegativeInt64(ref reader, "kll.nanCount");
-        sketch.PositiveInfinityCount = SketchFormat.ReadNonNegativeInt64(ref reader, "kll.positiveInfinityCount");
-        sketch.NegativeInfinityCount = SketchFormat.ReadNonNegativeInt64(ref reader, "kll.negativeInfinityCount");
-        SketchFormat.EnsureSumFits(ref reader, "kll total count", n, sketch.NaNCount, sketch.PositiveInfinityCount, sketch.NegativeInfinityCount);
+        var nanCount = SketchFormat.ReadNonNegativeInt64(ref reader, "kll.nanCount");
+        var positiveInfinityCount = SketchFormat.ReadNonNegativeInt64(ref reader, "kll.positiveInfinityCount");
+        var negativeInfinityCount = SketchFormat.ReadNonNegativeInt64(ref reader, "kll.negativeInfinityCount");
+        SketchFormat.EnsureSumFits(ref reader, "kll total count", n, nanCount, positiveInfinityCount, negativeInfinityCount);
         var numLevels = SketchFormat.ReadInt32InRange(ref reader, "kll.levelCount", 1, MaxLevels);
-        var capacity = sketch._totalCapacityByLevels[numLevels];
+        var capacity = TotalCapacity(k, numLevels);
 
-        var levelArrays = new double[numLevels][];
+        var levelArrays = build ? new double[numLevels][] : null;
         var retained = 0;
         long weightSum = 0;
+        double smallestItem = double.PositiveInfinity, largestItem = double.NegativeInfinity;
         for (var level = 0; level < numLevels; level++)
         {
             var start = reader.Position;
-            var items = reader.ReadDoubleArray("kll.level", capacity - retained);
-            retained += items.Length;
-            for (var i = 0; i < items.Length; i++)
+            var bytes = reader.ReadArrayBytes("kll.level", capacity - retained, sizeof(double));
+            var count = bytes.Length / sizeof(double);
+            retained += count;
+            var items = levelArrays is null ? null : levelArrays[level] = new double[count];
+            var previous = 0.0;
+            for (var i = 0; i < count; i++)
             {
-                if (!double.IsFinite(items[i]))
+                var item = BinaryPrimitives.ReadDoubleLittleEndian(bytes[(i * sizeof(double))..]);
+                if (!double.IsFinite(item))
                 {
                     throw reader.Fail(start, $"level {level} holds a non-finite item");
                 }
 
-                if (level > 0 && i > 0 && items[i] < items[i - 1])
+                if (level > 0 && i > 0 && item < previous)
                 {
                     throw reader.Fail(start, $"level {level} is not sorted");
                 }
+
+                previous = item;
+                smallestItem = Math.Min(smallestItem, item);
+                largestItem = Math.Max(largestItem, item);
+                if (items is not null)
+                {
+                    items[i] = item;
+                }
             }
 
-            if (items.Length > 0 && items.Length > (long.MaxValue - weightSum) >> level)
+            if (count > 0 && count > (long.MaxValue - weightSum) >> level)
             {
                 throw reader.Fail(start, "the total weight of the retained items overflows Int64");
             }
 
-            weightSum += (long)items.Length << level;
-            levelArrays[level] = items;
+            weightSum += (long)count << level;
         }
 
         if (weightSum != n)
@@ -366,31 +381,40 @@ internal sealed class QuantileSketch
             throw reader.Fail("an empty sketch must have exactly one level");
         }
 
+        double min = 0, max = 0;
         if (n > 0)
         {
-            sketch._min = reader.ReadFiniteDouble("kll.min");
+            min = reader.ReadFiniteDouble("kll.min");
             var start = reader.Position;
-            sketch._max = reader.ReadFiniteDouble("kll.max");
-            if (sketch._max < sketch._min)
+            max = reader.ReadFiniteDouble("kll.max");
+            if (max < min)
             {
                 throw reader.Fail(start, "field 'kll.max' is smaller than 'kll.min'");
             }
 
-            foreach (var items in levelArrays)
+            if (smallestItem < min || largestItem > max)
             {
-                foreach (var item in items)
-                {
-                    if (item < sketch._min || item > sketch._max)
-                    {
-                        throw reader.Fail(start, "a retained item lies outside [min, max]");
-                    }
-                }
+                throw reader.Fail(start, "a retained item lies outside [min, max]");
             }
         }
 
-        sketch._random = SplitMix64.ReadFrom(ref reader);
-        sketch._n = n;
-        sketch._numLevels = numLevels;
+        var random = SplitMix64.ReadFrom(ref reader, build);
+        if (levelArrays is null)
+        {
+            return null;
+        }
+
+        var sketch = new QuantileSketch(k, seed)
+        {
+            NaNCount = nanCount,
+            PositiveInfinityCount = positiveInfinityCount,
+            NegativeInfinityCount = negativeInfinityCount,
+            _min = min,
+            _max = max,
+            _random = random!,
+            _n = n,
+            _numLevels = numLevels,
+        };
         sketch._floor = sketch._items.Length - capacity;
         var position = sketch._items.Length - retained;
         for (var level = 0; level < numLevels; level++)
@@ -402,6 +426,18 @@ internal sealed class QuantileSketch
 
         sketch._levels[numLevels] = position;
         return sketch;
+    }
+
+    /// <summary>Total capacity of <paramref name="numLevels"/> levels of a sketch with parameter <paramref name="k"/> (what the constructor tabulates).</summary>
+    private static int TotalCapacity(int k, int numLevels)
+    {
+        var total = 0;
+        for (var depth = 0; depth < numLevels; depth++)
+        {
+            total += (int)Math.Max(MinLevelCapacity, CapacityAtDepth(k, depth));
+        }
+
+        return total;
     }
 
     private static long CapacityAtDepth(int k, int depth)

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using EdgeSentinel.Monitor.Serialization;
 
 namespace EdgeSentinel.Monitor.Sketches;
@@ -65,19 +66,20 @@ internal static class SketchFormat
         return sum;
     }
 
-    /// <summary>Reads an Int64 array of non-negative counts with an exact expected length; returns their sum.</summary>
-    public static long[] ReadCounts(ref BinaryBufferReader reader, string field, int expectedLength, out long sum)
+    /// <summary>Reads an Int64 array of non-negative counts with an exact expected length; returns their bytes (little-endian, not copied) and their sum.</summary>
+    public static ReadOnlySpan<byte> ReadCountBytes(ref BinaryBufferReader reader, string field, int expectedLength, out long sum)
     {
         var start = reader.Position;
-        var counts = reader.ReadInt64Array(field, expectedLength);
-        if (counts.Length != expectedLength)
+        var bytes = reader.ReadArrayBytes(field, expectedLength, sizeof(long));
+        if (bytes.Length != expectedLength * sizeof(long))
         {
-            throw reader.Fail(start, $"field '{field}' has {counts.Length} entries, expected {expectedLength}");
+            throw reader.Fail(start, $"field '{field}' has {bytes.Length / sizeof(long)} entries, expected {expectedLength}");
         }
 
         sum = 0;
-        foreach (var c in counts)
+        for (var i = 0; i < expectedLength; i++)
         {
+            var c = BinaryPrimitives.ReadInt64LittleEndian(bytes[(i * sizeof(long))..]);
             if (c < 0 || c > MaxCount - sum)
             {
                 throw reader.Fail(start, $"field '{field}' holds a negative count or its sum exceeds {MaxCount}");
@@ -86,6 +88,6 @@ internal static class SketchFormat
             sum += c;
         }
 
-        return counts;
+        return bytes;
     }
 }

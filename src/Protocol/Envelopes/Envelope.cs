@@ -17,10 +17,10 @@ public sealed class Envelope
     /// <summary>Largest valid timestamp in milliseconds since the Unix epoch (9999-12-31T23:59:59.999Z).</summary>
     public const long MaxTimestampMilliseconds = 253_402_300_799_999;
 
-    private readonly byte[] _payload;
+    private readonly ReadOnlyMemory<byte> _payload;
     private readonly byte[] _signature;
 
-    internal Envelope(int schemaVersion, TopicAddress address, long sequence, long timestampMilliseconds, byte[] payload, byte[] signature)
+    internal Envelope(int schemaVersion, TopicAddress address, long sequence, long timestampMilliseconds, ReadOnlyMemory<byte> payload, byte[] signature)
     {
         SchemaVersion = schemaVersion;
         Address = address;
@@ -58,7 +58,7 @@ public sealed class Envelope
     public DateTimeOffset Timestamp => DateTimeOffset.FromUnixTimeMilliseconds(TimestampMilliseconds);
 
     /// <summary>The payload: the JSON body bytes exactly as signed, or the binary body.</summary>
-    public ReadOnlySpan<byte> Payload => _payload;
+    public ReadOnlySpan<byte> Payload => _payload.Span;
 
     /// <summary>The payload as memory (the same bytes as <see cref="Payload"/>), for a receiver that keeps a part of it without copying.</summary>
     public ReadOnlyMemory<byte> PayloadMemory => _payload;
@@ -87,7 +87,7 @@ public sealed class Envelope
     public bool VerifySignature(SigningKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return EnvelopeSignature.Verify(key, SchemaVersion, Topic, Sequence, TimestampMilliseconds, _payload, _signature);
+        return EnvelopeSignature.Verify(key, SchemaVersion, Topic, Sequence, TimestampMilliseconds, _payload.Span, _signature);
     }
 
     /// <inheritdoc/>

@@ -55,6 +55,35 @@ public static class EnvelopeCodec
         out Rejection rejection)
     {
         ArgumentNullException.ThrowIfNull(limits);
+        return TryDecode(topic, message, default, properties, limits, out envelope, out rejection);
+    }
+
+    /// <summary>
+    /// <see cref="TryDecode(string?, ReadOnlySpan{byte}, MessageProperties, ProtocolLimits, out Envelope?, out Rejection)"/> for a message
+    /// that never changes afterwards: the payload of a binary envelope refers to <paramref name="message"/> rather than a copy.
+    /// </summary>
+    public static bool TryDecode(
+        string? topic,
+        ReadOnlyMemory<byte> message,
+        MessageProperties properties,
+        ProtocolLimits limits,
+        [NotNullWhen(true)] out Envelope? envelope,
+        out Rejection rejection)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        return TryDecode(topic, message.Span, message, properties, limits, out envelope, out rejection);
+    }
+
+    /// <summary>Decodes <paramref name="message"/>; a binary payload refers to <paramref name="kept"/> (the same bytes) unless that is empty.</summary>
+    internal static bool TryDecode(
+        string? topic,
+        ReadOnlySpan<byte> message,
+        ReadOnlyMemory<byte> kept,
+        MessageProperties properties,
+        ProtocolLimits limits,
+        [NotNullWhen(true)] out Envelope? envelope,
+        out Rejection rejection)
+    {
         envelope = null;
         if (!EdgeTopics.TryParse(topic, out var address, out rejection))
         {
@@ -81,7 +110,7 @@ public static class EnvelopeCodec
         }
 
         return binary
-            ? TryDecodeBinary(address, message, out envelope, out rejection)
+            ? TryDecodeBinary(address, message, kept, out envelope, out rejection)
             : TryDecodeJson(address, message, limits, out envelope, out rejection);
     }
 
@@ -195,7 +224,7 @@ public static class EnvelopeCodec
         return bytes;
     }
 
-    private static bool TryDecodeBinary(TopicAddress address, ReadOnlySpan<byte> message, [NotNullWhen(true)] out Envelope? envelope, out Rejection rejection)
+    private static bool TryDecodeBinary(TopicAddress address, ReadOnlySpan<byte> message, ReadOnlyMemory<byte> kept, [NotNullWhen(true)] out Envelope? envelope, out Rejection rejection)
     {
         envelope = null;
         const string what = "binary envelope";
@@ -242,6 +271,7 @@ public static class EnvelopeCodec
             return false;
         }
 
+        var payloadStart = at;
         var payload = message.Slice(at, (int)payloadLength);
         at += (int)payloadLength;
         if (message.Length - at != EnvelopeSignature.Length)
@@ -251,7 +281,8 @@ public static class EnvelopeCodec
         }
 
         var signature = message[at..];
-        return TryFinish(address, version, kind == (int)address.Kind, EdgeTopicsKindName(kind), fleet, device, sequence, timestamp, payload, signature, out envelope, out rejection);
+        return TryFinish(address, version, kind == (int)address.Kind, EdgeTopicsKindName(kind), fleet, device, sequence, timestamp, payload, signature, out envelope, out rejection,
+            kept.IsEmpty ? default : kept.Slice(payloadStart, (int)payloadLength));
 
         static string EdgeTopicsKindName(int k) => Enum.IsDefined((TopicKind)k) ? EdgeTopics.KindLevel((TopicKind)k) : $"#{k}";
     }
@@ -428,7 +459,8 @@ public static class EnvelopeCodec
         ReadOnlySpan<byte> payload,
         ReadOnlySpan<byte> signature,
         [NotNullWhen(true)] out Envelope? envelope,
-        out Rejection rejection)
+        out Rejection rejection,
+        ReadOnlyMemory<byte> keptPayload = default)
     {
         envelope = null;
         if (!string.Equals(fleet, address.Fleet, StringComparison.Ordinal))
@@ -461,7 +493,7 @@ public static class EnvelopeCodec
             return false;
         }
 
-        envelope = new Envelope(version, address, sequence, timestamp, payload.ToArray(), signature.ToArray());
+        envelope = new Envelope(version, address, sequence, timestamp, keptPayload.IsEmpty ? payload.ToArray() : keptPayload, signature.ToArray());
         rejection = default;
         return true;
     }

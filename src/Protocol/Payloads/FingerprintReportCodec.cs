@@ -32,7 +32,7 @@ public static class FingerprintReportCodec
     public static byte[] Encode(FingerprintReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var fingerprint = report.Fingerprint.ToBytes();
+        var fingerprint = report.ReceivedBytes.IsEmpty ? report.Fingerprint.ToBytes() : report.ReceivedBytes.Span;
         var hash = Encoding.ASCII.GetBytes(report.ModelHash);
         var bytes = new byte[4 + 1 + 8 + 8 + 4 + 1 + hash.Length + 4 + fingerprint.Length];
         var span = bytes.AsSpan();
@@ -49,10 +49,27 @@ public static class FingerprintReportCodec
         return bytes;
     }
 
-    /// <summary>Reads a fingerprint body under <paramref name="limits"/>.</summary>
+    /// <summary>Reads a fingerprint body under <paramref name="limits"/>, decoding the fingerprint.</summary>
     public static bool TryDecode(ReadOnlySpan<byte> body, ProtocolLimits limits, [NotNullWhen(true)] out FingerprintReport? report, out Rejection rejection)
     {
         ArgumentNullException.ThrowIfNull(limits);
+        return TryDecode(body, default, limits, out report, out rejection);
+    }
+
+    /// <summary>
+    /// Makes every check of <see cref="TryDecode(ReadOnlySpan{byte}, ProtocolLimits, out FingerprintReport?, out Rejection)"/> (same
+    /// accept/reject, same rejection) without building the fingerprint: the report decodes it from <paramref name="body"/>, which
+    /// must not change afterwards, when <see cref="FingerprintReport.Fingerprint"/> is first used.
+    /// </summary>
+    public static bool TryValidate(ReadOnlyMemory<byte> body, ProtocolLimits limits, [NotNullWhen(true)] out FingerprintReport? report, out Rejection rejection)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        return TryDecode(body.Span, body, limits, out report, out rejection);
+    }
+
+    /// <summary>Decodes <paramref name="body"/>; validates only, keeping the fingerprint bytes of <paramref name="lazy"/> (the same bytes), when that is not empty.</summary>
+    private static bool TryDecode(ReadOnlySpan<byte> body, ReadOnlyMemory<byte> lazy, ProtocolLimits limits, [NotNullWhen(true)] out FingerprintReport? report, out Rejection rejection)
+    {
         report = null;
         const string what = "fingerprint body";
         if (body.Length > limits.MaxBinaryMessageBytes)
@@ -111,10 +128,19 @@ public static class FingerprintReportCodec
             return false;
         }
 
-        Fingerprint fingerprint;
+        Fingerprint? fingerprint = null;
+        FingerprintOutline outline;
         try
         {
-            fingerprint = Fingerprint.FromBytes(body[at..]);
+            if (lazy.IsEmpty)
+            {
+                fingerprint = Fingerprint.FromBytes(body[at..]);
+                outline = new FingerprintOutline(fingerprint.Schema, fingerprint.ObservationCount);
+            }
+            else
+            {
+                outline = Fingerprint.Validate(body[at..]);
+            }
         }
         catch (MonitorFormatException ex)
         {
@@ -137,12 +163,12 @@ public static class FingerprintReportCodec
             return false;
         }
 
-        report = new FingerprintReport(
-            Encoding.ASCII.GetString(hash),
-            DateTimeOffset.FromUnixTimeMilliseconds(start),
-            DateTimeOffset.FromUnixTimeMilliseconds(end),
-            (int)windows,
-            fingerprint);
+        var modelHash = Encoding.ASCII.GetString(hash);
+        var windowStart = DateTimeOffset.FromUnixTimeMilliseconds(start);
+        var windowEnd = DateTimeOffset.FromUnixTimeMilliseconds(end);
+        report = fingerprint is not null
+            ? new FingerprintReport(modelHash, windowStart, windowEnd, (int)windows, fingerprint)
+            : new FingerprintReport(modelHash, windowStart, windowEnd, (int)windows, outline, lazy[at..]);
         rejection = default;
         return true;
     }
@@ -165,7 +191,7 @@ public static class FingerprintReportCodec
         return body[(at + 4)..];
     }
 
-    /// <summary>Reads the fingerprint report in an envelope of kind fingerprint.</summary>
+    /// <summary>Reads the fingerprint report in an envelope of kind fingerprint; validates the fingerprint and decodes it on first use (<see cref="TryValidate"/>).</summary>
     public static bool TryDecode(Envelope envelope, ProtocolLimits limits, [NotNullWhen(true)] out FingerprintReport? report, out Rejection rejection)
     {
         ArgumentNullException.ThrowIfNull(envelope);
@@ -176,6 +202,6 @@ public static class FingerprintReportCodec
             return false;
         }
 
-        return TryDecode(envelope.Payload, limits, out report, out rejection);
+        return TryValidate(envelope.PayloadMemory, limits, out report, out rejection);
     }
 }

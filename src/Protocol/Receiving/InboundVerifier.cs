@@ -10,7 +10,7 @@ namespace EdgeSentinel.Protocol.Receiving;
 /// <remarks>
 /// Order of checks (the first failure is reported): topic → MQTT 5 properties → size → envelope
 /// layout and version → topic agreement → key (<see cref="RejectionReason.UnknownDevice"/>) →
-/// signature → body → replay/staleness. <see cref="TryVerify"/> does not record the message in the
+/// signature → body → replay/staleness. <see cref="TryVerify(string?, ReadOnlySpan{byte}, MessageProperties, out InboundMessage?, out Rejection)"/> does not record the message in the
 /// <see cref="ReplayGuard"/>: call <see cref="Commit"/> after it is durably handled.
 /// Thread-safe when the key resolver is.
 /// </remarks>
@@ -37,13 +37,23 @@ public sealed class InboundVerifier
     /// <summary>Runs every check on one received message.</summary>
     /// <remarks>When the only failed check is the sequence number (<see cref="RejectionReason.Replayed"/>, not a last
     /// will, timestamp within bounds), <paramref name="result"/> still holds the authentic message.</remarks>
-    public bool TryVerify(string? topic, ReadOnlySpan<byte> message, MessageProperties properties, [NotNullWhen(true)] out InboundMessage? result, out Rejection rejection)
+    public bool TryVerify(string? topic, ReadOnlySpan<byte> message, MessageProperties properties, [NotNullWhen(true)] out InboundMessage? result, out Rejection rejection) =>
+        TryVerify(topic, message, default, properties, out result, out rejection);
+
+    /// <summary>
+    /// <see cref="TryVerify(string?, ReadOnlySpan{byte}, MessageProperties, out InboundMessage?, out Rejection)"/> for a message that
+    /// never changes afterwards: a binary envelope's payload (a fingerprint) refers to <paramref name="message"/> rather than a copy.
+    /// </summary>
+    public bool TryVerify(string? topic, ReadOnlyMemory<byte> message, MessageProperties properties, [NotNullWhen(true)] out InboundMessage? result, out Rejection rejection) =>
+        TryVerify(topic, message.Span, message, properties, out result, out rejection);
+
+    private bool TryVerify(string? topic, ReadOnlySpan<byte> message, ReadOnlyMemory<byte> kept, MessageProperties properties, [NotNullWhen(true)] out InboundMessage? result, out Rejection rejection)
     {
         result = null;
         rejection = default;
         // Alerts, the bulk of the traffic, in one pass when nothing about them is unusual; the full path otherwise (it says why it refuses).
         if (!EnvelopeCodec.TryDecodeAlert(topic, message, properties, _limits, out var envelope, out var alert)
-            && !EnvelopeCodec.TryDecode(topic, message, properties, _limits, out envelope, out rejection))
+            && !EnvelopeCodec.TryDecode(topic, message, kept, properties, _limits, out envelope, out rejection))
         {
             return false;
         }

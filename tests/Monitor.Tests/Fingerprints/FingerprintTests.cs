@@ -6,15 +6,17 @@ namespace EdgeSentinel.Monitor.Tests.Fingerprints;
 
 public sealed class FingerprintTests
 {
-    private static (Fingerprint Whole, Fingerprint First, Fingerprint Second) Build(int rows, int split)
+    /// <summary>Fingerprints of <paramref name="rows"/> rows of the synthetic model (whole, and split at <paramref name="split"/>); input b of row r is <paramref name="inputB"/>(r) when that is not null (default: NaN every 97th row).</summary>
+    internal static (Fingerprint Whole, Fingerprint First, Fingerprint Second) Build(int rows, int split, int modelSeed = 3, Func<int, float?>? inputB = null)
     {
+        inputB ??= r => r % 97 == 0 ? float.NaN : null;
         var schema = SyntheticModel.Schema;
         var projector = new ObservationProjector(schema);
         double[]?[] edges = [.. schema.Channels.Select(c => c.ValueKind == ChannelValueKind.Continuous ? new[] { -1.0, 0.0, 1.0 } : null)];
         var whole = new FingerprintAccumulator(schema, edges);
         var first = new FingerprintAccumulator(schema, edges);
         var second = new FingerprintAccumulator(schema, edges);
-        var model = new SyntheticModel(3);
+        var model = new SyntheticModel(modelSeed);
         var row = new double[schema.Channels.Count];
         Span<float> x = stackalloc float[SyntheticModel.Inputs];
         Span<float> p = stackalloc float[SyntheticModel.Outputs];
@@ -22,9 +24,9 @@ public sealed class FingerprintTests
         for (var r = 0; r < rows; r++)
         {
             model.Next(x, p, h, out var latency);
-            if (r % 97 == 0)
+            if (inputB(r) is { } b)
             {
-                x[1] = float.NaN;
+                x[1] = b;
             }
 
             projector.Project(x, p, h, latency, row);

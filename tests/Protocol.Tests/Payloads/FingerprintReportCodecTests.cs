@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
 using EdgeSentinel.Protocol.Payloads;
 using EdgeSentinel.Protocol.Tests.Support;
 
@@ -90,4 +92,73 @@ public sealed class FingerprintReportCodecTests
         Assert.False(FingerprintReportCodec.TryDecode(body.AsSpan(0, body.Length - 1), ProtocolLimits.Default, out _, out var r3));
         Assert.Equal(RejectionReason.Malformed, r3.Reason);
     }
+
+    [Fact]
+    public void TryValidate_Report_DecodesOnFirstUseToTheSameFingerprint_AndEncodesTheBytesReceived()
+    {
+        var fingerprint = TestFingerprints.Windows(1, seed: 5)[0];
+        var body = FingerprintReportCodec.Encode(new FingerprintReport(TestFingerprints.ModelHash, Wire.Now, Wire.Now.AddMinutes(1), 2, fingerprint));
+
+        Assert.True(FingerprintReportCodec.TryValidate(body, ProtocolLimits.Default, out var report, out var rejection), rejection.Message);
+
+        Assert.Equal(fingerprint.ObservationCount, report.ObservationCount);
+        Assert.Equal(body, FingerprintReportCodec.Encode(report)); // from the bytes received, without decoding them
+        var decoded = report.Fingerprint;
+        Assert.Same(decoded, report.Fingerprint); // decoded once
+        Assert.Equal(fingerprint.ToBytes(), decoded.ToBytes());
+        Assert.Equal(fingerprint.ObservationCount, decoded.ObservationCount);
+    }
+
+    [Fact]
+    public void TryValidate_SeededMutations_SameOutcomeAsTryDecode()
+    {
+        // The validating path (what the aggregator runs) against the decoding one on mutated bodies: header fields,
+        // length fields, truncations, bit flips in the fingerprint frame. (Mutations inside the checksummed fingerprint
+        // payload: Monitor.Tests FingerprintValidateTests.)
+        var bodies = TestFingerprints.Windows(3, seed: 8)
+            .Select((f, i) => FingerprintReportCodec.Encode(new FingerprintReport(TestFingerprints.ModelHash, Wire.Now, Wire.Now.AddMinutes(i), i + 1, f)))
+            .ToArray();
+        var random = new Random(7);
+        var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < 3000; i++)
+        {
+            var body = (byte[])bodies[random.Next(bodies.Length)].Clone();
+            var hashEnd = 26 + body[25];
+            switch (random.Next(6))
+            {
+                case 0:
+                    body = body[..random.Next(body.Length)];
+                    break;
+                case 1:
+                    body[random.Next(body.Length)] ^= (byte)(1 << random.Next(8));
+                    break;
+                case 2:
+                    body[random.Next(hashEnd + 4 + 20)] ^= (byte)(1 << random.Next(8)); // header, model hash, fingerprint frame header
+                    break;
+                case 3:
+                    body[25] = (byte)random.Next(256); // model hash length
+                    break;
+                case 4:
+                    BinaryPrimitives.WriteUInt32BigEndian(body.AsSpan(hashEnd), (uint)(body.Length - hashEnd - 4 + random.Next(-3, 4)));
+                    break;
+                default:
+                    BinaryPrimitives.WriteInt64BigEndian(body.AsSpan(5 + (8 * random.Next(2))), random.Next(3) - 1 + (random.Next(2) == 0 ? 0 : Wire.Now.ToUnixTimeMilliseconds()));
+                    break;
+            }
+
+            var expected = Outcome(FingerprintReportCodec.TryDecode(body, ProtocolLimits.Default, out var decoded, out var r1), decoded, r1);
+            var actual = Outcome(FingerprintReportCodec.TryValidate(body, ProtocolLimits.Default, out var validated, out var r2), validated, r2);
+
+            Assert.Equal(expected, actual);
+            var key = expected.Split(':')[0];
+            outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
+        }
+
+        // Both kinds of outcome occurred, and rejections of every reason the body can have.
+        Assert.All(new[] { "accepted", nameof(RejectionReason.Malformed), nameof(RejectionReason.InvalidField), nameof(RejectionReason.UnsupportedVersion) }, k => Assert.True(outcomes.GetValueOrDefault(k) >= 3, $"{k}: {outcomes.GetValueOrDefault(k)}"));
+    }
+
+    private static string Outcome(bool ok, FingerprintReport? report, Rejection rejection) => ok
+        ? $"accepted: {report!.ModelHash} {report.WindowStart:O} {report.WindowEnd:O} {report.WindowCount} {report.ObservationCount} {Convert.ToHexString(SHA256.HashData(report.Fingerprint.ToBytes()))}"
+        : $"{rejection.Reason}: {rejection.Message}";
 }

@@ -170,6 +170,53 @@ public sealed class InboundVerifierTests
     }
 
     [Fact]
+    public void Fingerprint_FromMemory_PayloadNotCopied_ValidatedAndDecodedOnFirstUse()
+    {
+        var report = new FingerprintReport(TestFingerprints.ModelHash, Wire.Now.AddMinutes(-1), Wire.Now, 1, TestFingerprints.Training);
+        var wire = Wire.Encode(TopicKind.Fingerprint, 1, FingerprintReportCodec.Encode(report));
+
+        Assert.True(_verifier.TryVerify(Wire.Address(TopicKind.Fingerprint).Topic, wire.AsMemory(), Wire.Props(TopicKind.Fingerprint), out var message, out var rejection), rejection.Message);
+
+        Assert.True(wire.AsSpan().Overlaps(message.Envelope.Payload)); // the envelope refers to the message received
+        Assert.Equal(TestFingerprints.Training.ObservationCount, message.Fingerprint!.ObservationCount);
+        Assert.Equal(TestFingerprints.Training.ToBytes(), message.Fingerprint.Fingerprint.ToBytes());
+    }
+
+    [Fact]
+    public void TryVerify_MemoryAndSpan_SameOutcomeOnMutatedMessages()
+    {
+        var fingerprint = Wire.Encode(TopicKind.Fingerprint, 2, FingerprintReportCodec.Encode(new FingerprintReport(TestFingerprints.ModelHash, Wire.Now.AddMinutes(-1), Wire.Now, 1, TestFingerprints.Training)));
+        var random = new Random(3);
+        var accepted = 0;
+        for (var i = 0; i < 1500; i++)
+        {
+            var (kind, original) = i % 3 == 0 ? (TopicKind.Alert, AlertMessage(1 + i)) : (TopicKind.Fingerprint, fingerprint);
+            var bytes = i % 50 == 0 ? original : (byte[])original.Clone();
+            if (i % 50 != 0)
+            {
+                if (random.Next(2) == 0)
+                {
+                    bytes = bytes[..random.Next(bytes.Length)];
+                }
+                else
+                {
+                    bytes[random.Next(Math.Min(bytes.Length, random.Next(2) == 0 ? 64 : bytes.Length))] ^= (byte)(1 << random.Next(8));
+                }
+            }
+
+            var topic = Wire.Address(kind).Topic;
+            var bySpan = _verifier.TryVerify(topic, bytes.AsSpan(), Wire.Props(kind), out var m1, out var r1);
+            var byMemory = _verifier.TryVerify(topic, bytes.AsMemory(), Wire.Props(kind), out var m2, out var r2);
+
+            Assert.Equal((bySpan, r1.Reason, r1.Message), (byMemory, r2.Reason, r2.Message));
+            Assert.Equal(m1?.Envelope.Payload.ToArray(), m2?.Envelope.Payload.ToArray());
+            accepted += bySpan ? 1 : 0;
+        }
+
+        Assert.InRange(accepted, 30, 1400);
+    }
+
+    [Fact]
     public void WrongSchemaVersionInEnvelope_UnsupportedVersion()
     {
         var text = Wire.Text(AlertMessage(1)).Replace("{\"v\":1,", "{\"v\":2,", StringComparison.Ordinal);
