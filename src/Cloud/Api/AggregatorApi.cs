@@ -98,6 +98,12 @@ public static class AggregatorApi
             .Sample("edgesentinel_ingest_reconnects_total", metrics.Reconnects);
         text.Family("edgesentinel_ingest_held_back_recycles_total", "counter", "Connections this instance replaced because the broker held deliveries back while the ingest was idle (each also counts as a reconnect).")
             .Sample("edgesentinel_ingest_held_back_recycles_total", metrics.HeldBackRecycles);
+        text.Family("edgesentinel_ingest_stage_seconds_total", "counter", "Time this instance's ingest spent per stage: verify, store (group commits), acknowledge, read-paused (receive window full).");
+        foreach (var (stage, seconds) in metrics.StageSeconds.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            text.Sample("edgesentinel_ingest_stage_seconds_total", seconds, ("stage", stage));
+        }
+
         text.Family("edgesentinel_ingest_stored_per_second", "gauge", "Messages stored per second over the last minute.")
             .Sample("edgesentinel_ingest_stored_per_second", metrics.StoredPerSecond);
         var lag = metrics.Lag;

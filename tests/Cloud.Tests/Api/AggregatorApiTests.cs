@@ -193,6 +193,8 @@ public sealed partial class AggregatorApiTests : IAsyncLifetime
         _metrics.RecordReceived("alert");
         _metrics.RecordStored("alert", TimeSpan.FromSeconds(1.5));
         _metrics.RecordRejected("bad-signature");
+        _metrics.RecordStageTime("store", TimeSpan.FromMilliseconds(250));
+        _metrics.RecordStageTime("store", TimeSpan.FromMilliseconds(500));
         using var response = await _http.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
@@ -208,6 +210,7 @@ public sealed partial class AggregatorApiTests : IAsyncLifetime
         Assert.Contains("edgesentinel_rejections_stored{reason=\"bad-signature\"} 2", lines);
         Assert.Contains("edgesentinel_device_outbox_depth{fleet=\"f1\",device=\"d1\"} 17", lines);
         Assert.Contains("edgesentinel_ingest_lag_seconds_sum 1.5", lines);
+        Assert.Contains("edgesentinel_ingest_stage_seconds_total{stage=\"store\"} 0.75", lines);
         Assert.Contains("edgesentinel_alerts_open{severity=\"critical\"} 1", lines);
         Assert.Contains("edgesentinel_devices{liveness=\"online\"} 1", lines);
     }
