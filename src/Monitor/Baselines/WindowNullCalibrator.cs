@@ -220,22 +220,32 @@ internal static class WindowNullCalibrator
         }
 
         var level = -Math.Log10(options.Alpha);
-        bool Meets(double scale) => DecisionTailProbability(DecisionScores(calibrated, windows, scale, options), level) <= options.Alpha;
-        if (Meets(1.0))
+        return SmallestPassing(
+            scale => DecisionTailProbability(DecisionScores(calibrated, windows, scale, options), level) <= options.Alpha,
+            MaxDecisionScale, 1e-3);
+    }
+
+    /// <summary>
+    /// The smallest x in [1, <paramref name="max"/>] that <paramref name="passes"/> (bisection on log x to within
+    /// <paramref name="logTolerance"/>, assuming larger x pass more easily): 1 when 1 passes, <paramref name="max"/> when max does not.
+    /// </summary>
+    private static double SmallestPassing(Func<double, bool> passes, double max, double logTolerance)
+    {
+        if (passes(1.0))
         {
             return 1.0;
         }
 
-        if (!Meets(MaxDecisionScale))
+        if (!passes(max))
         {
-            return MaxDecisionScale;
+            return max;
         }
 
-        double low = 0, high = Math.Log(MaxDecisionScale);
-        for (var step = 0; step < BisectionSteps && high - low > 1e-3; step++)
+        double low = 0, high = Math.Log(max);
+        for (var step = 0; step < BisectionSteps && high - low > logTolerance; step++)
         {
             var mid = 0.5 * (low + high);
-            if (Meets(Math.Exp(mid)))
+            if (passes(Math.Exp(mid)))
             {
                 high = mid;
             }
@@ -369,31 +379,7 @@ internal static class WindowNullCalibrator
             return p[0] >= WindowNullCalibration.TailLevel / p.Length;
         }
 
-        if (Covered(1.0))
-        {
-            return 1.0;
-        }
-
-        if (!Covered(maxEffect))
-        {
-            return maxEffect;
-        }
-
-        double low = 0, high = Math.Log(maxEffect);
-        for (var step = 0; step < BisectionSteps && high - low > 1e-4; step++)
-        {
-            var mid = 0.5 * (low + high);
-            if (Covered(Math.Exp(mid)))
-            {
-                high = mid;
-            }
-            else
-            {
-                low = mid;
-            }
-        }
-
-        return Math.Exp(high);
+        return SmallestPassing(Covered, maxEffect, 1e-4);
     }
 
     /// <summary>P-value of a chi-square statistic (degrees of freedom in <see cref="WindowStatistic.WindowCount"/>) divided by the design effect.</summary>
