@@ -275,9 +275,14 @@ public sealed class BaselineBuilder
 
         var precisions = scoring.TapScorers.Select(s => s.Precision()).ToArray();
         var result = WindowNullCalibrator.Estimate(_schema, training, rows, referenceRows, t => precisions[t], new HashSet<int>(untested),
-            _options.WindowSize, NullCalibrationGap, _options.MinNullCalibrationWindows, _options.WindowAlpha);
+            _options.WindowSize, NullCalibrationGap, _options.MinNullCalibrationWindows, _options.WindowAlpha, _options.MultipleTesting, out var scale);
         if (result.IsCalibrated)
         {
+            if (scale > 1)
+            {
+                progress?.Report(F($"calibration: the window decision's tail on the training windows (all tests together) is heavier than alpha {_options.WindowAlpha:G3}: every design effect is multiplied by {scale:G4}"));
+            }
+
             var inflated = result.ChannelDesignEffects.Count(d => d > 1) + result.TapDesignEffects.Count(d => d > 1);
             var worst = result.ChannelDesignEffects.Concat(result.TapDesignEffects).DefaultIfEmpty(1.0).Max();
             progress?.Report(F($"calibration: {inflated} window tests have a design effect above 1 (largest {worst:G3}); they are tested at the window size divided by it"));

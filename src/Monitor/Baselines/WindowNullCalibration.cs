@@ -21,6 +21,12 @@ namespace EdgeSentinel.Monitor.Baselines;
 /// Matching the bulk alone let rare, very different stretches (a robot stuck for a whole window, a
 /// mission unlike the others) through: those set the tail, and the design effect now covers them. A KS test then uses the asymptotic p-value at window size n/D; a
 /// chi-square or mean-shift statistic is divided by D (the first-order Rao–Scott correction).</para>
+/// <para>A window alarms on all its tests together (the smallest Holm-adjusted p-value, as
+/// <see cref="Decisions.DriftDecision"/> decides), and whole missions move many channels at once, so matching each test
+/// alone can leave the decision's clean tail heavier than the window alpha. With enough training windows (the top 3% at
+/// least 20 windows) every design effect is then multiplied by the smallest common factor at which the training windows'
+/// decision scores, with an exponential tail fitted to their top 3%, reach the alarm level −log10 alpha with probability
+/// at most alpha.</para>
 /// <para>With fewer than <see cref="BaselineOptions.MinNullCalibrationWindows"/> training windows the
 /// null is not calibrated: every design effect is 1 and the window tests behave as before (exact KS
 /// p-values; AR(1) effective window size for autocorrelated channels). Immutable and thread-safe.</para>
@@ -52,7 +58,7 @@ public sealed class WindowNullCalibration
     public int WindowCount { get; }
 
     /// <summary>
-    /// Clean training windows the calibrated tests would still reject at the baseline's window alpha (Holm):
+    /// Clean training windows on which the window decision (Holm over all calibrated tests, as live) would still alarm at the baseline's window alpha:
     /// about <c>WindowCount × WindowAlpha</c> when the calibrated null fits; more means the clean data has a heavier
     /// tail (rare, very different stretches) than the design effects can absorb, and live false alarms will exceed the target.
     /// </summary>

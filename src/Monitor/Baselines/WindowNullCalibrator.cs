@@ -1,3 +1,5 @@
+using EdgeSentinel.Monitor.Alerts;
+using EdgeSentinel.Monitor.Decisions;
 using EdgeSentinel.Monitor.Fingerprints;
 using EdgeSentinel.Monitor.Statistics;
 
@@ -20,6 +22,21 @@ internal static class WindowNullCalibrator
     /// <summary>One window's test statistic with the sizes its p-value depends on.</summary>
     internal readonly record struct WindowStatistic(double Statistic, double WindowCount, double ReferenceCount, int Window = 0);
 
+    /// <summary>
+    /// Fraction of the clean training windows whose decision scores the tail fit of the window decision uses
+    /// (the peaks over the score of the ⌈fraction·W⌉+1-th largest window).
+    /// </summary>
+    internal const double DecisionTailFraction = 0.03;
+
+    /// <summary>Fewest windows in that top fraction for the decision's tail to be fitted at all (W ≥ 667 at 3%); with fewer the per-test design effects stand as solved.</summary>
+    internal const int MinDecisionTailWindows = 20;
+
+    /// <summary>Largest common factor on the design effects that the decision calibration may apply.</summary>
+    internal const double MaxDecisionScale = 16;
+
+    /// <summary>One calibrated test: its training-window statistics, p-value, solved design effect and its cap.</summary>
+    private sealed record CalibratedTest(string Name, ChannelRole Role, WindowStatistic[] Statistics, Func<WindowStatistic, double, double> PValue, double Effect, double MaxEffect);
+
     public static WindowNullCalibration Estimate(
         FingerprintSchema schema,
         ReadOnlySpan<double> training,
@@ -30,8 +47,11 @@ internal static class WindowNullCalibrator
         int windowSize,
         int gap,
         int minWindows,
-        double windowAlpha)
+        double windowAlpha,
+        MultipleTestingMethod multipleTesting,
+        out double scale)
     {
+        scale = 1.0;
         var width = schema.Channels.Count;
         var windows = rows / windowSize;
         if (windows < minWindows)
@@ -45,9 +65,7 @@ internal static class WindowNullCalibrator
         var statistics = new List<WindowStatistic>(windows);
         var window = new List<double>(windowSize);
         var reference = new List<double>(sortedReference.Length);
-        var minP = new double[windows];
-        Array.Fill(minP, 1.0);
-        var tests = 0;
+        var calibrated = new List<CalibratedTest>();
         foreach (var channel in schema.Channels)
         {
             if (untested.Contains(channel.Index))
@@ -83,7 +101,7 @@ internal static class WindowNullCalibrator
                 }
 
                 channelEffects[channel.Index] = Solve(statistics, windowSize, minWindows, KsPValue);
-                tests += Track(statistics, channelEffects[channel.Index], minWindows, KsPValue, minP);
+                Keep(calibrated, channel.Name, channel.Role, statistics, KsPValue, channelEffects[channel.Index], windowSize, minWindows);
             }
             else
             {
@@ -107,7 +125,7 @@ internal static class WindowNullCalibrator
                 }
 
                 channelEffects[channel.Index] = Solve(statistics, MaxDividedStatisticEffect, minWindows, ChiSquarePValue);
-                tests += Track(statistics, channelEffects[channel.Index], minWindows, ChiSquarePValue, minP);
+                Keep(calibrated, channel.Name, channel.Role, statistics, ChiSquarePValue, channelEffects[channel.Index], MaxDividedStatisticEffect, minWindows);
             }
         }
 
@@ -144,32 +162,176 @@ internal static class WindowNullCalibrator
             }
 
             tapEffects[t] = Solve(statistics, MaxDividedStatisticEffect, minWindows, ChiSquarePValue);
-            tests += Track(statistics, tapEffects[t], minWindows, ChiSquarePValue, minP);
+            Keep(calibrated, "tap." + schema.Taps[t].Name, ChannelRole.Activation, statistics, ChiSquarePValue, tapEffects[t], MaxDividedStatisticEffect, minWindows);
         }
 
-        // Holm rejects anything in a window exactly when its smallest p-value is at most alpha / (number of tests).
-        var rejected = tests == 0 ? 0 : minP.Count(p => p <= windowAlpha / tests);
+        // The per-test effects fit each test's bulk and its most extreme training window, but the window alarms on the smallest
+        // Holm-adjusted p-value of all tests together: with whole missions moving many channels at once, that decision's tail can
+        // be heavier than alpha even so. Scale every effect by the smallest common factor at which the decision's fitted tail
+        // meets alpha on the training windows.
+        var options = new DriftDecisionOptions { Alpha = windowAlpha, MultipleTestingMethod = multipleTesting };
+        scale = DecisionScale(calibrated, windows, options);
+        for (var i = 0; i < width; i++)
+        {
+            channelEffects[i] = Scaled(channelEffects[i], scale, i, calibrated, schema);
+        }
+
+        for (var t = 0; t < tapEffects.Length; t++)
+        {
+            tapEffects[t] = Math.Min(tapEffects[t] * scale, MaxDividedStatisticEffect);
+        }
+
+        var rejected = DecisionScores(calibrated, windows, scale, options).Count(s => s >= -Math.Log10(windowAlpha));
         return new WindowNullCalibration(windows, true, channelEffects, tapEffects, rejected);
     }
 
-    private static double KsPValue(WindowStatistic s, double effect) =>
-        KolmogorovSmirnov.AsymptoticPValue(s.Statistic, Math.Max(1.0, s.WindowCount / effect), s.ReferenceCount);
-
-    /// <summary>Folds one test's calibrated p-values into each window's smallest; returns 1 when the test counts (enough windows), else 0.</summary>
-    private static int Track(List<WindowStatistic> statistics, double effect, int minWindows, Func<WindowStatistic, double, double> pValue, double[] minP)
+    /// <summary>An effect times the decision scale, within its test's cap (KS: the window size).</summary>
+    private static double Scaled(double effect, double scale, int channel, List<CalibratedTest> calibrated, FingerprintSchema schema)
     {
-        if (statistics.Count < minWindows)
+        if (scale == 1.0)
+        {
+            return effect;
+        }
+
+        var name = schema.Channels[channel].Name;
+        var test = calibrated.Find(c => c.Name == name);
+        return test is null ? effect : Math.Min(effect * scale, test.MaxEffect);
+    }
+
+    private static void Keep(List<CalibratedTest> calibrated, string name, ChannelRole role, List<WindowStatistic> statistics,
+        Func<WindowStatistic, double, double> pValue, double effect, double maxEffect, int minWindows)
+    {
+        if (statistics.Count >= minWindows)
+        {
+            calibrated.Add(new CalibratedTest(name, role, [.. statistics], pValue, effect, maxEffect));
+        }
+    }
+
+    /// <summary>
+    /// The smallest factor s in [1, <see cref="MaxDecisionScale"/>] on all design effects at which the training windows' decision
+    /// scores have a fitted tail probability (<see cref="DecisionTailProbability"/>) of at most alpha at the alarm level
+    /// −log10 alpha; 1 when that already holds or too few windows make the top <see cref="DecisionTailFraction"/>.
+    /// </summary>
+    private static double DecisionScale(List<CalibratedTest> calibrated, int windows, DriftDecisionOptions options)
+    {
+        if (calibrated.Count == 0 || Math.Ceiling(DecisionTailFraction * windows) < MinDecisionTailWindows)
+        {
+            return 1.0;
+        }
+
+        var level = -Math.Log10(options.Alpha);
+        return SmallestPassing(
+            scale => DecisionTailProbability(DecisionScores(calibrated, windows, scale, options), level) <= options.Alpha,
+            MaxDecisionScale, 1e-3);
+    }
+
+    /// <summary>
+    /// The smallest x in [1, <paramref name="max"/>] that <paramref name="passes"/> (bisection on log x to within
+    /// <paramref name="logTolerance"/>, assuming larger x pass more easily): 1 when 1 passes, <paramref name="max"/> when max does not.
+    /// </summary>
+    private static double SmallestPassing(Func<double, bool> passes, double max, double logTolerance)
+    {
+        if (passes(1.0))
+        {
+            return 1.0;
+        }
+
+        if (!passes(max))
+        {
+            return max;
+        }
+
+        double low = 0, high = Math.Log(max);
+        for (var step = 0; step < BisectionSteps && high - low > logTolerance; step++)
+        {
+            var mid = 0.5 * (low + high);
+            if (passes(Math.Exp(mid)))
+            {
+                high = mid;
+            }
+            else
+            {
+                low = mid;
+            }
+        }
+
+        return Math.Exp(high);
+    }
+
+    /// <summary>
+    /// Each training window's decision score as the live window analysis computes it (<see cref="DriftDecision"/>: the largest
+    /// input-drift or behavior-divergence score, −log10 of the smallest adjusted p-value of its group) with every effect times
+    /// <paramref name="scale"/>; windows without any test score 0.
+    /// </summary>
+    private static double[] DecisionScores(List<CalibratedTest> calibrated, int windows, double scale, DriftDecisionOptions options)
+    {
+        var perWindow = new List<ChannelTestOutcome>?[windows];
+        foreach (var test in calibrated)
+        {
+            var effect = Math.Min(test.Effect * scale, test.MaxEffect);
+            foreach (var s in test.Statistics)
+            {
+                (perWindow[s.Window] ??= new List<ChannelTestOutcome>(calibrated.Count))
+                    .Add(new ChannelTestOutcome(test.Name, test.Role, "calibration", s.Statistic, test.PValue(s, effect), 0));
+            }
+        }
+
+        var scores = new double[windows];
+        for (var w = 0; w < windows; w++)
+        {
+            if (perWindow[w] is not { Count: > 0 } outcomes)
+            {
+                continue;
+            }
+
+            foreach (var signal in DriftDecision.Evaluate(outcomes, 0, 0, options))
+            {
+                if (signal.Kind is AlertKind.InputDrift or AlertKind.BehaviorDivergence)
+                {
+                    scores[w] = Math.Max(scores[w], signal.Score);
+                }
+            }
+        }
+
+        return scores;
+    }
+
+    /// <summary>
+    /// Estimated probability that a window's score reaches <paramref name="level"/>, from a sample of window scores: the
+    /// exponential tail (peaks over threshold) fitted to the top k = ⌈<see cref="DecisionTailFraction"/>·W⌉ scores,
+    /// (k/W)·exp(−(level − u)/β) with u the (k+1)-th largest score and β the top k's mean excess over u; the empirical
+    /// fraction when the level is at or below u.
+    /// </summary>
+    internal static double DecisionTailProbability(IReadOnlyList<double> scores, double level)
+    {
+        var n = scores.Count;
+        if (n == 0)
         {
             return 0;
         }
 
-        foreach (var s in statistics)
+        var sorted = scores.ToArray();
+        Array.Sort(sorted);
+        Array.Reverse(sorted);
+        var k = Math.Min(n - 1, Math.Max(1, (int)Math.Ceiling(DecisionTailFraction * n)));
+        var u = sorted[k];
+        if (level <= u)
         {
-            minP[s.Window] = Math.Min(minP[s.Window], pValue(s, effect));
+            return sorted.Count(s => s >= level) / (double)n;
         }
 
-        return 1;
+        var excess = 0.0;
+        for (var i = 0; i < k; i++)
+        {
+            excess += sorted[i] - u;
+        }
+
+        var beta = excess / k;
+        return beta <= 0 ? 0 : k / (double)n * Math.Exp(-(level - u) / beta);
     }
+
+    private static double KsPValue(WindowStatistic s, double effect) =>
+        KolmogorovSmirnov.AsymptoticPValue(s.Statistic, Math.Max(1.0, s.WindowCount / effect), s.ReferenceCount);
 
     /// <summary>The tap's precision matrix (row-major), by tap index.</summary>
     internal delegate double[] MahalanobisPrecisions(int tap);
@@ -217,31 +379,7 @@ internal static class WindowNullCalibrator
             return p[0] >= WindowNullCalibration.TailLevel / p.Length;
         }
 
-        if (Covered(1.0))
-        {
-            return 1.0;
-        }
-
-        if (!Covered(maxEffect))
-        {
-            return maxEffect;
-        }
-
-        double low = 0, high = Math.Log(maxEffect);
-        for (var step = 0; step < BisectionSteps && high - low > 1e-4; step++)
-        {
-            var mid = 0.5 * (low + high);
-            if (Covered(Math.Exp(mid)))
-            {
-                high = mid;
-            }
-            else
-            {
-                low = mid;
-            }
-        }
-
-        return Math.Exp(high);
+        return SmallestPassing(Covered, maxEffect, 1e-4);
     }
 
     /// <summary>P-value of a chi-square statistic (degrees of freedom in <see cref="WindowStatistic.WindowCount"/>) divided by the design effect.</summary>

@@ -317,6 +317,61 @@ public sealed class WindowNullCalibrationTests
     }
 
     [Fact]
+    public void DecisionTailProbability_ScoresOfTheExactNull_EstimatesTheLevelsProbability()
+    {
+        // Under the exact null a window's smallest adjusted p-value is uniform, so its score S = −log10 p has
+        // P(S ≥ s) = 10^−s: exponential with mean excess 1/ln 10 over any level. The top 3% of 100,000 scores sit above
+        // u ≈ −log10 0.03 and the fit gives 0.03·exp(−(4 − u)·ln 10) = 1e-4 at level 4 (the β estimate has a relative
+        // standard error of 1/√3000 ≈ 1.8%, about ±10% on the extrapolated probability: asserted within ±40%).
+        var random = new Random(11);
+        var scores = new double[100_000];
+        for (var i = 0; i < scores.Length; i++)
+        {
+            scores[i] = -Math.Log10(1 - random.NextDouble());
+        }
+
+        Assert.InRange(WindowNullCalibrator.DecisionTailProbability(scores, 4), 0.6e-4, 1.4e-4);
+
+        // At or below the fitted tail's start the empirical fraction is returned: P(S ≥ 1) = 0.1, binomial sd ≈ 0.001.
+        Assert.InRange(WindowNullCalibrator.DecisionTailProbability(scores, 1), 0.097, 0.103);
+    }
+
+    [Fact]
+    public void DecisionTailProbability_HeavierTail_IsExtrapolatedWithItsOwnSlope()
+    {
+        // Scores twice the null's (P(S ≥ s) = 10^(−s/2), a decision whose clean tail is heavier than its nominal level):
+        // at level 6 the probability is 1e-3, a thousand times the nominal 1e-6 at that level, and the fit must find it.
+        var random = new Random(12);
+        var scores = new double[100_000];
+        for (var i = 0; i < scores.Length; i++)
+        {
+            scores[i] = -2 * Math.Log10(1 - random.NextDouble());
+        }
+
+        Assert.InRange(WindowNullCalibrator.DecisionTailProbability(scores, 6), 0.75e-3, 1.3e-3);
+        Assert.Equal(0.0, WindowNullCalibrator.DecisionTailProbability([], 2));
+    }
+
+    [Fact]
+    public void Analyze_EnoughTrainingWindowsForTheDecisionTail_FreshDecisionRateWithinTwiceAlpha()
+    {
+        // 800 training windows (the top 3% are 24, enough to fit the decision's tail). The window alarms when the smallest
+        // Holm-adjusted p-value of all its tests is at most alpha, so its clean rate is the target, whatever the single
+        // tests do: 3000 independent fresh windows at 1% give 30 expected alarms; [15, 60] holds with probability above 0.99
+        // when the calibration is right.
+        const double alpha = 0.01;
+        const int windows = 3000;
+        var baseline = Build(trainingRows: 800 * Window);
+        var reports = new List<WindowReport>();
+
+        FreshPValues(baseline, new Stream(77), windows, reports);
+
+        var alarms = reports.Count(r => r.Signals.Any(s => s.Kind is AlertKind.InputDrift or AlertKind.BehaviorDivergence && s.IsAboveThreshold));
+        Assert.Equal(windows, reports.Count);
+        Assert.InRange(alarms / (double)windows, alpha / 2, alpha * 2);
+    }
+
+    [Fact]
     public void Build_TooFewTrainingWindows_FallsBackAndSaysSo()
     {
         var baseline = Build(trainingRows: 19 * Window);
