@@ -14,8 +14,11 @@ namespace EdgeSentinel.Monitor.Baselines;
 /// </remarks>
 public sealed class Baseline
 {
-    /// <summary>Binary format version this build writes and reads (2: adds the window-null calibration).</summary>
-    public const ushort FormatVersion = 2;
+    /// <summary>Binary format version this build writes (3: adds the activation episode gap and extremal indices); it also reads version 2.</summary>
+    public const ushort FormatVersion = 3;
+
+    /// <summary>Oldest binary format version this build reads (version 2 alarms on every activation exceedance).</summary>
+    public const ushort OldestReadableFormatVersion = 2;
 
     /// <summary>File magic: <c>ESBASE</c> CR LF.</summary>
     internal static readonly byte[] Magic = "ESBASE\r\n"u8.ToArray();
@@ -98,13 +101,16 @@ public sealed class Baseline
     /// <exception cref="ModelIdentityMismatchException">The baseline belongs to another model.</exception>
     public static Baseline FromBytes(ReadOnlySpan<byte> bytes, ModelIdentity? expectedModel = null)
     {
-        if (bytes.Length >= 10 && bytes[..8].SequenceEqual(Magic) && System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[8..]) is var version && version < FormatVersion)
+        if (bytes.Length >= 10 && bytes[..8].SequenceEqual(Magic) && System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[8..]) is var version && version < OldestReadableFormatVersion)
         {
             throw new MonitorFormatException("baseline file", 8,
-                $"unsupported format version {version} (this build reads version {FormatVersion}): the file was written by an older build, before the window tests' null was calibrated; rebuild it with 'edgesentinel baseline'");
+                $"unsupported format version {version} (this build reads versions {OldestReadableFormatVersion}..{FormatVersion}): the file was written by an older build, before the window tests' null was calibrated; rebuild it with 'edgesentinel baseline'");
         }
 
-        var payload = ChecksummedContainer.Unwrap(bytes, Magic, FormatVersion, "baseline file", FingerprintLimits.MaxFileBytes);
+        var formatVersion = bytes.Length >= 10 && bytes[..8].SequenceEqual(Magic) && System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[8..]) == OldestReadableFormatVersion
+            ? OldestReadableFormatVersion
+            : FormatVersion;
+        var payload = ChecksummedContainer.Unwrap(bytes, Magic, formatVersion, "baseline file", FingerprintLimits.MaxFileBytes);
         var reader = new BinaryBufferReader(payload, "baseline");
         var description = reader.ReadString("description", 4096 * 4);
         var createdOffset = reader.Position;
@@ -135,7 +141,7 @@ public sealed class Baseline
         reader.Section = "baseline scoring model";
         var scoring = ScoringModel.ReadFrom(ref reader, schema);
         reader.Section = "baseline calibration";
-        var calibration = BaselineCalibration.ReadFrom(ref reader, schema.Taps.Count, schema.Channels.Count);
+        var calibration = BaselineCalibration.ReadFrom(ref reader, schema.Taps.Count, schema.Channels.Count, formatVersion);
         if (calibration.Sequential.StreamCount != scoring.StreamCount)
         {
             throw reader.Fail($"the sequential calibration covers {calibration.Sequential.StreamCount} streams, the scoring model has {scoring.StreamCount}");

@@ -232,18 +232,26 @@ public sealed class BaselineBuilder
             new SequentialCalibrationOptions { BlockLength = _options.CalibrationBlockLength, FloorAtRecordedMaximum = true, BlockMaximaLength = _options.CalibrationBlockLength > 1 ? _options.CalibrationBlockLength : 0 },
             trainingScores);
 
-        progress?.Report(F($"calibration: activation-anomaly thresholds at {_options.ActivationAnomalyRate:G3} per sample"));
+        var gap = _options.ActivationEpisodeGap;
+        progress?.Report(F($"calibration: activation-anomaly thresholds for {_options.ActivationAnomalyRate:G3} episode onsets per sample (an onset: the first exceedance after {gap} samples without one), on the held-out rows in recorded order"));
         var thresholds = new double[tapDistances.Length];
+        var thetas = new double[tapDistances.Length];
         var method = "empirical-quantile";
         for (var t = 0; t < thresholds.Length; t++)
         {
-            thresholds[t] = TailThreshold.Estimate(heldOutDistances[t], _options.ActivationAnomalyRate, out var usedMethod);
+            thresholds[t] = ExtremalIndex.OnsetThreshold(heldOutDistances[t], _options.ActivationAnomalyRate, gap, out thetas[t], out var usedMethod);
             method = usedMethod;
+            var level = ExtremalIndex.LevelProbability(heldOutDistances[t].Count, gap);
+            progress?.Report(F($"calibration: tap '{_schema.Taps[t].Name}': extremal index θ {thetas[t]:G3} (runs of {gap} at the level exceeded by {level:G3} of the rows), threshold at {Math.Min(_options.ActivationAnomalyRate / thetas[t], 0.5):G3} exceedances per row"));
+            if (gap > 0 && level * gap > 0.1)
+            {
+                progress?.Report(F($"warning: tap '{_schema.Taps[t].Name}': {heldOutDistances[t].Count} held-out rows are too few to measure θ at a level where chance exceedances rarely fall within {gap} samples of each other; θ is underestimated and the threshold conservative"));
+            }
         }
 
         var windowNull = CalibrateWindowNull(training, trainingRows, referenceRows, scoring, untested, progress);
         var calibration = new BaselineCalibration(sequential, _options.ActivationAnomalyRate, thresholds, method,
-            _options.WindowSize, _options.WindowAlpha, _options.MultipleTesting, untested, nonStationary, windowNull);
+            _options.WindowSize, _options.WindowAlpha, _options.MultipleTesting, untested, nonStationary, windowNull, gap, thetas);
         var canaries = _canaries.Count == 0 ? CanarySet.Empty : new CanarySet(_canaries);
         var createdAt = (timeProvider ?? TimeProvider.System).GetUtcNow();
         progress?.Report("baseline built");

@@ -19,8 +19,17 @@ public sealed class BaselineCalibration
         MultipleTestingMethod multipleTesting,
         IReadOnlyList<int> untestedChannels,
         IReadOnlyList<int> nonStationaryChannels,
-        WindowNullCalibration? windowNull = null)
+        WindowNullCalibration? windowNull = null,
+        int activationEpisodeGap = 0,
+        IReadOnlyList<double>? activationExtremalIndices = null)
     {
+        if (activationExtremalIndices is not null && activationExtremalIndices.Count != activationAnomalyThresholds.Count)
+        {
+            throw new ArgumentException($"{activationExtremalIndices.Count} extremal indices for {activationAnomalyThresholds.Count} taps", nameof(activationExtremalIndices));
+        }
+
+        ActivationEpisodeGap = activationEpisodeGap;
+        ActivationExtremalIndices = new ReadOnlyCollection<double>(activationExtremalIndices is null ? [.. activationAnomalyThresholds.Select(_ => 1.0)] : [.. activationExtremalIndices]);
         UntestedChannels = new ReadOnlyCollection<int>([.. untestedChannels]);
         NonStationaryChannels = new ReadOnlyCollection<int>([.. nonStationaryChannels]);
         Sequential = sequential;
@@ -36,11 +45,20 @@ public sealed class BaselineCalibration
     /// <summary>The sequential detector bank's threshold, calibrated for a target average run length.</summary>
     public SequentialCalibration Sequential { get; }
 
-    /// <summary>Per-sample false-alarm rate of the activation-anomaly thresholds.</summary>
+    /// <summary>Per-sample, per-tap false-alarm rate of activation-anomaly alarms (episode onsets).</summary>
     public double ActivationAnomalyRate { get; }
 
-    /// <summary>Per tap, the squared Mahalanobis distance above which one inference is an activation anomaly.</summary>
+    /// <summary>Per tap, the squared Mahalanobis distance above which one inference exceeds (an activation anomaly row).</summary>
     public IReadOnlyList<double> ActivationAnomalyThresholds { get; }
+
+    /// <summary>
+    /// Run length R of an activation episode: an alarm is raised at the first exceedance after at least R
+    /// samples without one on that tap (0: every exceedance alarms, as baselines of format version 2).
+    /// </summary>
+    public int ActivationEpisodeGap { get; }
+
+    /// <summary>Per tap, the extremal index θ (episodes per exceedance) measured on the held-out rows; the thresholds are set at rate/θ per row.</summary>
+    public IReadOnlyList<double> ActivationExtremalIndices { get; }
 
     /// <summary>How the activation thresholds were found (<c>empirical-quantile</c> or <c>exponential-tail</c>).</summary>
     public string ActivationThresholdMethod { get; }
@@ -69,6 +87,8 @@ public sealed class BaselineCalibration
         writer.WriteDouble(ActivationAnomalyRate);
         writer.WriteDoubleArray([.. ActivationAnomalyThresholds]);
         writer.WriteString(ActivationThresholdMethod);
+        writer.WriteInt32(ActivationEpisodeGap);
+        writer.WriteDoubleArray([.. ActivationExtremalIndices]);
         writer.WriteInt32(WindowSize);
         writer.WriteDouble(WindowAlpha);
         writer.WriteByte((byte)MultipleTesting);
@@ -86,7 +106,8 @@ public sealed class BaselineCalibration
         }
     }
 
-    internal static BaselineCalibration ReadFrom(ref BinaryBufferReader reader, int tapCount, int channelCount)
+    /// <remarks>Format version 2 has no episode fields: its alarms are every exceedance (gap 0, θ 1).</remarks>
+    internal static BaselineCalibration ReadFrom(ref BinaryBufferReader reader, int tapCount, int channelCount, int formatVersion)
     {
         var sequential = SequentialCalibration.ReadFrom(ref reader);
         var at = reader.Position;
@@ -104,6 +125,25 @@ public sealed class BaselineCalibration
         }
 
         var method = reader.ReadString("activation threshold method", 64);
+        var gap = 0;
+        double[]? thetas = null;
+        if (formatVersion >= 3)
+        {
+            at = reader.Position;
+            gap = reader.ReadInt32("activation episode gap");
+            if (gap < 0 || gap > BaselineOptions.MaxActivationEpisodeGap)
+            {
+                throw reader.Fail(at, $"activation episode gap {gap} is outside 0..{BaselineOptions.MaxActivationEpisodeGap}");
+            }
+
+            at = reader.Position;
+            thetas = reader.ReadDoubleArray("activation extremal indices", Fingerprints.FingerprintSchema.MaxTaps);
+            if (thetas.Length != tapCount || thetas.Any(t => !(t > 0 && t <= 1)))
+            {
+                throw reader.Fail(at, $"expected {tapCount} activation extremal indices in (0, 1], found [{string.Join(", ", thetas)}]");
+            }
+        }
+
         at = reader.Position;
         var windowSize = reader.ReadInt32("window size");
         if (windowSize < BaselineOptions.MinWindowSize || windowSize > BaselineOptions.MaxWindowSize)
@@ -128,7 +168,7 @@ public sealed class BaselineCalibration
         var untested = ReadIndices(ref reader, "untested channels", channelCount);
         var nonStationary = ReadIndices(ref reader, "non-stationary channels", channelCount);
         var windowNull = WindowNullCalibration.ReadFrom(ref reader, channelCount, tapCount, windowSize);
-        return new BaselineCalibration(sequential, rate, thresholds, method, windowSize, alpha, (MultipleTestingMethod)testing, untested, nonStationary, windowNull);
+        return new BaselineCalibration(sequential, rate, thresholds, method, windowSize, alpha, (MultipleTestingMethod)testing, untested, nonStationary, windowNull, gap, thetas);
 
         static int[] ReadIndices(ref BinaryBufferReader reader, string field, int channelCount)
         {

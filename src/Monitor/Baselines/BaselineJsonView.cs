@@ -123,6 +123,14 @@ internal static class BaselineJsonView
         w.WriteStartObject("activationAnomaly");
         w.WriteNumber("falseAlarmRatePerSample", c.ActivationAnomalyRate);
         w.WriteString("method", c.ActivationThresholdMethod);
+        w.WriteNumber("episodeGap", c.ActivationEpisodeGap);
+        w.WriteStartArray("extremalIndices");
+        foreach (var theta in c.ActivationExtremalIndices)
+        {
+            w.WriteNumberValue(theta);
+        }
+
+        w.WriteEndArray();
         w.WriteStartArray("squaredMahalanobisThresholds");
         foreach (var t in c.ActivationAnomalyThresholds)
         {

@@ -13,6 +13,9 @@ public sealed class BaselineOptions
     /// <summary>Largest live window.</summary>
     public const int MaxWindowSize = 1 << 20;
 
+    /// <summary>Largest accepted <see cref="ActivationEpisodeGap"/>.</summary>
+    public const int MaxActivationEpisodeGap = 1_000_000;
+
     /// <summary>Average run length, in samples, between false alarms of the sequential detectors under no drift. Default 10^6.</summary>
     public double TargetAverageRunLength { get; set; } = 1e6;
 
@@ -24,6 +27,13 @@ public sealed class BaselineOptions
     /// budget as the sequential detectors' default average run length.
     /// </summary>
     public double ActivationAnomalyRate { get; set; } = 1e-6;
+
+    /// <summary>
+    /// Run length R of an activation-anomaly episode: an alarm is raised at the first exceedance of a
+    /// tap's threshold after at least R samples without one on that tap, and the thresholds are
+    /// calibrated for that onset rate (0: every exceedance alarms). Default 50.
+    /// </summary>
+    public int ActivationEpisodeGap { get; set; } = 50;
 
     /// <summary>Observations per live window. Default 256.</summary>
     public int WindowSize { get; set; } = 256;
@@ -101,6 +111,11 @@ public sealed class BaselineOptions
         if (!(ActivationAnomalyRate > 0 && ActivationAnomalyRate < 0.5))
         {
             problems.Add(F($"ActivationAnomalyRate: {ActivationAnomalyRate} must be in (0, 0.5)"));
+        }
+
+        if (ActivationEpisodeGap is < 0 or > MaxActivationEpisodeGap)
+        {
+            problems.Add(F($"ActivationEpisodeGap: {ActivationEpisodeGap} must be in 0..{MaxActivationEpisodeGap}"));
         }
 
         if (WindowSize < MinWindowSize || WindowSize > MaxWindowSize)

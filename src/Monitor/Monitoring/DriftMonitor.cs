@@ -31,6 +31,8 @@ public sealed class DriftMonitor
     private readonly double[] _scores;
     private readonly double[] _tapDistances;
     private readonly double[] _anomalyThresholds;
+    private readonly long[] _lastExceedance;
+    private readonly int _episodeGap;
     private readonly int _inputStreams;
     private readonly int _windowSize;
     private readonly SingleProducerSingleConsumerRing<ObservationWindow> _free;
@@ -45,6 +47,7 @@ public sealed class DriftMonitor
     private long _nonFinite;
     private long _sequentialAlarms;
     private long _activationAnomalies;
+    private long _activationEpisodes;
     private long _completedWindows;
     private long _droppedWindows;
     private long _droppedEvents;
@@ -72,6 +75,9 @@ public sealed class DriftMonitor
         _scores = new double[_scoring.StreamCount];
         _tapDistances = new double[_schema.Taps.Count];
         _anomalyThresholds = [.. baseline.Calibration.ActivationAnomalyThresholds];
+        _episodeGap = baseline.Calibration.ActivationEpisodeGap;
+        _lastExceedance = new long[_anomalyThresholds.Length];
+        _lastExceedance.AsSpan().Fill(long.MinValue / 2);
         _windowSize = options.WindowSize == 0 ? baseline.Calibration.WindowSize : options.WindowSize;
 
         _streamNames = new string[_scoring.StreamCount];
@@ -130,7 +136,8 @@ public sealed class DriftMonitor
         Volatile.Read(ref _activationAnomalies),
         Volatile.Read(ref _completedWindows),
         Volatile.Read(ref _droppedWindows),
-        Volatile.Read(ref _droppedEvents));
+        Volatile.Read(ref _droppedEvents),
+        Volatile.Read(ref _activationEpisodes));
 
     /// <summary>Name of score stream <paramref name="stream"/> (a channel name, or <c>tap.NAME.mahalanobis</c>).</summary>
     public string StreamName(int stream) => _streamNames[stream];
@@ -180,7 +187,10 @@ public sealed class DriftMonitor
     /// <summary>Takes the next sequential alarm, if any.</summary>
     public bool TryTakeSequentialAlarm(out SequentialAlarm alarm) => _alarms.TryDequeue(out alarm);
 
-    /// <summary>Takes the next activation anomaly, if any.</summary>
+    /// <summary>
+    /// Takes the next activation anomaly alarm, if any: the onset of an episode (the first exceedance of a tap's
+    /// threshold after at least <see cref="BaselineCalibration.ActivationEpisodeGap"/> samples without one on that tap).
+    /// </summary>
     public bool TryTakeActivationAnomaly(out ActivationAnomaly anomaly) => _anomalies.TryDequeue(out anomaly);
 
     /// <summary>Takes the next completed window, if any; give it back with <see cref="ReturnWindow"/> after analysis.</summary>
@@ -284,7 +294,16 @@ public sealed class DriftMonitor
 
     private ObserveResult RecordAnomaly(long sample, int tap)
     {
+        // Every exceedance is counted; only an episode's onset is queued as an alarm.
         Volatile.Write(ref _activationAnomalies, _activationAnomalies + 1);
+        var onset = sample - _lastExceedance[tap] > _episodeGap;
+        _lastExceedance[tap] = sample;
+        if (!onset)
+        {
+            return ObserveResult.None;
+        }
+
+        Volatile.Write(ref _activationEpisodes, _activationEpisodes + 1);
         if (_anomalies.TryEnqueue(new ActivationAnomaly(sample, tap, _tapDistances[tap], _anomalyThresholds[tap])))
         {
             return ObserveResult.ActivationAnomaly;

@@ -4,10 +4,11 @@ namespace EdgeSentinel.Monitor.Monitoring;
 /// <param name="Observations">Observations seen.</param>
 /// <param name="NonFiniteObservations">Observations with at least one NaN or ±∞ value.</param>
 /// <param name="SequentialAlarms">Sequential alarms raised.</param>
-/// <param name="ActivationAnomalies">Activation anomalies raised.</param>
+/// <param name="ActivationAnomalies">Activation exceedances: observations whose distance on a tap exceeded its threshold, counted per tap (alarmed or not).</param>
 /// <param name="CompletedWindows">Windows completed.</param>
 /// <param name="DroppedWindows">Completed windows dropped because no buffer was free (the analysis fell behind).</param>
 /// <param name="DroppedEvents">Alarms or anomalies dropped because their queue was full.</param>
+/// <param name="ActivationEpisodes">Activation-anomaly alarms raised: episode onsets, the first exceedance on a tap after at least the baseline's episode gap without one.</param>
 public readonly record struct MonitorCounters(
     long Observations,
     long NonFiniteObservations,
@@ -15,4 +16,5 @@ public readonly record struct MonitorCounters(
     long ActivationAnomalies,
     long CompletedWindows,
     long DroppedWindows,
-    long DroppedEvents);
+    long DroppedEvents,
+    long ActivationEpisodes);

@@ -10,7 +10,7 @@ public enum ObserveResult
     /// <summary>A sequential detector crossed its calibrated threshold; take it with <see cref="DriftMonitor.TryTakeSequentialAlarm"/>.</summary>
     SequentialAlarm = 1,
 
-    /// <summary>This inference's activations were far outside the baseline; take it with <see cref="DriftMonitor.TryTakeActivationAnomaly"/>.</summary>
+    /// <summary>This inference's activations were far outside the baseline and began an episode (none in the baseline's episode gap before); take it with <see cref="DriftMonitor.TryTakeActivationAnomaly"/>.</summary>
     ActivationAnomaly = 2,
 
     /// <summary>A window of observations is complete; take it with <see cref="DriftMonitor.TryTakeWindow"/>.</summary>

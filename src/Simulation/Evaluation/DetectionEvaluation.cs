@@ -322,7 +322,7 @@ public static class DetectionEvaluation
             }
         }
 
-        return new StreamResult(item.Scenario.Name, item.Seed, item.Arl, item.Length, changePoint, firstHarmful, (int)harm.FirstFrame, harm.Vetoed, collisions, path, families, kinds, lorden,
+        return new StreamResult(item.Scenario.Name, item.Seed, item.Arl, item.Length, changePoint, firstHarmful, (int)harm.FirstFrame, harm.Vetoed, collisions, path, families, kinds, lorden, observer.ActivationExceedances,
             windows is null ? null : [.. windows.Windows]);
     }
 

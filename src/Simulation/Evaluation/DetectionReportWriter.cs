@@ -95,10 +95,13 @@ public static class DetectionReportWriter
         }
 
         md.Append("\n## False alarms on clean streams\n\n")
-          .Append("| ARL | detector | clean inferences | alarms | per 10^6 | calibrated target per 10^6 | ratio |\n| --- | --- | --- | --- | --- | --- | --- |\n");
+          .Append("An activation alarm is the onset of an episode: the first exceedance of a tap's threshold after at least the baseline's episode gap without one on that tap; ")
+          .Append("its thresholds are calibrated for that onset rate. The last column counts every exceeding row (per tap), alarmed or not.\n\n")
+          .Append("| ARL | detector | clean inferences | alarms | per 10^6 | calibrated target per 10^6 | ratio | per-row exceedances (per 10^6) |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
         foreach (var f in report.FalseAlarms)
         {
-            md.Append(F($"| {Number(f.AverageRunLength)} | {f.Detector} | {f.CleanInferences:N0} | {f.Alarms} | {f.PerMillion:G4} | {f.TargetPerMillion:G4} | {Ratio(f.RatioToTarget)} |\n"));
+            var rows = f.RowExceedances is { } e ? F($"{e} ({e * 1e6 / f.CleanInferences:G4})") : "—";
+            md.Append(F($"| {Number(f.AverageRunLength)} | {f.Detector} | {f.CleanInferences:N0} | {f.Alarms} | {f.PerMillion:G4} | {f.TargetPerMillion:G4} | {Ratio(f.RatioToTarget)} | {rows} |\n"));
         }
 
         md.Append("\nAlerts raised on clean streams (after the alert tracker's de-duplication and hysteresis):\n\n| ARL | kind | raised | per 10^6 |\n| --- | --- | --- | --- |\n");

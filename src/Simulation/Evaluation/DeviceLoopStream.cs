@@ -89,13 +89,14 @@ internal static class DeviceLoopStream
                 observer.DetectorAlarm(DetectorFamily.Sequential, t);
             }
 
-            for (; anomalies < counters.ActivationAnomalies; anomalies++)
+            for (; anomalies < counters.ActivationEpisodes; anomalies++)
             {
                 observer.DetectorAlarm(DetectorFamily.Activation, t);
             }
         }
 
         loop.Flush();
+        observer.ActivationExceedances = loop.MonitorCounters.ActivationAnomalies;
         if (loop.Counters.SinkFailures > 0)
         {
             // The loop catches and counts a sink's exceptions: a lost alert or window would skew the figures.

@@ -114,7 +114,8 @@ public sealed record WindowRocRow(string Scenario, int PositiveWindows, int Nega
 /// <param name="PerMillion">Alarms per 10^6 inferences.</param>
 /// <param name="TargetPerMillion">The calibrated rate per 10^6 inferences (sequential 10^6/ARL; window α/window size; activation rate × taps).</param>
 /// <param name="RatioToTarget">PerMillion / TargetPerMillion.</param>
-public sealed record FalseAlarmRow(double AverageRunLength, string Detector, long CleanInferences, long Alarms, double PerMillion, double TargetPerMillion, double RatioToTarget);
+/// <param name="RowExceedances">For the activation detector, per-row threshold exceedances on all taps (its alarms are their episode onsets); null for the others.</param>
+public sealed record FalseAlarmRow(double AverageRunLength, string Detector, long CleanInferences, long Alarms, double PerMillion, double TargetPerMillion, double RatioToTarget, long? RowExceedances = null);
 
 /// <summary>Alerts of one kind raised on clean streams at one ARL.</summary>
 /// <param name="AverageRunLength">Target ARL.</param>

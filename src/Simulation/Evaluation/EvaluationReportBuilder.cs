@@ -67,7 +67,8 @@ internal static class EvaluationReportBuilder
                         _ => 1e6 * baseline.ActivationAnomalyRate * baseline.Taps,
                     };
                     var perMillion = alarms * 1e6 / inferences;
-                    falseAlarms.Add(new FalseAlarmRow(arl, FamilyName(family), inferences, alarms, perMillion, target, perMillion / target));
+                    long? exceedances = family == DetectorFamily.Activation ? clean.Sum(s => s.ActivationExceedances) : null;
+                    falseAlarms.Add(new FalseAlarmRow(arl, FamilyName(family), inferences, alarms, perMillion, target, perMillion / target, exceedances));
                 }
 
                 foreach (var kind in clean.SelectMany(s => s.Alerts).Select(a => a.Kind).Distinct().Order(StringComparer.Ordinal))

@@ -63,7 +63,11 @@ internal sealed class MonitoredModelDevice : IDisposable
         return (RobotAction)best;
     }
 
-    public void Complete() => Drain(_monitor.Counters.Observations - 1);
+    public void Complete()
+    {
+        Drain(_monitor.Counters.Observations - 1);
+        _observer.ActivationExceedances = _monitor.Counters.ActivationAnomalies;
+    }
 
     public void Dispose()
     {

@@ -18,6 +18,9 @@ internal sealed class StreamObserver(long changePoint)
 
     public IReadOnlyList<WindowScore> Windows => _windows;
 
+    /// <summary>Per-row activation exceedances (the monitor's counter, per tap, alarmed or not); the alarms are episode onsets.</summary>
+    public long ActivationExceedances { get; set; }
+
     /// <summary>A detector of <paramref name="family"/> alarmed at <paramref name="sample"/>.</summary>
     public void DetectorAlarm(DetectorFamily family, long sample) => _alarms.Add((family, sample));
 

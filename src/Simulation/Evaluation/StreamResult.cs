@@ -16,6 +16,7 @@ namespace EdgeSentinel.Simulation.Evaluation;
 /// <param name="Families">Alarms per detector family.</param>
 /// <param name="Alerts">Raised alerts per alert kind (kinds never raised are left out).</param>
 /// <param name="LordenBound">For an abrupt sensor bias: ln(ARL)/KL with KL the largest per-sample KL of an affected channel in the detector's standardized, prewhitened units; NaN otherwise.</param>
+/// <param name="ActivationExceedances">Per-row activation exceedances on all taps (the activation alarms are the onsets of their episodes).</param>
 /// <param name="Windows">Drift score of every tested window (not written to JSON).</param>
 /// <remarks>Window alarms and scores are measured once per scenario and seed (at the first ARL) and shared by the other ARLs' streams.</remarks>
 public sealed record StreamResult(
@@ -32,6 +33,7 @@ public sealed record StreamResult(
     IReadOnlyList<FamilyAlarms> Families,
     IReadOnlyList<KindAlerts> Alerts,
     double LordenBound,
+    long ActivationExceedances,
     [property: JsonIgnore] IReadOnlyList<WindowScore>? Windows)
 {
     /// <summary>The alarms of <paramref name="family"/>.</summary>

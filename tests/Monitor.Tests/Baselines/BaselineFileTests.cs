@@ -65,6 +65,44 @@ public sealed class BaselineFileTests(SyntheticBaselineFixture fixture) : IClass
     }
 
     [Fact]
+    public void FromBytes_FormatVersion2_IsReadWithEveryActivationExceedanceAnAlarm()
+    {
+        // A version-2 file is a version-3 file without the episode gap (Int32) and the extremal indices (Int32 count,
+        // one double per tap) after the activation threshold method: cut them out and wrap the payload as version 2.
+        var calibration = fixture.Baseline.Calibration;
+        var taps = fixture.Baseline.Schema.Taps.Count;
+        var payload = ChecksummedContainer.Unwrap(fixture.Bytes, Baseline.Magic, Baseline.FormatVersion, "baseline file", long.MaxValue).ToArray();
+        var method = System.Text.Encoding.UTF8.GetBytes(calibration.ActivationThresholdMethod);
+        var prefixed = new byte[4 + method.Length];
+        BinaryPrimitives.WriteInt32LittleEndian(prefixed, method.Length);
+        method.CopyTo(prefixed, 4);
+        var at = payload.AsSpan().IndexOf(prefixed) + prefixed.Length;
+        Assert.Equal(calibration.ActivationEpisodeGap, BinaryPrimitives.ReadInt32LittleEndian(payload.AsSpan(at)));
+        Assert.Equal(taps, BinaryPrimitives.ReadInt32LittleEndian(payload.AsSpan(at + 4)));
+        var v2 = ChecksummedContainer.Wrap(Baseline.Magic, 2, [.. payload.AsSpan(0, at), .. payload.AsSpan(at + 8 + (8 * taps))]);
+
+        var back = Baseline.FromBytes(v2, SyntheticModel.Identity);
+
+        Assert.Equal(0, back.Calibration.ActivationEpisodeGap);
+        Assert.All(back.Calibration.ActivationExtremalIndices, theta => Assert.Equal(1.0, theta));
+        Assert.Equal(calibration.ActivationAnomalyThresholds, back.Calibration.ActivationAnomalyThresholds);
+        Assert.Equal(calibration.WindowNull.ChannelDesignEffects, back.Calibration.WindowNull.ChannelDesignEffects);
+        Assert.Equal(Baseline.FormatVersion, BinaryPrimitives.ReadUInt16LittleEndian(back.ToBytes().AsSpan(8)));
+    }
+
+    [Fact]
+    public void FromBytes_RoundTrip_KeepsTheActivationEpisodeCalibration()
+    {
+        var calibration = fixture.Baseline.Calibration;
+
+        var back = Baseline.FromBytes(fixture.Bytes).Calibration;
+
+        Assert.Equal(50, back.ActivationEpisodeGap);
+        Assert.Equal(calibration.ActivationExtremalIndices, back.ActivationExtremalIndices);
+        Assert.All(back.ActivationExtremalIndices, theta => Assert.InRange(theta, double.Epsilon, 1.0));
+    }
+
+    [Fact]
     public void FromBytes_NotABaseline_SaysSo()
     {
         var bytes = "{\"this\": \"is json, not a baseline\"}"u8.ToArray();

@@ -230,4 +230,66 @@ public sealed class DriftMonitorTests(SyntheticBaselineFixture fixture) : IClass
         Assert.Equal(0, report.Fingerprint["input.a"].Count);
         Assert.Equal(0, monitor.Counters.SequentialAlarms);
     }
+
+    [Fact]
+    public void Observe_ActivationExceedances_AlarmOncePerEpisodeAndAgainAfterTheGap()
+    {
+        var baseline = fixture.Baseline;
+        var gap = baseline.Calibration.ActivationEpisodeGap;
+        Assert.Equal(new EdgeSentinel.Monitor.Baselines.BaselineOptions().ActivationEpisodeGap, gap);
+        Assert.Single(baseline.Schema.Taps);
+        var monitor = new DriftMonitor(baseline);
+        var model = new SyntheticModel(101);
+        model.Next(_x, _p, _h, out var latency);
+        var quiet = _h.ToArray();
+        var hot = Enumerable.Repeat(1000f, SyntheticModel.Hidden).ToArray();
+        var alarms = new List<long>();
+        long sample = 0;
+        void Step(float[] h)
+        {
+            var result = monitor.Observe(_x, _p, h, latency);
+            var alarmed = (result & ObserveResult.ActivationAnomaly) != 0;
+            while (monitor.TryTakeActivationAnomaly(out var anomaly))
+            {
+                alarms.Add(anomaly.Sample);
+            }
+
+            Assert.Equal(alarmed, alarms.Count > 0 && alarms[^1] == sample);
+            sample++;
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            Step(quiet);
+        }
+
+        Assert.Equal(0, monitor.Counters.ActivationAnomalies);
+
+        // An episode of three exceeding rows (samples 10-12): one alarm, at its first row.
+        Step(hot);
+        Step(hot);
+        Step(hot);
+        // gap - 1 quiet rows, then an exceedance: still the same episode.
+        for (var i = 0; i < gap - 1; i++)
+        {
+            Step(quiet);
+        }
+
+        Step(hot);
+        var sameEpisode = sample - 1;
+        // gap quiet rows, then an exceedance: a new episode.
+        for (var i = 0; i < gap; i++)
+        {
+            Step(quiet);
+        }
+
+        Step(hot);
+        var newEpisode = sample - 1;
+
+        Assert.Equal(12 + gap, sameEpisode);
+        Assert.Equal([10L, 12 + gap + gap + 1], alarms);
+        Assert.Equal(5, monitor.Counters.ActivationAnomalies);
+        Assert.Equal(2, monitor.Counters.ActivationEpisodes);
+        Assert.Equal(newEpisode, alarms[^1]);
+    }
 }
