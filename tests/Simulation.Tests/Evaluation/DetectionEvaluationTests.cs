@@ -38,6 +38,8 @@ public sealed class DetectionEvaluationTests(ITestOutputHelper output)
         Assert.Equal(8, report.Streams.Count);
         Assert.All(report.Streams, s => Assert.Equal("device-loop", s.Path));
         Assert.All(report.Streams, s => Assert.Equal(3, s.Families.Count));
+        // Activation alarms are episode onsets: never more than the exceeding rows the monitor counted.
+        Assert.All(report.Streams, s => Assert.InRange(s.Family(DetectorFamily.Activation).Alarms, 0, s.ActivationExceedances));
         Assert.Equal(2 * 4, report.Detection.Count);
         Assert.Equal(2, report.WindowRoc.Count);
         Assert.All(report.WindowRoc, r => Assert.InRange(r.Auroc, 0.0, 1.0));

@@ -13,15 +13,15 @@ public sealed class EvaluationReportBuilderTests
 
     private static StreamResult Stream(string scenario, int changePoint, long? sequential = null, long? window = null, int beforeChange = 0,
         double lorden = double.NaN, int harm = -1, (string Kind, long First, int Before)[]? alerts = null, int length = 4000, int alarms = -1,
-        bool vetoed = false, int? executed = null) =>
+        bool vetoed = false, int? executed = null, int activation = 0, long exceedances = 0) =>
         new(scenario, 1, 1e6, length, changePoint, executed ?? harm, harm, vetoed, 0, "device-loop",
             [
                 new FamilyAlarms(DetectorFamily.Sequential, alarms >= 0 ? alarms : (sequential is null ? 0 : 1) + beforeChange, beforeChange, sequential ?? -1),
                 new FamilyAlarms(DetectorFamily.Window, window is null ? 0 : 1, 0, window ?? -1),
-                new FamilyAlarms(DetectorFamily.Activation, 0, 0, -1),
+                new FamilyAlarms(DetectorFamily.Activation, activation, 0, -1),
             ],
             [.. (alerts ?? []).Select(a => new KindAlerts(a.Kind, (a.First >= 0 ? 1 : 0) + a.Before, a.Before, a.First))],
-            lorden, []);
+            lorden, exceedances, []);
 
     private static EvaluationReport Build(EvaluationSettings settings, params StreamResult[] streams) =>
         EvaluationReportBuilder.Build(settings, streams, [new AgreementRow("sleeper-explicit", "training", 100, 100, 1.0, 0.0)], new RunStatistics(1, 1, streams.Length, 0, 0, 1, 2));
@@ -85,6 +85,26 @@ public sealed class EvaluationReportBuilderTests
         Assert.Equal(250.0, row.MeanLead); // (500 + 0) / 2
         Assert.Contains("activation-anomaly 1", row.FirstAlertKinds, StringComparison.Ordinal);
         Assert.False(report.Acceptance.Single(a => a.Target.StartsWith("sleeper-explicit", StringComparison.Ordinal)).Met);
+    }
+
+    [Fact]
+    public void FalseAlarms_ActivationRowCountsEpisodeAlarmsAndShowsPerRowExceedancesBesideThem()
+    {
+        // 2·10^6 clean inferences: 3 + 1 activation alarms (episode onsets) from 40 + 9 exceeding rows.
+        // Alarms 4 → 2 per 10^6 against the target 2 (ratio 1); exceedances 49 → 24.5 per 10^6, shown, not judged.
+        var report = Build(Settings("clean"),
+            Stream("clean-long", -1, alarms: 0, length: 1_000_000, activation: 3, exceedances: 40),
+            Stream("clean-long", -1, alarms: 0, length: 1_000_000, activation: 1, exceedances: 9));
+        var activation = report.FalseAlarms.Single(f => f.Detector == "activation");
+
+        Assert.Equal(4, activation.Alarms);
+        Assert.Equal(2.0, activation.PerMillion, 12);
+        Assert.Equal(1.0, activation.RatioToTarget, 12);
+        Assert.Equal(49, activation.RowExceedances);
+        Assert.Null(report.FalseAlarms.Single(f => f.Detector == "sequential").RowExceedances);
+        Assert.True(report.Acceptance.Single(a => a.Target.Contains("activation detector", StringComparison.Ordinal)).Met);
+        var markdown = DetectionReportWriter.ToMarkdown(report);
+        Assert.Contains("| activation | 2,000,000 | 4 | 2 | 2 | 1 | 49 (24.5) |", markdown, StringComparison.Ordinal);
     }
 
     [Fact]
