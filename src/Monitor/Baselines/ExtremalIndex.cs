@@ -10,7 +10,8 @@ namespace EdgeSentinel.Monitor.Baselines;
 /// <remarks>
 /// θ is estimated by runs declustering at a moderately high level <c>u₀</c> (exceeded with
 /// probability p₀ = max(0.05/R, 100/n), at most 0.05, so there are enough exceedances and an
-/// unrelated exceedance rarely falls within R of another), then the threshold solves
+/// unrelated exceedance rarely falls within R of another; the chance that one does is divided out),
+/// then the threshold solves
 /// tailprob(u) = rate/θ with <see cref="TailThreshold"/>. The series must be in recorded order:
 /// shuffled rows hide the clustering.
 /// </remarks>
@@ -51,7 +52,8 @@ internal static class ExtremalIndex
 
     /// <summary>
     /// The runs estimate of θ: onsets / exceedances above the empirical (1 − p₀) quantile of
-    /// <paramref name="series"/> (in recorded order); 1 when nothing exceeds it or <paramref name="runLength"/> is 0.
+    /// <paramref name="series"/> (in recorded order), corrected for unrelated clusters that fall within
+    /// the run length by chance; 1 when nothing exceeds it or <paramref name="runLength"/> is 0.
     /// </summary>
     public static double Estimate(IReadOnlyList<double> series, int runLength, out double level)
     {
@@ -73,7 +75,30 @@ internal static class ExtremalIndex
         }
 
         var (exceedances, onsets) = Count(series, level, runLength);
-        return exceedances == 0 ? 1.0 : (double)onsets / exceedances;
+        if (exceedances == 0)
+        {
+            return 1.0;
+        }
+
+        // At the level u₀ an unrelated cluster (starting with probability θ·q per sample, q the exceedance
+        // rate there) falls within R samples before a cluster's first exceedance with probability
+        // 1 − (1 − θ·q)^R and hides its onset; at the alarm level that chance is negligible. Undo it:
+        // θ = θ_runs / (1 − θ·q)^R, solved by fixed-point iteration from θ_runs (increasing, capped at 1).
+        var runs = (double)onsets / exceedances;
+        var q = (double)exceedances / series.Count;
+        var theta = runs;
+        for (var i = 0; i < 100; i++)
+        {
+            var next = Math.Min(1.0, runs / Math.Pow(1 - (theta * q), runLength));
+            if (Math.Abs(next - theta) < 1e-12)
+            {
+                break;
+            }
+
+            theta = next;
+        }
+
+        return theta;
     }
 
     /// <summary>

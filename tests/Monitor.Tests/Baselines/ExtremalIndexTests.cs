@@ -76,6 +76,26 @@ public sealed class ExtremalIndexTests
     }
 
     [Fact]
+    public void Estimate_FewIndependentValues_ChanceOverlapsWithinTheRunLengthAreDividedOut()
+    {
+        // 10,000 i.i.d. values: the level is the 1-in-100 quantile (100 exceedances), where an unrelated exceedance
+        // precedes another within 50 samples with probability 1 − 0.99^50 ≈ 0.39. Uncorrected, onsets/exceedances ≈ 0.61;
+        // θ of independent values is 1.
+        var random = new Random(17);
+        var z = new double[10_000];
+        for (var i = 0; i < z.Length; i++)
+        {
+            z[i] = -Math.Log(1 - random.NextDouble());
+        }
+
+        var theta = ExtremalIndex.Estimate(z, RunLength, out var level);
+        var (exceedances, onsets) = ExtremalIndex.Count(z, level, RunLength);
+
+        Assert.InRange((double)onsets / exceedances, 0.45, 0.75);
+        Assert.InRange(theta, 0.85, 1.0);
+    }
+
+    [Fact]
     public void Estimate_RunLengthZero_IsOne()
     {
         Assert.Equal(1.0, ExtremalIndex.Estimate(MovingMaximum(10_000, 3), 0, out _));
