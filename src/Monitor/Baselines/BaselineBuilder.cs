@@ -243,9 +243,9 @@ public sealed class BaselineBuilder
             method = usedMethod;
             var level = ExtremalIndex.LevelProbability(heldOutDistances[t].Count, gap);
             progress?.Report(F($"calibration: tap '{_schema.Taps[t].Name}': extremal index θ {thetas[t]:G3} (runs of {gap} at the level exceeded by {level:G3} of the rows), threshold at {Math.Min(_options.ActivationAnomalyRate / thetas[t], 0.5):G3} exceedances per row"));
-            if (gap > 0 && level * gap > 0.1)
+            if (gap > 0 && level * gap > ExtremalIndex.MaxChanceOverlap)
             {
-                progress?.Report(F($"warning: tap '{_schema.Taps[t].Name}': {heldOutDistances[t].Count} held-out rows are too few to measure θ at a level where unrelated exceedances rarely fall within {gap} samples of each other; θ is corrected for that chance, but it is uncertain"));
+                progress?.Report(F($"warning: tap '{_schema.Taps[t].Name}': {heldOutDistances[t].Count} held-out rows are too few to measure θ at a level where unrelated exceedances rarely fall within {gap} samples of each other; θ is taken as 1 (thresholds per row)"));
             }
         }
 

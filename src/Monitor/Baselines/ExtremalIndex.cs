@@ -21,6 +21,9 @@ internal static class ExtremalIndex
     private const double ChanceOverlap = 0.05;
     private const double MaxLevelProbability = 0.05;
 
+    /// <summary>Largest q·R (exceedance rate at the level × run length) at which θ is measured; above it θ is taken as 1.</summary>
+    public const double MaxChanceOverlap = 0.25;
+
     /// <summary>Exceedances of <paramref name="threshold"/> and episode onsets among them (an onset: no exceedance in the previous <paramref name="runLength"/> samples).</summary>
     public static (int Exceedances, int Onsets) Count(IReadOnlyList<double> series, double threshold, int runLength)
     {
@@ -86,6 +89,12 @@ internal static class ExtremalIndex
         // θ = θ_runs / (1 − θ·q)^R, solved by fixed-point iteration from θ_runs (increasing, capped at 1).
         var runs = (double)onsets / exceedances;
         var q = (double)exceedances / series.Count;
+        if (q * runLength > MaxChanceOverlap)
+        {
+            // Too few values to see clusters apart from chance overlaps (the correction has no unique answer): no declustering credit.
+            return 1.0;
+        }
+
         var theta = runs;
         for (var i = 0; i < 100; i++)
         {
