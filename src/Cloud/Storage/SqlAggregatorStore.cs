@@ -21,6 +21,9 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
     /// <summary>The SQL type of binary columns.</summary>
     protected abstract string BlobType { get; }
 
+    /// <summary>The dialect a <see cref="StoreMigration.OnlyFor"/> names: "sqlite" or "postgresql".</summary>
+    protected abstract string Dialect { get; }
+
     /// <summary>Rows per multi-row INSERT when a batch is stored (1..<see cref="SqlBatchWriter.MaxRowsPerStatement"/>).</summary>
     protected abstract int BatchRowsPerStatement { get; }
 
@@ -53,7 +56,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
                         continue;
                     }
 
-                    foreach (var statement in migration.Statements)
+                    foreach (var statement in migration.OnlyFor is null || migration.OnlyFor == Dialect ? migration.Statements : [])
                     {
                         await ExecuteAsync(connection, transaction, statement.Replace("{blob}", BlobType, StringComparison.Ordinal), cancellationToken).ConfigureAwait(false);
                     }
@@ -621,6 +624,12 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
             return [];
         }
 
+        return await WriteBatchAsync(messages, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes a validated, non-empty batch in one transaction and commits it; by default with <see cref="SqlBatchWriter"/> on a pooled connection.</summary>
+    protected virtual async Task<IReadOnlyList<BatchItemOutcome>> WriteBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken)
+    {
         var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
