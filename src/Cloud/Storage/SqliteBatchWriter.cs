@@ -250,19 +250,12 @@ internal sealed class SqliteBatchWriter : IDisposable
         return statement;
     }
 
-    /// <summary>Binds a string as UTF-8 (NULL for null), encoded into the writer's buffer; SQLite copies it.</summary>
+    /// <summary>Binds a string as UTF-8 (NULL for null; an empty string stays empty: tested), encoded into the writer's buffer; SQLite copies it.</summary>
     private void Text(sqlite3_stmt statement, int index, string? value)
     {
         if (value is null)
         {
             Check(raw.sqlite3_bind_null(statement, index));
-            return;
-        }
-
-        if (value.Length == 0)
-        {
-            // An empty span pins to a null pointer, which SQLite would bind as NULL.
-            Check(raw.sqlite3_bind_text(statement, index, string.Empty));
             return;
         }
 
