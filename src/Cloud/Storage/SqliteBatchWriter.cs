@@ -11,12 +11,13 @@ namespace EdgeSentinel.Cloud.Storage;
 /// </summary>
 /// <remarks>
 /// <para>Messages are decided and written one at a time in batch order inside the caller's transaction (which holds
-/// SQLite's write lock, so nothing else changes the tables meanwhile): an alert whose id belongs to another device is
-/// refused first (one primary-key look-up per alert id per batch; nothing written for it); then the message key is
-/// inserted with ON CONFLICT DO NOTHING, and <c>sqlite3_changes() = 0</c> marks a duplicate (stored before or earlier
-/// in the batch) — no stored-keys look-up; a new key is followed by its alert event and alert upsert (newer sequence
-/// wins, the creator's immutable columns stay: the same rows as the batch writer's one merged row per alert id) or
-/// its fingerprint. The devices are upserted last, once each, in (fleet, device) order, from
+/// SQLite's write lock, so nothing else changes the tables meanwhile), without look-ups on the common path. The message
+/// key is inserted with ON CONFLICT DO NOTHING: <c>sqlite3_changes() = 0</c> marks a duplicate (stored before or
+/// earlier in the batch). An alert is then upserted only where its row is new or of the same device (newer sequence
+/// wins, the creator's immutable columns stay: the same row as the batch writer's one merged row per alert id), and
+/// its event inserted. Only when a statement changed nothing is the alert's owner looked up: an id of another device
+/// makes the message a conflict, as the batch writer decides it before anything else (a new key is deleted again:
+/// nothing stays written for it). The devices are upserted last, once each, in (fleet, device) order, from
 /// <see cref="SqlBatchWriter.MergeDevices"/>.</para>
 /// <para>Not thread-safe: one batch at a time on its connection. Dispose (finalizing the statements) before the
 /// connection is closed.</para>
@@ -30,14 +31,13 @@ internal sealed class SqliteBatchWriter : IDisposable
     private readonly List<sqlite3_stmt> _prepared = [];
     private readonly sqlite3_stmt _findOwner;
     private readonly sqlite3_stmt _insertMessage;
+    private readonly sqlite3_stmt _deleteMessage;
     private readonly sqlite3_stmt _insertEvent;
     private readonly sqlite3_stmt _upsertAlert;
     private readonly sqlite3_stmt _insertFingerprint;
     private readonly sqlite3_stmt _upsertDeviceSeen;
     private readonly sqlite3_stmt _upsertDeviceStatus;
 
-    /// <summary>Owner of each alert id the batch asked about (null: no such alert), kept up to date as the batch creates alerts.</summary>
-    private readonly Dictionary<string, (string Fleet, string Device)?> _owners = new(StringComparer.Ordinal);
     private readonly List<IncomingMessage> _stored = [];
     private byte[] _utf8 = new byte[1024];
 
@@ -49,7 +49,8 @@ internal sealed class SqliteBatchWriter : IDisposable
             _findOwner = Prepare("SELECT fleet, device FROM alerts WHERE id = @p0", 1);
             _insertMessage = Prepare(SqlBatchWriter.MessageRows);
             _insertEvent = Prepare(SqlBatchWriter.EventRows);
-            _upsertAlert = Prepare(SqlBatchWriter.AlertRows);
+            _deleteMessage = Prepare("DELETE FROM messages WHERE fleet = @p0 AND device = @p1 AND sequence = @p2", 3);
+            _upsertAlert = Prepare(SameDeviceOnly(SqlBatchWriter.AlertRows.Sql(1)), SqlBatchWriter.AlertRows.Columns);
             _insertFingerprint = Prepare(SqlBatchWriter.FingerprintRows);
             _upsertDeviceSeen = Prepare(SqlBatchWriter.DeviceSeenRows);
             _upsertDeviceStatus = Prepare(SqlBatchWriter.DeviceStatusRows);
@@ -71,36 +72,36 @@ internal sealed class SqliteBatchWriter : IDisposable
     /// <summary>Decides and writes the batch (validated by the caller) inside the connection's open transaction; the caller commits.</summary>
     public BatchItemOutcome[] Write(IReadOnlyList<IncomingMessage> messages)
     {
-        _owners.Clear();
         _stored.Clear();
         var outcomes = new BatchItemOutcome[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i];
             var key = message.Key;
-            if (message.Alert is { } alert && OwnerOf(alert.Id) is { } owner && (owner.Fleet != key.Fleet || owner.Device != key.Device))
-            {
-                outcomes[i] = SqlBatchWriter.Conflict(alert.Id, owner, key);
-                continue;
-            }
-
             if (!InsertMessage(message))
             {
-                outcomes[i] = new(StoreOutcome.Duplicate, null);
+                outcomes[i] = message.Alert is { } repeated && OtherOwner(repeated.Id, key) is { } owner ? SqlBatchWriter.Conflict(repeated.Id, owner, key) : new(StoreOutcome.Duplicate, null);
                 continue;
             }
 
-            outcomes[i] = new(StoreOutcome.Stored, null);
-            _stored.Add(message);
-            if (message.Alert is { } stored)
+            if (message.Alert is { } alert)
             {
-                InsertAlert(key, stored);
-                _owners[stored.Id] = (key.Fleet, key.Device);
+                if (!UpsertAlert(key, alert) && OtherOwner(alert.Id, key) is { } owner)
+                {
+                    DeleteMessage(key);
+                    outcomes[i] = SqlBatchWriter.Conflict(alert.Id, owner, key);
+                    continue;
+                }
+
+                InsertEvent(key, alert);
             }
             else if (message.Fingerprint is { } fingerprint)
             {
                 InsertFingerprint(key, fingerprint);
             }
+
+            outcomes[i] = new(StoreOutcome.Stored, null);
+            _stored.Add(message);
         }
 
         foreach (var device in SqlBatchWriter.MergeDevices(_stored))
@@ -123,35 +124,37 @@ internal sealed class SqliteBatchWriter : IDisposable
         _prepared.Clear();
     }
 
-    private (string Fleet, string Device)? OwnerOf(string alertId)
+    /// <summary>The owner of the alert id when it is stored and belongs to another device than <paramref name="key"/>'s; else null.</summary>
+    private (string Fleet, string Device)? OtherOwner(string alertId, MessageKey key)
     {
-        if (_owners.TryGetValue(alertId, out var known))
-        {
-            return known;
-        }
-
-        (string Fleet, string Device)? owner = null;
         try
         {
             Text(_findOwner, 1, alertId);
             var rc = raw.sqlite3_step(_findOwner);
             if (rc == raw.SQLITE_ROW)
             {
-                owner = (raw.sqlite3_column_text(_findOwner, 0).utf8_to_string(), raw.sqlite3_column_text(_findOwner, 1).utf8_to_string());
+                var owner = (Fleet: raw.sqlite3_column_text(_findOwner, 0).utf8_to_string(), Device: raw.sqlite3_column_text(_findOwner, 1).utf8_to_string());
+                return owner.Fleet != key.Fleet || owner.Device != key.Device ? owner : null;
             }
-            else if (rc != raw.SQLITE_DONE)
+
+            if (rc != raw.SQLITE_DONE)
             {
-                SqliteException.ThrowExceptionForRC(rc, _db);
+                Fail(rc);
             }
+
+            return null;
         }
         finally
         {
             Reset(_findOwner);
         }
-
-        _owners.Add(alertId, owner);
-        return owner;
     }
+
+    /// <summary>The alert upsert of <see cref="SqlBatchWriter.AlertRows"/> (ending in its "newer sequence wins" condition), further limited to a row of the same device.</summary>
+    private static string SameDeviceOnly(string upsert) =>
+        upsert.EndsWith("WHERE alerts.last_sequence < excluded.last_sequence", StringComparison.Ordinal)
+            ? upsert + " AND alerts.fleet = excluded.fleet AND alerts.device = excluded.device"
+            : throw new InvalidOperationException($"The alert upsert no longer ends in its newer-sequence condition: {upsert}");
 
     /// <summary>Inserts the message key; false when it was stored before (nothing written).</summary>
     private bool InsertMessage(IncomingMessage message)
@@ -166,7 +169,15 @@ internal sealed class SqliteBatchWriter : IDisposable
         return Execute(statement) == 1;
     }
 
-    private void InsertAlert(MessageKey key, StoredAlert alert)
+    private void DeleteMessage(MessageKey key)
+    {
+        Text(_deleteMessage, 1, key.Fleet);
+        Text(_deleteMessage, 2, key.Device);
+        Int64(_deleteMessage, 3, key.Sequence);
+        Execute(_deleteMessage);
+    }
+
+    private void InsertEvent(MessageKey key, StoredAlert alert)
     {
         var statement = _insertEvent;
         Text(statement, 1, key.Fleet);
@@ -177,8 +188,12 @@ internal sealed class SqliteBatchWriter : IDisposable
         Text(statement, 6, alert.Severity);
         Int64(statement, 7, alert.UpdatedAt.ToUnixTimeMilliseconds());
         Execute(statement);
+    }
 
-        statement = _upsertAlert;
+    /// <summary>Inserts or updates the alert row unless it belongs to another device or has a newer sequence; false when nothing changed.</summary>
+    private bool UpsertAlert(MessageKey key, StoredAlert alert)
+    {
+        var statement = _upsertAlert;
         Text(statement, 1, alert.Id);
         Text(statement, 2, key.Fleet);
         Text(statement, 3, key.Device);
@@ -193,7 +208,7 @@ internal sealed class SqliteBatchWriter : IDisposable
         Int64(statement, 12, alert.RaisedAt.ToUnixTimeMilliseconds());
         Int64(statement, 13, alert.UpdatedAt.ToUnixTimeMilliseconds());
         Int64(statement, 14, key.Sequence);
-        Execute(statement);
+        return Execute(statement) == 1;
     }
 
     private void InsertFingerprint(MessageKey key, StoredFingerprint fingerprint)
