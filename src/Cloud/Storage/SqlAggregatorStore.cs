@@ -596,7 +596,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>Written by <see cref="SqlBatchWriter"/>: prepared statements re-bound (multi-row where the database profits) and one device update per device, instead of five statements prepared anew per message.</remarks>
+    /// <remarks>Written by <see cref="WriteBatchAsync"/>: <see cref="SqlBatchWriter"/> (prepared statements re-bound, multi-row where the database profits, one device update per device) on PostgreSQL; SQLite's <see cref="SqliteBatchWriter"/> (SQLitePCL.raw) on SQLite.</remarks>
     public async Task<IReadOnlyList<BatchItemOutcome>> StoreBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);

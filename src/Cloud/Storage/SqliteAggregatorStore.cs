@@ -29,7 +29,7 @@ internal sealed class SqliteAggregatorStore : SqlAggregatorStore
     /// <summary>Whether batches go through <see cref="SqliteBatchWriter"/> (SQLitePCL.raw, default) or through <see cref="SqlBatchWriter"/> like PostgreSQL (to compare the two).</summary>
     internal bool RawBatchWrites { get; set; } = true;
 
-    /// <summary>One: Microsoft.Data.Sqlite binds each parameter by name (a linear search), so multi-row statements bind in O(n²); measured slower (bench/Cloud.Benchmarks `store`).</summary>
+    /// <summary>One, for <see cref="SqlBatchWriter"/> when <see cref="RawBatchWrites"/> is off: Microsoft.Data.Sqlite binds each parameter by name (a linear search), so multi-row statements bind in O(n²); measured slower (bench/Cloud.Benchmarks `store`).</summary>
     protected override int BatchRowsPerStatement => 1;
 
     public static async Task<SqliteAggregatorStore> OpenAsync(SqliteStoreOptions options, TimeProvider timeProvider, CancellationToken cancellationToken)
