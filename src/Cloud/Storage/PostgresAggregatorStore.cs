@@ -21,8 +21,6 @@ internal sealed class PostgresAggregatorStore : SqlAggregatorStore
 
     protected override string BlobType => "BYTEA";
 
-    protected override string Dialect => "postgresql";
-
     /// <summary>Many: each statement is a round trip to the server.</summary>
     protected override int BatchRowsPerStatement => SqlBatchWriter.MaxRowsPerStatement;
 

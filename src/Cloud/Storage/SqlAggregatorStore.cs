@@ -21,9 +21,6 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
     /// <summary>The SQL type of binary columns.</summary>
     protected abstract string BlobType { get; }
 
-    /// <summary>The dialect a <see cref="StoreMigration.OnlyFor"/> names: "sqlite" or "postgresql".</summary>
-    protected abstract string Dialect { get; }
-
     /// <summary>Rows per multi-row INSERT when a batch is stored (1..<see cref="SqlBatchWriter.MaxRowsPerStatement"/>).</summary>
     protected abstract int BatchRowsPerStatement { get; }
 
@@ -56,7 +53,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
                         continue;
                     }
 
-                    foreach (var statement in migration.OnlyFor is null || migration.OnlyFor == Dialect ? migration.Statements : [])
+                    foreach (var statement in migration.Statements)
                     {
                         await ExecuteAsync(connection, transaction, statement.Replace("{blob}", BlobType, StringComparison.Ordinal), cancellationToken).ConfigureAwait(false);
                     }

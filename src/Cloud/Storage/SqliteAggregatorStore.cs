@@ -24,8 +24,6 @@ internal sealed class SqliteAggregatorStore : SqlAggregatorStore
 
     protected override string BlobType => "BLOB";
 
-    protected override string Dialect => "sqlite";
-
     /// <summary>Whether batches go through <see cref="SqliteBatchWriter"/> (SQLitePCL.raw, default) or through <see cref="SqlBatchWriter"/> like PostgreSQL (to compare the two).</summary>
     internal bool RawBatchWrites { get; set; } = true;
 

@@ -4,8 +4,7 @@ namespace EdgeSentinel.Cloud.Storage;
 /// <param name="Version">Version reached after applying it (1, 2, ...).</param>
 /// <param name="Description">What it changes.</param>
 /// <param name="Statements">SQL statements, portable between SQLite and PostgreSQL apart from the placeholders.</param>
-/// <param name="OnlyFor">The one dialect ("sqlite" or "postgresql") whose stores run the statements; the others record the version without change. Null: every dialect.</param>
-internal sealed record StoreMigration(int Version, string Description, IReadOnlyList<string> Statements, string? OnlyFor = null);
+internal sealed record StoreMigration(int Version, string Description, IReadOnlyList<string> Statements);
 
 /// <summary>The versioned migrations shared by every store implementation, applied in order and recorded in <c>schema_version</c>.</summary>
 /// <remarks>Times are stored as Unix milliseconds (BIGINT) so that both databases hold them exactly.</remarks>
@@ -123,39 +122,6 @@ internal static class StoreMigrations
         [
             "ALTER TABLE devices ADD COLUMN outbox_fault TEXT NULL",
         ]),
-        new(
-            6,
-            "SQLite: messages and alert_events WITHOUT ROWID, each row stored once in its primary-key B-tree (no rowid table beside the key index); rebuilt with their rows",
-            [
-                """
-                CREATE TABLE messages_v6 (
-                    fleet TEXT NOT NULL,
-                    device TEXT NOT NULL,
-                    sequence BIGINT NOT NULL,
-                    kind TEXT NOT NULL,
-                    received_at_ms BIGINT NOT NULL,
-                    PRIMARY KEY (fleet, device, sequence)) WITHOUT ROWID
-                """,
-                "INSERT INTO messages_v6 (fleet, device, sequence, kind, received_at_ms) SELECT fleet, device, sequence, kind, received_at_ms FROM messages ORDER BY fleet, device, sequence",
-                "DROP TABLE messages",
-                "ALTER TABLE messages_v6 RENAME TO messages",
-                """
-                CREATE TABLE alert_events_v6 (
-                    fleet TEXT NOT NULL,
-                    device TEXT NOT NULL,
-                    sequence BIGINT NOT NULL,
-                    alert_id TEXT NOT NULL,
-                    state TEXT NOT NULL,
-                    severity TEXT NOT NULL,
-                    at_ms BIGINT NOT NULL,
-                    PRIMARY KEY (fleet, device, sequence)) WITHOUT ROWID
-                """,
-                "INSERT INTO alert_events_v6 (fleet, device, sequence, alert_id, state, severity, at_ms) SELECT fleet, device, sequence, alert_id, state, severity, at_ms FROM alert_events ORDER BY fleet, device, sequence",
-                "DROP TABLE alert_events",
-                "ALTER TABLE alert_events_v6 RENAME TO alert_events",
-                "CREATE INDEX ix_alert_events_alert ON alert_events (alert_id)",
-            ],
-            OnlyFor: "sqlite"),
     ];
 
     /// <summary>The version a fully migrated store has.</summary>

@@ -44,7 +44,7 @@ public abstract class AggregatorStoreTests : IAsyncLifetime
     {
         var store = await OpenAsync();
         Assert.Equal(StoreMigrations.LatestVersion, await store.GetSchemaVersionAsync());
-        Assert.Equal(6, StoreMigrations.LatestVersion);
+        Assert.Equal(5, StoreMigrations.LatestVersion);
         await store.StoreAlertAsync(new MessageKey("f1", "d1", 1), T0, Alert("a1"));
 
         var again = await OpenAsync();

@@ -8,7 +8,7 @@ namespace EdgeSentinel.Cloud.Tests.Storage;
 /// <summary>
 /// The SQLite store's raw batch writer (<see cref="SqliteBatchWriter"/>, SQLitePCL.raw) against the reference it
 /// replaces on SQLite (<see cref="SqlBatchWriter"/> through Microsoft.Data.Sqlite): same outcomes, same table rows;
-/// and migration 6 (messages and alert_events WITHOUT ROWID) on a populated version-5 store.
+/// atomic batches; concurrent batches.
 /// </summary>
 public sealed class SqliteBatchWriterTests : IAsyncLifetime
 {
@@ -180,68 +180,6 @@ public sealed class SqliteBatchWriterTests : IAsyncLifetime
         var distinct = batches.SelectMany(b => b).Select(m => m.Key.Sequence).Distinct().Count();
         Assert.Equal(distinct, outcomes.SelectMany(o => o).Count(o => o.Outcome == StoreOutcome.Stored));
         Assert.Equal(distinct, await store.CountMessagesAsync());
-    }
-
-    [Fact]
-    public async Task Migrate_PopulatedVersion5Store_RebuildsMessagesAndEventsWithoutRowidKeepingEveryRow()
-    {
-        var path = PathOf("v5");
-        await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            await ExecuteAsync(connection, StoreMigrations.CreateVersionTable);
-            foreach (var migration in StoreMigrations.All.Where(m => m.Version <= 5))
-            {
-                foreach (var statement in migration.Statements)
-                {
-                    await ExecuteAsync(connection, statement.Replace("{blob}", "BLOB", StringComparison.Ordinal));
-                }
-
-                await ExecuteAsync(connection, $"INSERT INTO schema_version VALUES ({migration.Version}, 'v', 0)");
-            }
-
-            // What a version-5 store holds after storing d1#1..#3 (a1 raised, escalated; a status) and d2#7 (b1).
-            await ExecuteAsync(connection, "INSERT INTO messages VALUES ('f1', 'd1', 1, 'alert', 10), ('f1', 'd1', 2, 'alert', 20), ('f1', 'd1', 3, 'status', 30), ('f1', 'd2', 7, 'alert', 40)");
-            await ExecuteAsync(connection, "INSERT INTO alert_events VALUES ('f1', 'd1', 1, 'a1', 'raised', 'warning', 100), ('f1', 'd1', 2, 'a1', 'escalated', 'critical', 200), ('f1', 'd2', 7, 'b1', 'raised', 'info', 300)");
-            await ExecuteAsync(connection, "INSERT INTO alerts VALUES ('a1', 'f1', 'd1', 'm', 'input-drift', 's', 'critical', 'escalated', 1, 2, '{}', 100, 200, 2, NULL, NULL), ('b1', 'f1', 'd2', 'm', 'input-drift', 's', 'info', 'raised', 1, 2, '{}', 300, 300, 7, NULL, NULL)");
-        }
-
-        var before = await DumpAsync(path, "messages");
-        var eventsBefore = await DumpAsync(path, "alert_events");
-        Assert.Equal(4, before.Count);
-
-        var store = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = path }, _time);
-        _opened.Add(store);
-
-        Assert.Equal(6, await store.GetSchemaVersionAsync());
-        Assert.Equal(before, await DumpAsync(path, "messages"));
-        Assert.Equal(eventsBefore, await DumpAsync(path, "alert_events"));
-        await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            foreach (var table in new[] { "messages", "alert_events" })
-            {
-                var sql = await ScalarAsync(connection, $"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{table}'");
-                Assert.EndsWith("WITHOUT ROWID", sql, StringComparison.Ordinal);
-            }
-
-            Assert.Equal("0", await ScalarAsync(connection, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%_v6'"));
-            await using var explain = connection.CreateCommand();
-            explain.CommandText = "EXPLAIN QUERY PLAN SELECT alert_id, sequence, state, severity, at_ms FROM alert_events WHERE alert_id = 'a1' ORDER BY sequence";
-            await using var plan = await explain.ExecuteReaderAsync();
-            Assert.True(await plan.ReadAsync());
-            Assert.Contains("USING INDEX ix_alert_events_alert (alert_id=?)", plan.GetString(3), StringComparison.Ordinal);
-        }
-
-        // Keys stored before the migration are still duplicates; the history reads through the rebuilt index.
-        var outcomes = await store.StoreBatchAsync(
-        [
-            IncomingMessage.Of(new MessageKey("f1", "d1", 2), T0, Alert("a1", "f1", "d1", 2, "escalated", subject: "s")),
-            IncomingMessage.Of(new MessageKey("f1", "d1", 4), T0, Alert("a1", "f1", "d1", 4, "cleared", subject: "s")),
-        ]);
-        Assert.Equal([StoreOutcome.Duplicate, StoreOutcome.Stored], outcomes.Select(o => o.Outcome));
-        Assert.Equal(["raised", "escalated", "cleared"], (await store.GetAlertHistoryAsync("a1")).Select(e => e.State));
-        Assert.Equal(5, await store.CountMessagesAsync());
     }
 
     private static StoredAlert Alert(string id, string fleet, string device, long sequence, string state, string subject) =>
