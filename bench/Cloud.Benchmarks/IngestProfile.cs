@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using System.Threading.Channels;
 using EdgeSentinel.Cloud.Ingest;
 using EdgeSentinel.Cloud.Metrics;
@@ -140,16 +141,37 @@ internal static class IngestProfile
         }
     }
 
-    /// <summary>The store's batch write alone: the alerts the ingest would hand it, in batches of <paramref name="batch"/>, on durable and on synchronous=NORMAL SQLite.</summary>
-    public static async Task StoreOnlyAsync(string folder, List<string> devices, int messages, int rounds = 1, int batch = 465)
+    /// <summary>
+    /// The store's batch write alone: the alerts the ingest would hand it, in batches of <paramref name="batch"/>, on durable and on
+    /// synchronous=NORMAL SQLite. With <paramref name="variants"/>, durable only, each round in four variants in turn: the batch
+    /// writer (SQLitePCL.raw, or <c>SqlBatchWriter</c> through Microsoft.Data.Sqlite as before session 8) × the messages and
+    /// alert_events tables (rowid tables as the migrations make them, or rebuilt WITHOUT ROWID: tried in session 8, not kept).
+    /// </summary>
+    public static async Task StoreOnlyAsync(string folder, List<string> devices, int messages, int rounds = 1, int batch = 465, bool variants = false)
     {
         var watch = new Stopwatch();
+        var incoming = Enumerable.Range(0, messages).Select(i => Stream.Incoming(devices[i % devices.Count], (i / devices.Count) + 1)).ToList();
+        (bool Durable, bool Raw, bool WithoutRowid)[] runs = variants
+            ? [(true, true, true), (true, false, true), (true, true, false), (true, false, false)]
+            : [(true, true, false), (false, true, false)];
         for (var round = 0; round < rounds; round++)
         {
-            foreach (var durableCommits in new[] { true, false })
+            foreach (var (durableCommits, raw, withoutRowid) in runs)
             {
-                await using var store = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(folder, $"offline-{round}-{durableCommits}.db"), DurableCommits = durableCommits });
-                var incoming = Enumerable.Range(0, messages).Select(i => Stream.Incoming(devices[i % devices.Count], (i / devices.Count) + 1)).ToList();
+                var path = Path.Combine(folder, $"offline-{round}-{durableCommits}-{raw}-{withoutRowid}.db");
+                await using var store = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = path, DurableCommits = durableCommits });
+                if (!raw)
+                {
+                    // Bench only: the store's internal switch to the ADO.NET batch writer (the same statements; the path before session 8).
+                    store.GetType().GetProperty("RawBatchWrites", BindingFlags.NonPublic | BindingFlags.Instance)!.SetValue(store, false);
+                }
+
+                if (withoutRowid)
+                {
+                    await WithoutRowidTablesAsync(path);
+                }
+
+                GC.Collect();
                 var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
                 watch.Restart();
                 for (var i = 0; i < incoming.Count; i += batch)
@@ -157,8 +179,30 @@ internal static class IngestProfile
                     await store.StoreBatchAsync(incoming.GetRange(i, Math.Min(batch, incoming.Count - i)));
                 }
 
-                Console.WriteLine($"  offline{(rounds > 1 ? $", round {round}" : string.Empty)}: StoreBatchAsync, {batch} per batch, synchronous={(durableCommits ? "FULL" : "NORMAL")}: {watch.Elapsed.TotalMicroseconds / messages,7:F1} us/msg, process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMicroseconds / messages,7:F1} us/msg");
+                var variant = variants ? $", {(raw ? "raw" : "ado")} writer, {(withoutRowid ? "WITHOUT ROWID" : "rowid tables")}" : string.Empty;
+                Console.WriteLine($"  offline{(rounds > 1 ? $", round {round}" : string.Empty)}: StoreBatchAsync, {batch} per batch, synchronous={(durableCommits ? "FULL" : "NORMAL")}{variant}: {watch.Elapsed.TotalMicroseconds / messages,7:F1} us/msg, process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMicroseconds / messages,7:F1} us/msg");
             }
+        }
+    }
+
+    /// <summary>Rebuilds the (empty) messages and alert_events tables of a store WITHOUT ROWID (one B-tree per table, keyed by its primary key).</summary>
+    private static async Task WithoutRowidTablesAsync(string path)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        await connection.OpenAsync();
+        string[] statements =
+        [
+            "DROP TABLE messages",
+            "DROP TABLE alert_events",
+            "CREATE TABLE messages (fleet TEXT NOT NULL, device TEXT NOT NULL, sequence BIGINT NOT NULL, kind TEXT NOT NULL, received_at_ms BIGINT NOT NULL, PRIMARY KEY (fleet, device, sequence)) WITHOUT ROWID",
+            "CREATE TABLE alert_events (fleet TEXT NOT NULL, device TEXT NOT NULL, sequence BIGINT NOT NULL, alert_id TEXT NOT NULL, state TEXT NOT NULL, severity TEXT NOT NULL, at_ms BIGINT NOT NULL, PRIMARY KEY (fleet, device, sequence)) WITHOUT ROWID",
+            "CREATE INDEX ix_alert_events_alert ON alert_events (alert_id)",
+        ];
+        foreach (var sql in statements)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync();
         }
     }
 

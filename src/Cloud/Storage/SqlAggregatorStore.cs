@@ -593,7 +593,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>Written by <see cref="SqlBatchWriter"/>: prepared statements re-bound (multi-row where the database profits) and one device update per device, instead of five statements prepared anew per message.</remarks>
+    /// <remarks>Written by <see cref="WriteBatchAsync"/>: <see cref="SqlBatchWriter"/> (prepared statements re-bound, multi-row where the database profits, one device update per device) on PostgreSQL; SQLite's <see cref="SqliteBatchWriter"/> (SQLitePCL.raw) on SQLite.</remarks>
     public async Task<IReadOnlyList<BatchItemOutcome>> StoreBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
@@ -621,6 +621,12 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
             return [];
         }
 
+        return await WriteBatchAsync(messages, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes a validated, non-empty batch in one transaction and commits it; by default with <see cref="SqlBatchWriter"/> on a pooled connection.</summary>
+    protected virtual async Task<IReadOnlyList<BatchItemOutcome>> WriteBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken)
+    {
         var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {

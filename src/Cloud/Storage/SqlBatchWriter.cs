@@ -32,22 +32,22 @@ internal sealed class SqlBatchWriter
     /// <summary>Values per IN (…) look-up.</summary>
     private const int KeysPerLookup = 256;
 
-    private static readonly InsertShape MessageRows = new(
+    internal static readonly InsertShape MessageRows = new(
         "INSERT INTO messages (fleet, device, sequence, kind, received_at_ms) VALUES ",
         5,
         " ON CONFLICT (fleet, device, sequence) DO NOTHING");
 
-    private static readonly InsertShape EventRows = new(
+    internal static readonly InsertShape EventRows = new(
         "INSERT INTO alert_events (fleet, device, sequence, alert_id, state, severity, at_ms) VALUES ",
         7,
         string.Empty);
 
-    private static readonly InsertShape FingerprintRows = new(
+    internal static readonly InsertShape FingerprintRows = new(
         "INSERT INTO fingerprints (fleet, device, sequence, model_hash, window_start_ms, window_end_ms, observation_count, data) VALUES ",
         8,
         string.Empty);
 
-    private static readonly InsertShape AlertRows = new(
+    internal static readonly InsertShape AlertRows = new(
         "INSERT INTO alerts (id, fleet, device, model_hash, kind, subject, severity, state, first_sample, last_sample, evidence_json, raised_at_ms, updated_at_ms, last_sequence, acknowledged_by, acknowledged_at_ms) VALUES ",
         14,
         """
@@ -59,7 +59,7 @@ internal sealed class SqlBatchWriter
         """,
         ", NULL, NULL");
 
-    private static readonly InsertShape DeviceSeenRows = new(
+    internal static readonly InsertShape DeviceSeenRows = new(
         "INSERT INTO devices (fleet, device, model_hash, last_seen_ms, key_id, status, status_sequence, outbox_depth, dropped_fingerprints) VALUES ",
         4,
         """
@@ -69,7 +69,7 @@ internal sealed class SqlBatchWriter
         """,
         ", NULL, 'unknown', -1, 0, 0");
 
-    private static readonly InsertShape DeviceStatusRows = new(
+    internal static readonly InsertShape DeviceStatusRows = new(
         "INSERT INTO devices (fleet, device, model_hash, last_seen_ms, status, status_sequence, outbox_depth, dropped_fingerprints, outbox_fault, key_id) VALUES ",
         9,
         """
@@ -126,7 +126,7 @@ internal sealed class SqlBatchWriter
             var key = message.Key;
             if (message.Alert is { } alert && owners.TryGetValue(alert.Id, out var owner) && (owner.Fleet != key.Fleet || owner.Device != key.Device))
             {
-                outcomes[i] = new(StoreOutcome.Duplicate, $"alert id '{alert.Id}' already belongs to device {owner.Fleet}/{owner.Device}; {key.Fleet}/{key.Device} cannot update it");
+                outcomes[i] = Conflict(alert.Id, owner, key);
                 continue;
             }
 
@@ -193,11 +193,15 @@ internal sealed class SqlBatchWriter
         return outcomes;
     }
 
+    /// <summary>The outcome of a message whose alert id belongs to another device (nothing is written for it).</summary>
+    internal static BatchItemOutcome Conflict(string alertId, (string Fleet, string Device) owner, MessageKey key) =>
+        new(StoreOutcome.Duplicate, $"alert id '{alertId}' already belongs to device {owner.Fleet}/{owner.Device}; {key.Fleet}/{key.Device} cannot update it");
+
     /// <summary>The bytes as a parameter value: the backing array itself when the memory spans all of it, else the memory (Microsoft.Data.Sqlite and Npgsql bind a <see cref="ReadOnlyMemory{T}"/> as a blob / bytea); never a copy.</summary>
     internal static object ArrayOf(ReadOnlyMemory<byte> data) =>
         System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : data;
 
-    private static string KindOf(IncomingMessage message) => message.Alert is not null ? "alert" : message.Fingerprint is not null ? "fingerprint" : "status";
+    internal static string KindOf(IncomingMessage message) => message.Alert is not null ? "alert" : message.Fingerprint is not null ? "fingerprint" : "status";
 
     private static string? ModelHashOf(IncomingMessage message) => message.Alert?.ModelHash ?? message.Fingerprint?.ModelHash ?? message.Status?.ModelHash;
 
@@ -236,7 +240,7 @@ internal sealed class SqlBatchWriter
         return rows;
     }
 
-    private sealed class DeviceSeen(string fleet, string device)
+    internal sealed class DeviceSeen(string fleet, string device)
     {
         public string Fleet { get; } = fleet;
 
@@ -252,7 +256,7 @@ internal sealed class SqlBatchWriter
     }
 
     /// <summary>One row per device of the stored messages (latest arrival, last non-null model hash and last status, in batch order), ordered by fleet then device (ordinal).</summary>
-    private static List<DeviceSeen> MergeDevices(List<IncomingMessage> stored)
+    internal static List<DeviceSeen> MergeDevices(List<IncomingMessage> stored)
     {
         var devices = new Dictionary<(string, string), DeviceSeen>();
         var order = new List<DeviceSeen>();
@@ -393,7 +397,7 @@ internal sealed class SqlBatchWriter
     }
 
     /// <summary>A multi-row INSERT: its head up to VALUES, the number of parameters per row, what follows the rows, and constant values appended to each row.</summary>
-    private sealed class InsertShape(string head, int columns, string tail, string constants = "")
+    internal sealed class InsertShape(string head, int columns, string tail, string constants = "")
     {
         public int Columns { get; } = columns;
 

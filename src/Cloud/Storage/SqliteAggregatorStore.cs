@@ -8,6 +8,12 @@ internal sealed class SqliteAggregatorStore : SqlAggregatorStore
 {
     private readonly string _connectionString;
     private readonly string _synchronous;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    /// <summary>The connection batches are written on, held open with its prepared statements (null until the first batch, and after a failed one).</summary>
+    private SqliteConnection? _writerConnection;
+    private SqliteBatchWriter? _writer;
+    private bool _disposed;
 
     private SqliteAggregatorStore(string connectionString, bool durableCommits, TimeProvider timeProvider)
         : base(timeProvider)
@@ -18,7 +24,10 @@ internal sealed class SqliteAggregatorStore : SqlAggregatorStore
 
     protected override string BlobType => "BLOB";
 
-    /// <summary>One: Microsoft.Data.Sqlite binds each parameter by name (a linear search), so multi-row statements bind in O(n²); measured slower (bench/Cloud.Benchmarks `store`).</summary>
+    /// <summary>Whether batches go through <see cref="SqliteBatchWriter"/> (SQLitePCL.raw, default) or through <see cref="SqlBatchWriter"/> like PostgreSQL (to compare the two).</summary>
+    internal bool RawBatchWrites { get; set; } = true;
+
+    /// <summary>One, for <see cref="SqlBatchWriter"/> when <see cref="RawBatchWrites"/> is off: Microsoft.Data.Sqlite binds each parameter by name (a linear search), so multi-row statements bind in O(n²); measured slower (bench/Cloud.Benchmarks `store`).</summary>
     protected override int BatchRowsPerStatement => 1;
 
     public static async Task<SqliteAggregatorStore> OpenAsync(SqliteStoreOptions options, TimeProvider timeProvider, CancellationToken cancellationToken)
@@ -57,13 +66,69 @@ internal sealed class SqliteAggregatorStore : SqlAggregatorStore
         }
     }
 
+    /// <summary>One batch at a time on the store's own writer connection: BEGIN IMMEDIATE, the raw batch write, COMMIT (synced as configured).</summary>
+    /// <remarks>Any failure rolls the transaction back and closes the writer connection; the next batch opens a new one.</remarks>
+    protected override async Task<IReadOnlyList<BatchItemOutcome>> WriteBatchAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken)
+    {
+        if (!RawBatchWrites)
+        {
+            return await base.WriteBatchAsync(messages, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            try
+            {
+                if (_writer is null)
+                {
+                    _writerConnection = (SqliteConnection)await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                    _writer = SqliteBatchWriter.Prepare(_writerConnection);
+                }
+
+                using var transaction = _writerConnection!.BeginTransaction(deferred: false);
+                var outcomes = _writer.Write(messages);
+                transaction.Commit();
+                return outcomes;
+            }
+            catch
+            {
+                CloseWriter();
+                throw;
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private void CloseWriter()
+    {
+        _writer?.Dispose();
+        _writer = null;
+        _writerConnection?.Dispose();
+        _writerConnection = null;
+    }
+
     protected override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
         Task.CompletedTask; // Microsoft.Data.Sqlite begins transactions IMMEDIATE: the write lock is already held.
 
-    public override ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _disposed = true;
+            CloseWriter();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
-        return ValueTask.CompletedTask;
     }
 }
