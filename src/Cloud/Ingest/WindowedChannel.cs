@@ -10,7 +10,8 @@ namespace EdgeSentinel.Cloud.Ingest;
 /// for 2 bytes, then single length bytes, then 4 KiB body chunks: a dozen receive calls for one 36 KB message
 /// without it), and a reader that follows the MQTT packet framing, counts every PUBLISH in the
 /// <see cref="ReceiveWindow"/> when its header has been read, and does not begin another packet while the window is
-/// full. Writes pass straight through.
+/// full. Writes pass straight through, or, between <see cref="BeginGathering"/> and <see cref="FlushGatheredAsync"/>, are
+/// gathered in order and written in one go (see <see cref="WriteCoalescer"/>).
 /// </summary>
 /// <remarks>
 /// While the reader waits, a PINGRESP sits unread behind the PUBLISHes the broker has already sent, so MQTTnet's own
@@ -34,6 +35,9 @@ internal sealed class WindowedChannel : IMqttChannel
     private readonly TimeProvider _timeProvider;
     private readonly CancellationTokenSource _closed = new();
     private readonly byte[] _buffer;
+    private readonly SemaphoreSlim _writeLock = new(1, 1); // MQTTnet serializes its packets; this orders them against a flush
+    private ArrayBufferWriter<byte> _gathered = new(GatherBufferSize);
+    private bool _gathering; // under _writeLock, except that BeginGathering may set it at any time
     private int _start;
     private int _end;
 
@@ -125,8 +129,58 @@ internal sealed class WindowedChannel : IMqttChannel
         return take;
     }
 
-    public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken) =>
-        _inner.WriteAsync(buffer, isEndOfPacket, cancellationToken);
+    public async Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (Volatile.Read(ref _gathering))
+            {
+                foreach (var segment in buffer)
+                {
+                    _gathered.Write(segment.Span); // in order: the flush writes them before anything written after it
+                }
+
+                return;
+            }
+
+            await _inner.WriteAsync(buffer, isEndOfPacket, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>From now until <see cref="FlushGatheredAsync"/>, writes are gathered instead of sent.</summary>
+    public void BeginGathering() => Volatile.Write(ref _gathering, true);
+
+    /// <summary>Sends what was gathered since <see cref="BeginGathering"/> in one write and lets writes through again (also when the write fails).</summary>
+    public async Task FlushGatheredAsync(CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(CancellationToken.None).ConfigureAwait(false); // held only for single writes: never long
+        try
+        {
+            Volatile.Write(ref _gathering, false);
+            if (_gathered.WrittenCount > 0)
+            {
+                await _inner.WriteAsync(new ReadOnlySequence<byte>(_gathered.WrittenMemory), true, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gathered.ResetWrittenCount();
+            if (_gathered.Capacity > 16 * GatherBufferSize)
+            {
+                _gathered = new ArrayBufferWriter<byte>(GatherBufferSize); // an unusual burst: do not keep its buffer
+            }
+
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Initial size of the gathering buffer: a batch of 500 PUBACKs (4 bytes each in MQTT 5) and its stored acknowledgements.</summary>
+    private const int GatherBufferSize = 4096;
 
     public void Dispose()
     {

@@ -90,7 +90,7 @@ public sealed class IngestMetrics
 
     /// <summary>
     /// Adds <paramref name="elapsed"/> to the time the ingest spent in <paramref name="stage"/> of its pipeline: "verify"
-    /// (signatures and decoding), "store" (group commits), "acknowledge" (PUBACKs and stored acknowledgements) and
+    /// (signatures and decoding), "replay-check" (sequence and staleness), "store" (group commits), "acknowledge" (PUBACKs and stored acknowledgements) and
     /// "read-paused" (the connection not read because the receive window was full). The stages overlap in time.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="elapsed"/> is negative.</exception>

@@ -4,7 +4,7 @@ namespace EdgeSentinel.Protocol.Envelopes;
 
 /// <summary>A signed message: schema version, fleet, device, kind, per-device sequence number, timestamp, payload and HMAC-SHA256 signature.</summary>
 /// <remarks>
-/// Immutable and thread-safe (payload and signature are private copies). Make one with
+/// Immutable and thread-safe (payload and signature are private copies — or, for a received message, the received bytes, which the receiver never changes). Make one with
 /// <see cref="Seal"/> (sender) or <c>EnvelopeCodec.TryDecode</c> (receiver; not yet verified —
 /// call <see cref="VerifySignature"/>). Timestamps have millisecond precision. The signed bytes are
 /// described on <see cref="EnvelopeSignature"/>.
@@ -19,9 +19,11 @@ public sealed class Envelope
 
     private readonly ReadOnlyMemory<byte> _payload;
     private readonly byte[] _signature;
+    private string? _topic; // built once, when first asked for (the signature check asks for it), or the received one
 
-    internal Envelope(int schemaVersion, TopicAddress address, long sequence, long timestampMilliseconds, ReadOnlyMemory<byte> payload, byte[] signature)
+    internal Envelope(int schemaVersion, TopicAddress address, long sequence, long timestampMilliseconds, ReadOnlyMemory<byte> payload, byte[] signature, string? topic = null)
     {
+        _topic = topic;
         SchemaVersion = schemaVersion;
         Address = address;
         Sequence = sequence;
@@ -46,7 +48,7 @@ public sealed class Envelope
     public TopicKind Kind => Address.Kind;
 
     /// <summary>The topic the message is published on.</summary>
-    public string Topic => Address.Topic;
+    public string Topic => _topic ??= Address.Topic;
 
     /// <summary>The per-device sequence number (≥ 1; strictly increasing per device, gaps allowed).</summary>
     public long Sequence { get; }

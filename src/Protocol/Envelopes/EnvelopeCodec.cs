@@ -126,6 +126,17 @@ public static class EnvelopeCodec
         MessageProperties properties,
         ProtocolLimits limits,
         [NotNullWhen(true)] out Envelope? envelope,
+        [NotNullWhen(true)] out Monitor.Alerts.Alert? alert) =>
+        TryDecodeAlert(topic, message, default, properties, limits, out envelope, out alert);
+
+    /// <summary>The fast path for a message that never changes afterwards: the envelope's payload (the body) refers to <paramref name="kept"/> (the same bytes as <paramref name="message"/>) unless that is empty.</summary>
+    internal static bool TryDecodeAlert(
+        string? topic,
+        ReadOnlySpan<byte> message,
+        ReadOnlyMemory<byte> kept,
+        MessageProperties properties,
+        ProtocolLimits limits,
+        [NotNullWhen(true)] out Envelope? envelope,
         [NotNullWhen(true)] out Monitor.Alerts.Alert? alert)
     {
         envelope = null;
@@ -133,7 +144,7 @@ public static class EnvelopeCodec
         return EdgeTopics.TryParse(topic, out var address, out _)
             && address.Kind == TopicKind.Alert
             && CheckProperties(properties, binary: false, address.Kind, out _)
-            && Payloads.AlertWireReader.TryRead(address, message, limits, out envelope, out alert);
+            && Payloads.AlertWireReader.TryRead(address, topic, message, kept, limits, out envelope, out alert);
     }
 
     /// <summary>Reads an envelope with <see cref="ProtocolLimits.Default"/>.</summary>

@@ -15,15 +15,12 @@ namespace EdgeSentinel.Protocol.Envelopes;
 /// u32  payload length in bytes, then the payload bytes (the JSON body exactly as transmitted, or the binary body)
 /// </code>
 /// <para>The topic binds fleet, device and kind; the lengths make the layout unambiguous. Verification
-/// compares in constant time. Thread-safe (stateless).</para>
+/// compares in constant time. Thread-safe (each thread keeps its own keyed HMAC state).</para>
 /// </remarks>
 public static class EnvelopeSignature
 {
     /// <summary>Signature length in bytes (HMAC-SHA256).</summary>
     public const int Length = HMACSHA256.HashSizeInBytes;
-
-    /// <summary>Largest canonical byte count verified with one copy and the one-shot HMAC; larger ones are hashed in pieces.</summary>
-    private const int OneShotMaxBytes = 8 * 1024;
 
     /// <summary>Writes the canonical signed bytes (see remarks) into a new array; for tests and other implementations.</summary>
     public static byte[] CanonicalBytes(int schemaVersion, string topic, long sequence, long timestampMilliseconds, ReadOnlySpan<byte> payload)
@@ -53,35 +50,26 @@ public static class EnvelopeSignature
 
         var headerLength = HeaderLength(schemaVersion, topic, sequence);
         Span<byte> expected = stackalloc byte[Length];
-        if (headerLength + payload.Length <= OneShotMaxBytes)
-        {
-            // Small messages (alerts, status): the canonical bytes in a pooled buffer and the one-shot HMAC, which allocates
-            // nothing (an IncrementalHash is an object with a finalizable native handle per message).
-            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(headerLength + payload.Length);
-            try
-            {
-                WriteHeader(buffer, schemaVersion, topic, sequence, timestampMilliseconds, payload.Length);
-                payload.CopyTo(buffer.AsSpan(headerLength));
-                HMACSHA256.HashData(key.Bytes, buffer.AsSpan(0, headerLength + payload.Length), expected);
-                return CryptographicOperations.FixedTimeEquals(expected, signature);
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-
-        // Large ones hashed in two pieces (header, then the payload where it lies): the same HMAC as over CanonicalBytes,
-        // without copying the payload (a fingerprint's is ≈36 KB).
         var rented = headerLength > 512 ? System.Buffers.ArrayPool<byte>.Shared.Rent(headerLength) : null;
         try
         {
+            // Header, then the payload where it lies (no copy), into this thread's HMAC for the key: keyed once, reset by
+            // each result — a one-shot HMAC sets the key up again for every message (the same HMAC as over CanonicalBytes).
             var header = rented is null ? stackalloc byte[headerLength] : rented.AsSpan(0, headerLength);
             WriteHeader(header, schemaVersion, topic, sequence, timestampMilliseconds, payload.Length);
-            using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key.Bytes);
-            hmac.AppendData(header);
-            hmac.AppendData(payload);
-            hmac.GetHashAndReset(expected);
+            var hmac = KeyedHmac(key);
+            try
+            {
+                hmac.AppendData(header);
+                hmac.AppendData(payload);
+                hmac.GetHashAndReset(expected);
+            }
+            catch
+            {
+                Forget(key); // its state is unknown now
+                throw;
+            }
+
             return CryptographicOperations.FixedTimeEquals(expected, signature);
         }
         finally
@@ -92,6 +80,43 @@ public static class EnvelopeSignature
             }
         }
     }
+
+    /// <summary>This thread's HMAC-SHA256 keyed with <paramref name="key"/>, ready for a message (at most <see cref="MaxKeyedPerThread"/> kept per thread).</summary>
+    private static IncrementalHash KeyedHmac(SigningKey key)
+    {
+        var cache = t_keyed ??= new Dictionary<SigningKey, IncrementalHash>(ReferenceEqualityComparer.Instance);
+        if (!cache.TryGetValue(key, out var hmac))
+        {
+            if (cache.Count >= MaxKeyedPerThread)
+            {
+                foreach (var old in cache.Values)
+                {
+                    old.Dispose();
+                }
+
+                cache.Clear(); // a fleet larger than the cache (or replaced keys): start again rather than grow
+            }
+
+            hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key.Bytes);
+            cache[key] = hmac;
+        }
+
+        return hmac;
+    }
+
+    private static void Forget(SigningKey key)
+    {
+        if (t_keyed is { } cache && cache.Remove(key, out var hmac))
+        {
+            hmac.Dispose();
+        }
+    }
+
+    /// <summary>Keyed HMACs kept per thread: a receiver's devices (a verifying thread sees all of them).</summary>
+    private const int MaxKeyedPerThread = 1024;
+
+    [ThreadStatic]
+    private static Dictionary<SigningKey, IncrementalHash>? t_keyed;
 
     /// <summary>Bytes before the payload: version, topic length and topic, sequence, timestamp, payload length; checks the fields.</summary>
     private static int HeaderLength(int schemaVersion, string topic, long sequence)

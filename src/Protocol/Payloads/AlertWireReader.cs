@@ -29,8 +29,12 @@ internal static class AlertWireReader
 {
     private const int V = 1, Fleet = 2, Device = 4, Kind = 8, Seq = 16, Ts = 32, Body = 64, Sig = 128, AllEnvelope = 255;
 
-    /// <summary>Reads an alert envelope that arrived for <paramref name="address"/>; false when the full path must decide.</summary>
-    public static bool TryRead(TopicAddress address, ReadOnlySpan<byte> message, ProtocolLimits limits, [NotNullWhen(true)] out Envelope? envelope, [NotNullWhen(true)] out Alert? alert)
+    /// <summary>
+    /// Reads an alert envelope that arrived on <paramref name="topic"/> (parsed: <paramref name="address"/>); false when the full path must
+    /// decide. The envelope's payload refers to <paramref name="kept"/> (the same bytes as <paramref name="message"/>, never changed
+    /// afterwards) when it is not empty, else to a copy.
+    /// </summary>
+    public static bool TryRead(TopicAddress address, string topic, ReadOnlySpan<byte> message, ReadOnlyMemory<byte> kept, ProtocolLimits limits, [NotNullWhen(true)] out Envelope? envelope, [NotNullWhen(true)] out Alert? alert)
     {
         envelope = null;
         alert = null;
@@ -41,7 +45,7 @@ internal static class AlertWireReader
 
         try
         {
-            return TryReadEnvelope(address, message, limits, out envelope, out alert);
+            return TryReadEnvelope(address, topic, message, kept, limits, out envelope, out alert);
         }
         catch (JsonException)
         {
@@ -57,7 +61,7 @@ internal static class AlertWireReader
         }
     }
 
-    private static bool TryReadEnvelope(TopicAddress address, ReadOnlySpan<byte> message, ProtocolLimits limits, out Envelope? envelope, out Alert? alert)
+    private static bool TryReadEnvelope(TopicAddress address, string topic, ReadOnlySpan<byte> message, ReadOnlyMemory<byte> kept, ProtocolLimits limits, out Envelope? envelope, out Alert? alert)
     {
         envelope = null;
         alert = null;
@@ -111,7 +115,8 @@ internal static class AlertWireReader
             return false; // whitespace after the envelope too: the full path reads past it
         }
 
-        envelope = new Envelope(WireFormat.SchemaVersion, address, sequence, timestamp, message[bodyStart..bodyEnd].ToArray(), signature.ToArray());
+        var body = kept.IsEmpty ? message[bodyStart..bodyEnd].ToArray() : kept[bodyStart..bodyEnd];
+        envelope = new Envelope(WireFormat.SchemaVersion, address, sequence, timestamp, body, signature.ToArray(), topic);
         return true;
     }
 

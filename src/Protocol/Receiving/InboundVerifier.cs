@@ -47,12 +47,57 @@ public sealed class InboundVerifier
     public bool TryVerify(string? topic, ReadOnlyMemory<byte> message, MessageProperties properties, [NotNullWhen(true)] out InboundMessage? result, out Rejection rejection) =>
         TryVerify(topic, message.Span, message, properties, out result, out rejection);
 
+    /// <summary>
+    /// Every check of <see cref="TryVerify(string?, ReadOnlyMemory{byte}, MessageProperties, out InboundMessage?, out Rejection)"/>
+    /// but the last, the replay guard's (sequence and staleness): split so that a receiver can authenticate and decode a message
+    /// as soon as it arrives and leave only <see cref="TryCheckReplay"/> to the moment it handles it, in order.
+    /// </summary>
+    /// <remarks>Reads no state but the key resolver's; the same rejection, with the same reason, as <c>TryVerify</c> for a
+    /// message that fails before the replay check. A binary envelope's payload refers to <paramref name="message"/>.</remarks>
+    public bool TryAuthenticate(string? topic, ReadOnlyMemory<byte> message, MessageProperties properties, [NotNullWhen(true)] out InboundMessage? result, out Rejection rejection) =>
+        TryAuthenticate(topic, message.Span, message, properties, out result, out rejection);
+
+    /// <summary>
+    /// The replay guard's check of a message that passed <see cref="TryAuthenticate(string?, ReadOnlyMemory{byte}, MessageProperties, out InboundMessage?, out Rejection)"/> (the last check of <c>TryVerify</c>, which
+    /// it completes): true when it passes. When only the sequence number fails (<see cref="RejectionReason.Replayed"/>, not a
+    /// last will, timestamp within bounds), <paramref name="redelivery"/> is true: an authentic message not above the highest
+    /// sequence accepted, which a receiver tells apart from a true replay by what it has stored.
+    /// </summary>
+    public bool TryCheckReplay(InboundMessage message, out Rejection rejection, out bool redelivery)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        redelivery = false;
+        if (Guard.TryCheck(message.Envelope, message.Status, out rejection))
+        {
+            return true;
+        }
+
+        // Authentic and fresh, only not above the highest sequence accepted: a redelivery of a message already
+        // handled, or a first delivery that arrives late (after a later one, e.g. from another aggregator of a
+        // shared subscription). The caller tells the two apart by what it has stored.
+        redelivery = rejection.Reason == RejectionReason.Replayed && !ReplayGuard.IsWill(message.Envelope, message.Status) && Guard.IsFresh(message.Envelope, out _);
+        return false;
+    }
+
     private bool TryVerify(string? topic, ReadOnlySpan<byte> message, ReadOnlyMemory<byte> kept, MessageProperties properties, [NotNullWhen(true)] out InboundMessage? result, out Rejection rejection)
+    {
+        if (!TryAuthenticate(topic, message, kept, properties, out var authentic, out rejection))
+        {
+            result = null;
+            return false;
+        }
+
+        var accepted = TryCheckReplay(authentic, out rejection, out var redelivery);
+        result = accepted || redelivery ? authentic : null;
+        return accepted;
+    }
+
+    private bool TryAuthenticate(string? topic, ReadOnlySpan<byte> message, ReadOnlyMemory<byte> kept, MessageProperties properties, [NotNullWhen(true)] out InboundMessage? result, out Rejection rejection)
     {
         result = null;
         rejection = default;
         // Alerts, the bulk of the traffic, in one pass when nothing about them is unusual; the full path otherwise (it says why it refuses).
-        if (!EnvelopeCodec.TryDecodeAlert(topic, message, properties, _limits, out var envelope, out var alert)
+        if (!EnvelopeCodec.TryDecodeAlert(topic, message, kept, properties, _limits, out var envelope, out var alert)
             && !EnvelopeCodec.TryDecode(topic, message, kept, properties, _limits, out envelope, out rejection))
         {
             return false;
@@ -83,19 +128,6 @@ public sealed class InboundVerifier
         };
         if (!decoded)
         {
-            return false;
-        }
-
-        if (!Guard.TryCheck(envelope, status, out rejection))
-        {
-            if (rejection.Reason == RejectionReason.Replayed && !ReplayGuard.IsWill(envelope, status) && Guard.IsFresh(envelope, out _))
-            {
-                // Authentic and fresh, only not above the highest sequence accepted: a redelivery of a message already
-                // handled, or a first delivery that arrives late (after a later one, e.g. from another aggregator of a
-                // shared subscription). The caller tells the two apart by what it has stored.
-                result = new InboundMessage(envelope, alert, status, fingerprint, command);
-            }
-
             return false;
         }
 

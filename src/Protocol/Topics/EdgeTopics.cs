@@ -93,6 +93,13 @@ public static class EdgeTopics
             return false;
         }
 
+        if (TryParseValid(topic, out address))
+        {
+            rejection = default;
+            return true;
+        }
+
+        // Something is wrong with it: the level-by-level reading below names what.
         var levels = topic.Split('/');
         if (levels[0] != Root)
         {
@@ -136,6 +143,64 @@ public static class EdgeTopics
 
         address = new TopicAddress(levels[2], levels[3], kind);
         rejection = default;
+        return true;
+    }
+
+    /// <summary>The common case without splitting the topic: a valid topic of this contract, only fleet and device copied out; false for anything else.</summary>
+    private static bool TryParseValid(string topic, out TopicAddress address)
+    {
+        address = default;
+        var rest = topic.AsSpan();
+        if (!rest.StartsWith(Prefix + "/", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        rest = rest[(Prefix.Length + 1)..];
+        var fleetEnd = rest.IndexOf('/');
+        if (fleetEnd < 0)
+        {
+            return false;
+        }
+
+        var afterFleet = rest[(fleetEnd + 1)..];
+        var deviceEnd = afterFleet.IndexOf('/');
+        if (deviceEnd < 0)
+        {
+            return false;
+        }
+
+        var fleet = rest[..fleetEnd];
+        var device = afterFleet[..deviceEnd];
+        var level = afterFleet[(deviceEnd + 1)..];
+        TopicKind kind;
+        if (level.SequenceEqual("alert"))
+        {
+            kind = TopicKind.Alert;
+        }
+        else if (level.SequenceEqual("fingerprint"))
+        {
+            kind = TopicKind.Fingerprint;
+        }
+        else if (level.SequenceEqual("status"))
+        {
+            kind = TopicKind.Status;
+        }
+        else if (level.SequenceEqual("cmd"))
+        {
+            kind = TopicKind.Command;
+        }
+        else
+        {
+            return false; // includes a kind level with a further '/'
+        }
+
+        if (!Identifiers.IsValidId(fleet) || !Identifiers.IsValidId(device))
+        {
+            return false;
+        }
+
+        address = new TopicAddress(fleet.ToString(), device.ToString(), kind);
         return true;
     }
 }

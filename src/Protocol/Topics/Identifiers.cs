@@ -96,5 +96,24 @@ public static class Identifiers
         });
     }
 
+    /// <summary><see cref="IsValid(string?)"/> for characters not yet copied into a string.</summary>
+    internal static bool IsValidId(ReadOnlySpan<char> id)
+    {
+        if (id.IsEmpty || id.Length > MaxLength || !IsLetterOrDigit(id[0]))
+        {
+            return false;
+        }
+
+        for (var i = 1; i < id.Length; i++)
+        {
+            if (!IsLetterOrDigit(id[i]) && id[i] is not ('-' or '_' or '.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static bool IsLetterOrDigit(char c) => char.IsAsciiLetterOrDigit(c);
 }

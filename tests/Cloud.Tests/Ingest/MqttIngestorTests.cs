@@ -76,6 +76,10 @@ public abstract class MqttIngestorTests : IAsyncLifetime
     private Task WaitStoredAsync(long messages) =>
         Eventually.TrueAsync(async () => await _store.CountMessagesAsync() >= messages, $"{messages} stored message(s)");
 
+    /// <summary>Every message received is stored and acknowledged: the writer is idle (it settles a batch as it finishes it).</summary>
+    private static Task WaitSettledAsync(MqttIngestor ingestor) =>
+        Eventually.TrueAsync(() => Task.FromResult(ingestor.Window.Messages == 0), "every received message settled");
+
     /// <summary>The stored counter moves just after the commit that <see cref="WaitStoredAsync"/> sees: wait for it too.</summary>
     private Task WaitCountedAsync(string kind, long count) =>
         Eventually.TrueAsync(() => Task.FromResult(_metrics.Stored.GetValueOrDefault(kind) == count), $"{count} {kind} message(s) counted as stored");
@@ -344,16 +348,18 @@ public abstract class MqttIngestorTests : IAsyncLifetime
         // Mosquitto 2.0.11 can stop sending to a subscriber that has messages queued; they then trickle in one by one,
         // each far later than its device's usual delay, to an ingest that has been ready for them all along. Three such
         // within the period (30 s) make the ingest replace its connection: the broker resets its in-flight window then.
-        await StartIngestorAsync();
+        var ingestor = await StartIngestorAsync();
         var device = await DeviceAsync();
         await device.PublishAlertAsync(TestDevice.Alert("d1-a1", "d1", T0), 1, T0); // 1 s from device to store: d1's usual delay
         await WaitStoredAsync(1);
+        await WaitSettledAsync(ingestor); // committed is not yet idle: the writer still acknowledges
 
         _time.Advance(TimeSpan.FromSeconds(120)); // the next three were sent at T0 + 2..4 s and arrive now, ≈118 s late, one at a time
         for (var i = 2; i <= 4; i++)
         {
             await device.PublishAlertAsync(TestDevice.Alert($"d1-a{i}", "d1", T0), i, T0.AddSeconds(i));
             await WaitStoredAsync(i);
+            await WaitSettledAsync(ingestor);
         }
 
         Assert.Equal(0, _metrics.HeldBackRecycles); // counted by the writer, acted on by the supervisor at its next look

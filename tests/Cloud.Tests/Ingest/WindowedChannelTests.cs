@@ -159,6 +159,72 @@ public sealed class WindowedChannelTests
         };
     }
 
+    [Fact]
+    public async Task Gathering_PacketsWrittenInOneGoAtTheFlush_InOrder_ThenStraightThroughAgain()
+    {
+        var inner = new ChunkedChannel([], new Random(1), maxChunk: 1);
+        var channel = new WindowedChannel(inner, new ReceiveWindow(long.MaxValue, int.MaxValue), () => { }, Stall, new FakeTimeProvider());
+        using var adapter = Adapter(channel);
+        MqttPacket[] acks = [.. Enumerable.Range(1, 300).Select(i => (MqttPacket)new MqttPubAckPacket { PacketIdentifier = (ushort)i })];
+
+        await adapter.SendPacketAsync(new MqttPubAckPacket { PacketIdentifier = 999 }, CancellationToken.None);
+        Assert.Single(inner.Writes); // not gathering: one write per packet, as MQTTnet makes them
+
+        channel.BeginGathering();
+        foreach (var ack in acks)
+        {
+            await adapter.SendPacketAsync(ack, CancellationToken.None);
+        }
+
+        await adapter.SendPacketAsync(MqttPingReqPacket.Instance, CancellationToken.None);
+        Assert.Single(inner.Writes); // nothing sent yet
+
+        await channel.FlushGatheredAsync(CancellationToken.None);
+        Assert.Equal(2, inner.Writes.Count);
+        Assert.Equal(Encode([.. acks, MqttPingReqPacket.Instance]).Wire, inner.Writes[1]); // the encoder's bytes, in order, in one write
+
+        await channel.FlushGatheredAsync(CancellationToken.None); // nothing gathered: nothing written
+        await adapter.SendPacketAsync(new MqttPubAckPacket { PacketIdentifier = 1000 }, CancellationToken.None);
+        Assert.Equal(3, inner.Writes.Count);
+        Assert.Equal(Encode([new MqttPubAckPacket { PacketIdentifier = 1000 }]).Wire, inner.Writes[2]);
+    }
+
+    [Fact]
+    public async Task Gathering_StartedAndFlushedWhileAnotherTaskSends_StreamUnchanged()
+    {
+        // One task sends 3,000 packets through MQTTnet's adapter while another gathers and flushes over and over: the bytes
+        // that reach the socket, in write order, must be exactly the encoded packets in send order — none lost, none moved.
+        var inner = new ChunkedChannel([], new Random(1), maxChunk: 1);
+        var channel = new WindowedChannel(inner, new ReceiveWindow(long.MaxValue, int.MaxValue), () => { }, Stall, new FakeTimeProvider());
+        using var adapter = Adapter(channel);
+        var random = new Random(9);
+        var packets = Enumerable.Range(1, 3000).Select(i => i % 10 == 0 ? Publish(random, i, random.Next(0, 3000)) : (MqttPacket)new MqttPubAckPacket { PacketIdentifier = (ushort)i }).ToList();
+        using var stop = new CancellationTokenSource();
+        var toggling = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                channel.BeginGathering();
+                await Task.Yield();
+                await channel.FlushGatheredAsync(CancellationToken.None);
+            }
+        });
+        for (var i = 0; i < packets.Count; i++)
+        {
+            await adapter.SendPacketAsync(packets[i], CancellationToken.None);
+            if (i % 100 == 0)
+            {
+                await Task.Yield(); // let the other task in, also on one core
+            }
+        }
+
+        await stop.CancelAsync();
+        await toggling;
+        await channel.FlushGatheredAsync(CancellationToken.None);
+
+        Assert.Equal(Encode(packets).Wire, inner.Writes.SelectMany(w => w).ToArray());
+    }
+
     /// <summary>The packets as MQTTnet's MQTT 5 encoder writes them, and the lengths of the PUBLISH packets among them.</summary>
     private static (byte[] Wire, List<int> PublishSizes) Encode(IReadOnlyList<MqttPacket> packets)
     {
@@ -217,7 +283,18 @@ public sealed class WindowedChannelTests
             return Task.FromResult(n);
         }
 
-        public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken) => Task.CompletedTask;
+        /// <summary>Every write, as one array each.</summary>
+        public List<byte[]> Writes { get; } = [];
+
+        public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
+        {
+            lock (Writes)
+            {
+                Writes.Add(buffer.ToArray());
+            }
+
+            return Task.CompletedTask;
+        }
 
         public void Dispose() => _closed = true;
     }

@@ -51,8 +51,8 @@ public sealed class EnvelopeSignatureTests
     [Fact]
     public void Verify_LargePayloadsAndLongTopics_AgreeWithTheHmacOverTheCanonicalBytes()
     {
-        // The verifier hashes small messages in one piece (a pooled copy) and large ones in pieces (8,099 + 93 bytes of header is
-        // the largest one-piece message here): either way it must accept exactly the HMAC of CanonicalBytes.
+        // The verifier hashes header and payload in pieces (no copy), headers over 512 bytes in a pooled buffer: whatever the
+        // sizes, it must accept exactly the HMAC of CanonicalBytes.
         var random = new Random(7);
         foreach (var (payloadLength, topicLength) in new[] { (0, 10), (1, 40), (8_099, 40), (8_100, 40), (36_353, 40), (100_000, 40), (64, 700), (5_000, 2_000) })
         {
@@ -68,6 +68,35 @@ public sealed class EnvelopeSignatureTests
                 Assert.False(EnvelopeSignature.Verify(Key, 1, topic, 9, Timestamp, payload, signature));
             }
         }
+    }
+
+    [Fact]
+    public void Verify_ManyKeysInterleavedOnSeveralThreads_EachMessageCheckedWithItsOwnKeyOnly()
+    {
+        // Each verifying thread keeps an HMAC per key (keyed once, reset per message, at most 1,024 per thread): 1,100 keys
+        // make a thread start its cache again; wrong-key and tampered checks in between must not leave anything behind.
+        var keys = Enumerable.Range(0, 1100).Select(i => SigningKey.FromBytes(System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(i)))).ToArray();
+        var failures = 0;
+        Parallel.For(0, 4, worker =>
+        {
+            var random = new Random(worker);
+            for (var n = 0; n < 3000; n++)
+            {
+                var k = random.Next(keys.Length);
+                var payload = new byte[random.Next(0, 3000)];
+                random.NextBytes(payload);
+                var signature = System.Security.Cryptography.HMACSHA256.HashData(keys[k].Bytes, EnvelopeSignature.CanonicalBytes(1, Topic, n + 1, Timestamp, payload));
+                var ok = EnvelopeSignature.Verify(keys[k], 1, Topic, n + 1, Timestamp, payload, signature)
+                    && !EnvelopeSignature.Verify(keys[(k + 1) % keys.Length], 1, Topic, n + 1, Timestamp, payload, signature)
+                    && !EnvelopeSignature.Verify(keys[k], 1, Topic, n + 2, Timestamp, payload, signature);
+                if (!ok)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        });
+
+        Assert.Equal(0, failures);
     }
 
     [Fact]

@@ -217,6 +217,102 @@ public sealed class InboundVerifierTests
     }
 
     [Fact]
+    public void AuthenticateThenCheckReplay_SameOutcomeAsTryVerify_OnValidReplayedStaleAndMutatedMessages()
+    {
+        // Two verifiers over the same keys, each with its own guard, see the same stream; what each accepts is committed,
+        // so later copies of a sequence are replays. The split one must answer exactly as TryVerify: verdict, reason, text,
+        // and whether the authentic message is handed back (a redelivery).
+        var split = new InboundVerifier(
+            a => a.Kind == TopicKind.Command ? Wire.OperatorKey : a.Device == Wire.Device ? Wire.DeviceKey : null,
+            new ReplayGuard(_time, new ReplayGuardOptions { MaxClockSkew = TimeSpan.FromMinutes(5), MaxAge = TimeSpan.FromDays(1) }));
+        var random = new Random(11);
+        var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < 2000; i++)
+        {
+            var sequence = random.Next(3) == 0 ? 1 + random.Next(i + 1) : i + 1; // mostly new, else a copy of an earlier one
+            var timestamp = random.Next(8) switch { 0 => Wire.Now.AddDays(-2), 1 => Wire.Now.AddHours(1), _ => Wire.Now };
+            var bytes = random.Next(6) == 0 ? AlertMessage(sequence, timestamp, SigningKey.FromBytes(new byte[32])) : AlertMessage(sequence, timestamp);
+            if (random.Next(5) == 0)
+            {
+                bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8));
+            }
+
+            var topic = Wire.Address(TopicKind.Alert).Topic;
+            var expected = _verifier.TryVerify(topic, bytes.AsSpan(), Wire.Props(TopicKind.Alert), out var m1, out var r1);
+            bool actual;
+            InboundMessage? m2 = null;
+            Rejection r2;
+            if (split.TryAuthenticate(topic, bytes.AsMemory(), Wire.Props(TopicKind.Alert), out var authentic, out r2))
+            {
+                actual = split.TryCheckReplay(authentic, out r2, out var redelivery);
+                m2 = actual || redelivery ? authentic : null;
+            }
+            else
+            {
+                actual = false;
+            }
+
+            Assert.Equal((expected, r1.Reason, r1.Message), (actual, r2.Reason, r2.Message));
+            Assert.Equal(m1 is null, m2 is null);
+            Assert.Equal(m1?.Envelope.Sequence, m2?.Envelope.Sequence);
+            if (expected)
+            {
+                _verifier.Commit(m1!);
+                split.Commit(m2!);
+            }
+
+            var outcome = expected ? "accepted" : m1 is not null ? "redelivery" : r1.Reason.ToString();
+            outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+        }
+
+        // Every path was taken: accepted, authentic redeliveries, replays, stale (both sides), forged, malformed.
+        foreach (var outcome in new[] { "accepted", "redelivery", nameof(RejectionReason.Replayed), nameof(RejectionReason.Stale), nameof(RejectionReason.BadSignature), nameof(RejectionReason.Malformed) })
+        {
+            Assert.True(outcomes.GetValueOrDefault(outcome) >= 5, $"{outcome}: {outcomes.GetValueOrDefault(outcome)} ({string.Join(", ", outcomes)})");
+        }
+    }
+
+    [Fact]
+    public void TryAuthenticate_LeavesSequenceAndAgeToTryCheckReplay()
+    {
+        Assert.True(Accept(TopicKind.Alert, AlertMessage(5), out var first), first.Message);
+        var topic = Wire.Address(TopicKind.Alert).Topic;
+
+        // The same sequence again: authentic; the replay check calls it a redelivery (fresh), not an acceptance.
+        Assert.True(_verifier.TryAuthenticate(topic, AlertMessage(5), Wire.Props(TopicKind.Alert), out var again, out var rejection), rejection.Message);
+        Assert.False(_verifier.TryCheckReplay(again, out rejection, out var redelivery));
+        Assert.Equal(RejectionReason.Replayed, rejection.Reason);
+        Assert.True(redelivery);
+
+        // Two days old: authentic, refused as stale by the replay check alone, and no redelivery.
+        Assert.True(_verifier.TryAuthenticate(topic, AlertMessage(6, Wire.Now.AddDays(-2)), Wire.Props(TopicKind.Alert), out var old, out rejection), rejection.Message);
+        Assert.False(_verifier.TryCheckReplay(old, out rejection, out redelivery));
+        Assert.Equal(RejectionReason.Stale, rejection.Reason);
+        Assert.False(redelivery);
+
+        // A forged one never gets as far.
+        Assert.False(_verifier.TryAuthenticate(topic, AlertMessage(7, key: SigningKey.FromBytes(new byte[32])), Wire.Props(TopicKind.Alert), out var forged, out rejection));
+        Assert.Null(forged);
+        Assert.Equal(RejectionReason.BadSignature, rejection.Reason);
+    }
+
+    [Fact]
+    public void Alert_FromMemory_BodyNotCopied_EnvelopeKeepsTheReceivedTopic()
+    {
+        var wire = AlertMessage(1);
+        var topic = Wire.Address(TopicKind.Alert).Topic;
+        Assert.True(_verifier.TryVerify(topic, wire.AsMemory(), Wire.Props(TopicKind.Alert), out var message, out var rejection), rejection.Message);
+        Assert.True(wire.AsSpan().Overlaps(message.Envelope.Payload));
+        Assert.Equal(AlertCodec.Encode(TestAlerts.Sample()), message.Envelope.Payload.ToArray());
+        Assert.Same(topic, message.Envelope.Topic);
+
+        // From a span the body is copied (the caller may reuse its buffer).
+        Assert.True(_verifier.TryVerify(topic, wire.AsSpan(), Wire.Props(TopicKind.Alert), out var copied, out rejection), rejection.Message);
+        Assert.False(wire.AsSpan().Overlaps(copied.Envelope.Payload));
+        Assert.Equal(message.Envelope.Payload.ToArray(), copied.Envelope.Payload.ToArray());
+    }
+
+    [Fact]
     public void WrongSchemaVersionInEnvelope_UnsupportedVersion()
     {
         var text = Wire.Text(AlertMessage(1)).Replace("{\"v\":1,", "{\"v\":2,", StringComparison.Ordinal);

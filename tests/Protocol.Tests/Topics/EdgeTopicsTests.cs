@@ -55,6 +55,47 @@ public sealed class EdgeTopicsTests
     }
 
     [Fact]
+    public void TryParse_MutatedTopics_AcceptsExactlyWhatTheContractsPatternMatches()
+    {
+        // Reference: the contract as one regular expression (ids of 1-64 of [A-Za-z0-9._-], starting with a letter or digit).
+        var pattern = new System.Text.RegularExpressions.Regex(@"^edgesentinel/v1/([A-Za-z0-9][A-Za-z0-9._-]{0,63})/([A-Za-z0-9][A-Za-z0-9._-]{0,63})/(alert|fingerprint|status|cmd)\z");
+        var random = new Random(5);
+        const string Alphabet = "ab09-_./+#$ AZé\0";
+        var accepted = 0;
+        for (var i = 0; i < 20_000; i++)
+        {
+            var chars = EdgeTopics.Build(random.Next(2) == 0 ? "fleet-1" : new string('f', 64), "dev.7_a", Enum.GetValues<TopicKind>()[random.Next(4)]).ToCharArray().ToList();
+            for (var edits = random.Next(3); edits > 0; edits--)
+            {
+                var at = random.Next(chars.Count + 1);
+                switch (random.Next(3))
+                {
+                    case 0 when at < chars.Count: chars.RemoveAt(at); break;
+                    case 1 when at < chars.Count: chars[at] = Alphabet[random.Next(Alphabet.Length)]; break;
+                    default: chars.Insert(at, Alphabet[random.Next(Alphabet.Length)]); break;
+                }
+            }
+
+            var topic = new string([.. chars]);
+            var match = pattern.Match(topic);
+            var parsed = EdgeTopics.TryParse(topic, out var address, out var rejection);
+            Assert.True(match.Success == parsed, $"'{topic}': pattern {match.Success}, TryParse {parsed} ({rejection.Message})");
+            if (parsed)
+            {
+                accepted++;
+                Assert.Equal((match.Groups[1].Value, match.Groups[2].Value, match.Groups[3].Value), (address.Fleet, address.Device, EdgeTopics.KindLevel(address.Kind)));
+                Assert.Equal(topic, address.Topic);
+            }
+            else
+            {
+                Assert.NotEqual(default, rejection.Reason);
+            }
+        }
+
+        Assert.InRange(accepted, 2_000, 18_000);
+    }
+
+    [Fact]
     public void TryParse_NullAndControlCharacters_NeverThrow()
     {
         Assert.False(EdgeTopics.TryParse(null, out _, out _));
