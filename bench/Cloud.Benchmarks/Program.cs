@@ -61,24 +61,9 @@ return 0;
 
 internal static class Stream
 {
-    public static readonly DateTimeOffset Epoch = TimeProvider.System.GetUtcNow();
+    public static DateTimeOffset Epoch => SignedAlerts.Epoch;
 
-    public static Alert Alert(string id, string device, long n) => new(
-        id, device, "model-a", AlertKind.InputDrift, "inputs", AlertSeverity.Warning, AlertState.Raised, n, n, Epoch, Epoch,
-        new AlertEvidence("min-holm-adjusted-p", 1e-7, 1e-4, 1e-4, "per window", [new ChannelContribution("input.x", "ks", 0.31, 0.31)]));
-
-    /// <summary>Devices d1..dN of fleet "bench" with fresh keys, registered in a new registry.</summary>
-    public static (DeviceKeyRegistry Keys, List<(string Device, SigningKey Key)> Devices) Devices(int count)
-    {
-        var keys = new DeviceKeyRegistry();
-        var devices = Enumerable.Range(1, count).Select(d => (Device: $"d{d}", Key: SigningKey.Generate())).ToList();
-        foreach (var (device, key) in devices)
-        {
-            keys.Register("bench", device, key);
-        }
-
-        return (keys, devices);
-    }
+    public static (DeviceKeyRegistry Keys, List<(string Device, SigningKey Key)> Devices) Devices(int count) => SignedAlerts.Devices(count);
 
     /// <summary>Signed fingerprint envelopes of the load bench's size (the small schema, ≈36 KB), cycling through 8 distinct windows.</summary>
     public static List<(string Topic, byte[] Wire)> FingerprintWires(List<(string Device, SigningKey Key)> devices, int messages)
@@ -96,19 +81,7 @@ internal static class Stream
         return wires;
     }
 
-    public static List<(string Topic, byte[] Wire)> Wires(List<(string Device, SigningKey Key)> devices, int messages)
-    {
-        var wires = new List<(string, byte[])>(messages);
-        for (var i = 0; i < messages; i++)
-        {
-            var (device, key) = devices[i % devices.Count];
-            var sequence = (i / devices.Count) + 1;
-            var address = EdgeTopics.Address("bench", device, TopicKind.Alert);
-            wires.Add((address.Topic, EnvelopeCodec.Encode(Envelope.Seal(key, address, sequence, Epoch, AlertCodec.Encode(Alert($"{device}-a{sequence}", device, sequence))))));
-        }
-
-        return wires;
-    }
+    public static List<(string Topic, byte[] Wire)> Wires(List<(string Device, SigningKey Key)> devices, int messages) => SignedAlerts.Wires(devices, messages);
 
     /// <summary>What the ingest hands the store for the alert <see cref="Wires"/> made (evidence JSON as the ingest writes it).</summary>
     public static IncomingMessage Incoming(string device, long sequence) => IncomingMessage.Of(
@@ -118,18 +91,7 @@ internal static class Stream
             """{"statistic":"min-holm-adjusted-p","value":1E-07,"threshold":0.0001,"falseAlarmRate":0.0001,"falseAlarmUnit":"per window","topChannels":[{"channel":"input.x","test":"ks","statistic":0.31,"score":0.31}]}""",
             Epoch, Epoch));
 
-    public static MqttApplicationMessage Message(string topic, byte[] wire)
-    {
-        var binary = topic.EndsWith("/fingerprint", StringComparison.Ordinal);
-        return new MqttApplicationMessageBuilder()
-            .WithTopic(topic)
-            .WithPayload(wire)
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithContentType(binary ? WireFormat.ContentTypeBinary : WireFormat.ContentTypeJson)
-            .WithUserProperty(WireFormat.VersionProperty, "1"u8.ToArray())
-            .WithUserProperty(WireFormat.EncodingProperty, System.Text.Encoding.UTF8.GetBytes(binary ? WireFormat.EncodingBinary : WireFormat.EncodingJson))
-            .Build();
-    }
+    public static MqttApplicationMessage Message(string topic, byte[] wire) => SignedAlerts.Message(topic, wire);
 }
 
 /// <summary>
@@ -279,27 +241,7 @@ internal static class IngestBench
         return messages / watch.Elapsed.TotalSeconds;
     }
 
-    public static async Task<long> PublishAsync(int port, List<(string Topic, byte[] Wire)> wires)
-    {
-        using var client = new MqttClientFactory().CreateMqttClient();
-        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("es-bench-pub").WithProtocolVersion(MqttProtocolVersion.V500).Build());
-        long bytes = 0;
-        var inFlight = new List<Task<MqttClientPublishResult>>();
-        foreach (var (topic, wire) in wires)
-        {
-            bytes += wire.Length;
-            inFlight.Add(client.PublishAsync(Stream.Message(topic, wire)));
-            if (inFlight.Count == 100)
-            {
-                await Task.WhenAll(inFlight);
-                inFlight.Clear();
-            }
-        }
-
-        await Task.WhenAll(inFlight);
-        await client.DisconnectAsync();
-        return bytes;
-    }
+    public static Task<long> PublishAsync(int port, List<(string Topic, byte[] Wire)> wires) => SignedAlerts.PublishAsync(port, wires, "es-bench-pub");
 }
 
 /// <summary>

@@ -42,48 +42,13 @@ if (modes.Count == 0 || modes.Contains("drain"))
 
 return 0;
 
-/// <summary>Signed alert envelopes like the cloud bench's (≈635 bytes each, one evidence channel).</summary>
-internal static class Alerts
-{
-    public static readonly DateTimeOffset Epoch = TimeProvider.System.GetUtcNow();
-
-    public static (DeviceKeyRegistry Registry, List<(string Device, SigningKey Key)> Devices) Devices(int count)
-    {
-        var registry = new DeviceKeyRegistry();
-        var devices = Enumerable.Range(1, count).Select(d => (Device: $"d{d}", Key: SigningKey.Generate())).ToList();
-        foreach (var (device, key) in devices)
-        {
-            registry.Register("bench", device, key);
-        }
-
-        return (registry, devices);
-    }
-
-    public static List<(string Topic, byte[] Wire)> Wires(List<(string Device, SigningKey Key)> devices, int messages, int round)
-    {
-        var wires = new List<(string, byte[])>(messages);
-        for (var i = 0; i < messages; i++)
-        {
-            var (device, key) = devices[i % devices.Count];
-            long sequence = (i / devices.Count) + 1;
-            var address = EdgeTopics.Address("bench", device, TopicKind.Alert);
-            var alert = new Alert(
-                $"{device}-r{round}-a{sequence}", device, "model-a", AlertKind.InputDrift, "inputs", AlertSeverity.Warning, AlertState.Raised, sequence, sequence, Epoch, Epoch,
-                new AlertEvidence("min-holm-adjusted-p", 1e-7, 1e-4, 1e-4, "per window", [new ChannelContribution("input.x", "ks", 0.31, 0.31)]));
-            wires.Add((address.Topic, EnvelopeCodec.Encode(Envelope.Seal(key, address, sequence, Epoch, AlertCodec.Encode(alert)))));
-        }
-
-        return wires;
-    }
-}
-
 /// <summary>Verification without a broker, on this thread.</summary>
 internal static class Offline
 {
     public static void Run(int messages, int devices, int rounds)
     {
-        var (registry, keys) = Alerts.Devices(devices);
-        var wires = Alerts.Wires(keys, messages, 0);
+        var (registry, keys) = SignedAlerts.Devices(devices);
+        var wires = SignedAlerts.Wires(keys, messages);
         var memories = wires.Select(w => (w.Topic, Memory: (ReadOnlyMemory<byte>)w.Wire)).ToList();
         var properties = WireFormat.PropertiesFor(TopicKind.Alert);
         var envelopes = wires.Select(w => EnvelopeCodec.TryDecode(w.Topic, w.Wire, properties, out var e, out _) ? e : throw new InvalidOperationException()).ToList();
@@ -155,7 +120,7 @@ internal static class Drain
             Console.WriteLine($"drain: {rounds} rounds of {messages} alerts from {devices} devices, store: {(sqlite ? "durable SQLite" : "stores nothing")}");
             for (var round = 1; round <= rounds; round++)
             {
-                var (registry, keys) = Alerts.Devices(devices);
+                var (registry, keys) = SignedAlerts.Devices(devices);
                 await using var backing = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(folder, $"round-{round}.db") });
                 IAggregatorStore store = sqlite ? backing : new NullBatchStore(backing);
                 var clientId = $"es-ingest-bench-{round}";
@@ -164,7 +129,7 @@ internal static class Drain
                     await session.StartAsync(); // the persistent session: the backlog is queued for it
                 }
 
-                await PublishAsync(broker.Port, Alerts.Wires(keys, messages, round));
+                await SignedAlerts.PublishAsync(broker.Port, SignedAlerts.Wires(keys, messages, $"r{round}-"), "es-ingest-bench-pub");
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 var metrics = new IngestMetrics(TimeProvider.System);
@@ -213,32 +178,6 @@ internal static class Drain
 
     private static MqttIngestOptions Options(int port, string clientId) =>
         new() { Port = port, ClientId = clientId, SharedGroup = null, ReconnectInterval = TimeSpan.FromMilliseconds(200) };
-
-    private static async Task PublishAsync(int port, List<(string Topic, byte[] Wire)> wires)
-    {
-        using var client = new MqttClientFactory().CreateMqttClient();
-        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("es-ingest-bench-pub").WithProtocolVersion(MqttProtocolVersion.V500).Build());
-        var inFlight = new List<Task<MqttClientPublishResult>>();
-        foreach (var (topic, wire) in wires)
-        {
-            inFlight.Add(client.PublishAsync(new MqttApplicationMessageBuilder()
-                .WithTopic(topic)
-                .WithPayload(wire)
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .WithContentType(WireFormat.ContentTypeJson)
-                .WithUserProperty(WireFormat.VersionProperty, "1"u8.ToArray())
-                .WithUserProperty(WireFormat.EncodingProperty, System.Text.Encoding.UTF8.GetBytes(WireFormat.EncodingJson))
-                .Build()));
-            if (inFlight.Count == 100)
-            {
-                await Task.WhenAll(inFlight);
-                inFlight.Clear();
-            }
-        }
-
-        await Task.WhenAll(inFlight);
-        await client.DisconnectAsync();
-    }
 
     /// <summary>Stores nothing: every message of a batch is reported stored.</summary>
     private sealed class NullBatchStore(IAggregatorStore inner) : ForwardingStore(inner)
