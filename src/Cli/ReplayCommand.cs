@@ -111,7 +111,7 @@ internal static class ReplayCommand
             }
 
             stdout.WriteLine($"  windows tested: {counters.CompletedWindows}; trailing rows not in a complete window: {stats.RowsDelivered % monitor.WindowSize}");
-            stdout.WriteLine($"  sequential alarms: {counters.SequentialAlarms}; activation anomalies: {counters.ActivationAnomalies}");
+            stdout.WriteLine($"  sequential alarms: {counters.SequentialAlarms}; activation alarms (episodes): {counters.ActivationEpisodes}, from {counters.ActivationAnomalies} exceeding tap readings");
             stdout.WriteLine(counts.Count == 0 ? "  alerts: none" : "  alerts: " + string.Join(", ", counts.Select(kv => $"{kv.Value} {kv.Key}")));
             stdout.WriteLine($"  alert lines written to {alertsFile.FullName}");
             return 0;

@@ -557,7 +557,7 @@ internal sealed class RunSession(TextWriter stdout, TextWriter stderr, RunEnviro
             Line(_alertCounts.Count == 0 ? "  alerts: none" : "  alerts: " + string.Join(", ", _alertCounts.Select(kv => $"{kv.Value} {kv.Key}")));
         }
 
-        Line($"  monitor: windows analyzed {c.WindowsAnalyzed} (dropped {m.DroppedWindows}); sequential alarms {m.SequentialAlarms}; activation anomalies {m.ActivationAnomalies}; frames with NaN/Inf {m.NonFiniteObservations}");
+        Line($"  monitor: windows analyzed {c.WindowsAnalyzed} (dropped {m.DroppedWindows}); sequential alarms {m.SequentialAlarms}; activation alarms {m.ActivationEpisodes} (from {m.ActivationAnomalies} exceeding tap readings); frames with NaN/Inf {m.NonFiniteObservations}");
         Line($"  canary checks {c.CanaryChecks}; cue probes {c.CueProbes}; health events {c.HealthEvents}; inference failures {c.InferenceFailures}");
         if (interlock is not null)
         {
