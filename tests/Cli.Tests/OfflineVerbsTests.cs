@@ -156,9 +156,10 @@ public sealed class OfflineVerbsTests : IClassFixture<OfflineVerbsTests.Workspac
         Workspace.WriteCsv(data, 4000, seed: 3, shiftFrom: 2000);
         var alerts = Path.Combine(_w.Folder, "shift.jsonl");
 
-        var (exit, _, error) = await Run("replay", "--model", _w.Model, "--baseline", _w.Baseline, "--data", data, "--alerts", alerts);
+        var (exit, output, error) = await Run("replay", "--model", _w.Model, "--baseline", _w.Baseline, "--data", data, "--alerts", alerts);
 
         Assert.True(exit == 0, error);
+        Assert.Matches(@"sequential alarms: \d+ \([^)]*input\.b \d+[,)]", output); // the summary names the alarming streams
         var raised = ReadAlerts(alerts).Where(a => a.GetProperty("state").GetString() == "raised").ToList();
         Assert.NotEmpty(raised);
         var first = raised[0];
