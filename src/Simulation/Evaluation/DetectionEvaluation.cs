@@ -220,7 +220,10 @@ public static class DetectionEvaluation
             lorden = Monitor.Detection.Sequential.DetectionDelayBound.LordenMinimumDelay(item.Arl, kl);
         }
 
-        return Summarize(item, run.ChangePoint, firstHarmful, harm, collisions, primary, windows, lorden, path);
+        return Summarize(item, run.ChangePoint, firstHarmful, harm, collisions, primary, windows, lorden, path) with
+        {
+            AffectedChannels = [.. run.AffectedChannels.Select(c => RobotFeatures.Names[c])],
+        };
     }
 
     /// <summary>Runs the stream through <see cref="MonitoredModelDevice"/> (host + monitor + tracker composed directly).</summary>

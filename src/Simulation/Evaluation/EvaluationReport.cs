@@ -14,6 +14,7 @@ namespace EdgeSentinel.Simulation.Evaluation;
 /// <param name="Acceptance">The acceptance targets, measured.</param>
 /// <param name="Run">Run time and throughput of the evaluation.</param>
 /// <param name="Streams">Every stream's result.</param>
+/// <param name="LordenByChannel">Per abrupt single-channel sensor-bias scenario, ARL and biased channel: the sequential detector's delays against the channel's bound.</param>
 public sealed record EvaluationReport(
     EvaluationSettings Settings,
     IReadOnlyList<DetectionRow> Detection,
@@ -25,7 +26,8 @@ public sealed record EvaluationReport(
     IReadOnlyList<AgreementRow> Agreement,
     IReadOnlyList<AcceptanceRow> Acceptance,
     RunStatistics Run,
-    IReadOnlyList<StreamResult> Streams);
+    IReadOnlyList<StreamResult> Streams,
+    IReadOnlyList<LordenChannelRow>? LordenByChannel = null);
 
 /// <summary>What an evaluation ran.</summary>
 /// <param name="Scenarios">Scenario names.</param>
@@ -96,6 +98,18 @@ public sealed record DetectionRow(string Scenario, double AverageRunLength, stri
 /// <param name="MeanRatio">Mean over the detected streams of delay / bound.</param>
 /// <param name="RatioOfMeans">MeanDelay / MeanBound.</param>
 public sealed record LordenRow(string Scenario, double AverageRunLength, int Streams, int Detected, double MeanDelay, double MeanBound, double MeanRatio, double RatioOfMeans);
+
+/// <summary>One biased channel of a single-channel sensor-bias scenario: which seeds the sequential detector found, how fast, against the channel's bound.</summary>
+/// <param name="Scenario">Scenario.</param>
+/// <param name="AverageRunLength">Target ARL.</param>
+/// <param name="Channel">The biased input channel.</param>
+/// <param name="Streams">Seeds that biased this channel.</param>
+/// <param name="Detected">Of them, found by the sequential detector at or after the change.</param>
+/// <param name="MeanDelay">Mean delay of the detected ones (NaN when none).</param>
+/// <param name="WorstDelay">Largest delay of the detected ones (NaN when none).</param>
+/// <param name="Bound">Lorden's bound ln(ARL)/KL for this channel.</param>
+/// <param name="SamplesAfterChange">Samples each stream has after the change (a delay longer than this cannot be seen).</param>
+public sealed record LordenChannelRow(string Scenario, double AverageRunLength, string Channel, int Streams, int Detected, double MeanDelay, double WorstDelay, double Bound, int SamplesAfterChange);
 
 /// <summary>Per-window ROC of the window drift score: windows starting at or after the change point against every window of the clean streams.</summary>
 /// <param name="Scenario">Scenario.</param>

@@ -16,6 +16,7 @@ internal static class EvaluationReportBuilder
     {
         var detection = new List<DetectionRow>();
         var lorden = new List<LordenRow>();
+        var byChannel = new List<LordenChannelRow>();
         var sleepers = new List<SleeperRow>();
         var falseAlarms = new List<FalseAlarmRow>();
         var cleanAlerts = new List<AlertRateRow>();
@@ -44,6 +45,10 @@ internal static class EvaluationReportBuilder
                 if (scenario.Kind == ScenarioKind.SensorBias && !scenario.IsGradual)
                 {
                     lorden.Add(Lorden(name, arl, runs));
+                    if (scenario.Channels == 1)
+                    {
+                        byChannel.AddRange(LordenByChannel(name, arl, runs));
+                    }
                 }
 
                 if (scenario.Kind is ScenarioKind.SleeperExplicit or ScenarioKind.SleeperConjunction)
@@ -81,7 +86,7 @@ internal static class EvaluationReportBuilder
 
         var roc = WindowRoc(settings, streams);
         var acceptance = Acceptance(settings, detection, lorden, sleepers, falseAlarms, agreement);
-        return new EvaluationReport(settings, detection, lorden, roc, falseAlarms, cleanAlerts, sleepers, agreement, acceptance, run, streams);
+        return new EvaluationReport(settings, detection, lorden, roc, falseAlarms, cleanAlerts, sleepers, agreement, acceptance, run, streams, byChannel);
     }
 
     public static string FamilyName(DetectorFamily family) => family switch
@@ -95,6 +100,19 @@ internal static class EvaluationReportBuilder
 
     private static string Counts(IEnumerable<string?> kinds) =>
         string.Join(", ", kinds.GroupBy(k => k ?? "none").OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"));
+
+    private static IEnumerable<LordenChannelRow> LordenByChannel(string name, double arl, List<StreamResult> runs) =>
+        runs.Where(s => s.AffectedChannels is { Count: 1 })
+            .GroupBy(s => s.AffectedChannels![0], StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var delays = g.Select(s => s.Family(DetectorFamily.Sequential).FirstAlarmAtOrAfterChange)
+                    .Zip(g, (first, s) => first >= 0 ? first - s.ChangePoint : -1).Where(d => d >= 0).Select(d => (double)d).ToList();
+                return new LordenChannelRow(name, arl, g.Key, g.Count(), delays.Count, delays.Count > 0 ? delays.Average() : double.NaN,
+                    delays.Count > 0 ? delays.Max() : double.NaN, g.First().LordenBound, g.Min(s => s.Length - s.ChangePoint));
+            })
+            .OrderBy(r => r.Bound)
+            .ThenBy(r => r.Channel, StringComparer.Ordinal);
 
     private static LordenRow Lorden(string name, double arl, List<StreamResult> runs)
     {

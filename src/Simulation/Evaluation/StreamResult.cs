@@ -18,6 +18,7 @@ namespace EdgeSentinel.Simulation.Evaluation;
 /// <param name="LordenBound">For an abrupt sensor bias: ln(ARL)/KL with KL the largest per-sample KL of an affected channel in the detector's standardized, prewhitened units; NaN otherwise.</param>
 /// <param name="ActivationExceedances">Per-row activation exceedances on all taps (the activation alarms are the onsets of their episodes).</param>
 /// <param name="Windows">Drift score of every tested window (not written to JSON).</param>
+/// <param name="AffectedChannels">The input channels a sensor bias or stuck sensor acts on, by name (empty otherwise).</param>
 /// <remarks>Window alarms and scores are measured once per scenario and seed (at the first ARL) and shared by the other ARLs' streams.</remarks>
 public sealed record StreamResult(
     string Scenario,
@@ -34,7 +35,8 @@ public sealed record StreamResult(
     IReadOnlyList<KindAlerts> Alerts,
     double LordenBound,
     long ActivationExceedances,
-    [property: JsonIgnore] IReadOnlyList<WindowScore>? Windows)
+    [property: JsonIgnore] IReadOnlyList<WindowScore>? Windows,
+    IReadOnlyList<string>? AffectedChannels = null)
 {
     /// <summary>The alarms of <paramref name="family"/>.</summary>
     public FamilyAlarms Family(DetectorFamily family) => Families.First(f => f.Family == family);

@@ -65,6 +65,33 @@ public sealed class EvaluationReportBuilderTests
     }
 
     [Fact]
+    public void LordenByChannel_GroupsTheSeedsByTheirBiasedChannel_LowestBoundFirst()
+    {
+        // accel: found after 5 and 11 samples (mean 8, worst 11) of 2 seeds, bound 9.2; range_6: 1 seed, missed, bound 1686.
+        var report = Build(Settings("bias-1sd-1ch"),
+            Stream("bias-1sd-1ch", 2000, sequential: 2005, lorden: 9.2) with { AffectedChannels = ["accel"] },
+            Stream("bias-1sd-1ch", 2000, lorden: 1686) with { AffectedChannels = ["range_6"] },
+            Stream("bias-1sd-1ch", 2000, sequential: 2011, lorden: 9.2) with { AffectedChannels = ["accel"] });
+        Assert.NotNull(report.LordenByChannel);
+        Assert.Collection(report.LordenByChannel,
+            accel =>
+            {
+                Assert.Equal(("accel", 2, 2), (accel.Channel, accel.Streams, accel.Detected));
+                Assert.Equal(8.0, accel.MeanDelay);
+                Assert.Equal(11.0, accel.WorstDelay);
+                Assert.Equal(9.2, accel.Bound);
+                Assert.Equal(2000, accel.SamplesAfterChange);
+            },
+            range =>
+            {
+                Assert.Equal(("range_6", 1, 0), (range.Channel, range.Streams, range.Detected));
+                Assert.True(double.IsNaN(range.MeanDelay));
+                Assert.Equal(1686.0, range.Bound);
+            });
+        Assert.Contains("| bias-1sd-1ch | 1E+6 | accel | 2 | 2/2 | 8 | 11 | 9.2 | 0.87 | 2000 |", DetectionReportWriter.ToMarkdown(report), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Sleeper_CaughtByTheExpectedKindsAfterTheCue_BeforeTheHarmfulFrame_OrOnItOnlyWhenItsOutputWasTheFallback()
     {
         var report = Build(Settings("sleeper-explicit"),
