@@ -54,6 +54,7 @@ public sealed class MqttIngestor : IAsyncDisposable
     private readonly ReceiveWindow _window;
     private readonly WriteCoalescer _writes = new();
     private long _stallPings;
+    private long _authenticated;
     private Task? _supervisor;
     private Task? _writer;
     private long _generation;
@@ -108,6 +109,9 @@ public sealed class MqttIngestor : IAsyncDisposable
 
     /// <summary>What is read from the broker and not yet settled, against <see cref="MqttIngestOptions.MaxQueuedBytes"/> and <see cref="MqttIngestOptions.MaxQueuedMessages"/>.</summary>
     internal ReceiveWindow Window => _window;
+
+    /// <summary>Messages the writer has authenticated (decoded, key and signature checked), whatever the verdict.</summary>
+    internal long Authenticated => Interlocked.Read(ref _authenticated);
 
     /// <summary>PINGREQs sent because the reader waited for room longer than a third of the keep-alive.</summary>
     internal long StallPings => Interlocked.Read(ref _stallPings);
@@ -681,6 +685,7 @@ public sealed class MqttIngestor : IAsyncDisposable
     {
         long bytes = 0;
         long verifying = 0;
+        var authenticated = 0;
         while (next.Count < maxBatch && bytes < roomBytes && reader.TryRead(out var pending))
         {
             if (verifying == 0)
@@ -695,11 +700,13 @@ public sealed class MqttIngestor : IAsyncDisposable
             {
                 Authenticate(pending, pending.Payload, pending.Properties); // does not throw
                 pending.Payload = default; // the envelope keeps what it needs
+                authenticated++;
             }
         }
 
         if (verifying != 0)
         {
+            Interlocked.Add(ref _authenticated, authenticated);
             _metrics.RecordStageTime("verify", _timeProvider.GetElapsedTime(verifying));
         }
 
