@@ -31,8 +31,8 @@ namespace EdgeSentinel.Cloud.Ingest;
 /// <see cref="MqttIngestOptions.MaxQueuedMessages"/>): when it is full the connection is not read any further, so a
 /// backlog stays in the broker (back-pressure through TCP) whether or not the broker holds to
 /// <see cref="MqttIngestOptions.ReceiveMaximum"/>. A single writer takes up to
-/// <see cref="MqttIngestOptions.MaxBatchSize"/> queued messages (at most half the window), authenticates and decodes them
-/// (serially: on two cores, verifying beside the commit slowed the commit more than it saved), checks them against the
+/// <see cref="MqttIngestOptions.MaxBatchSize"/> queued messages (at most half the window) and authenticates and decodes
+/// them while the batch before is stored; then, one batch after another, it checks them against the
 /// replay guard, stores the accepted ones in ONE transaction, records the rejections, and only then acknowledges each message, in arrival order.
 /// When the store fails, the batch is left unacknowledged and the connection is dropped, so the broker
 /// redelivers it — in order — after the reconnect; queued messages of a lost connection are dropped
@@ -448,9 +448,9 @@ public sealed class MqttIngestor : IAsyncDisposable
         }
         else
         {
-            // Only queued here: the writer verifies each batch itself, serially. Verifying here instead, on MQTTnet's message
-            // task while the writer commits, drained a store that stores nothing a third faster but made the durable drain
-            // slower: on two cores the commit then ran ≈55 instead of ≈35 us per message (bench/Ingest.Bench, profile).
+            // Only queued here: the writer authenticates the next batch while the one before is stored. Verifying here instead,
+            // on MQTTnet's message task, drained a store that stores nothing a third faster but made the durable drain
+            // slower: on two cores the commit then ran ≈55 instead of ≈35 us per message (session 8, bench/Ingest.Bench, profile).
             // The payload is not copied: MQTTnet 5.2 decodes every PUBLISH's payload into an array of its own
             // (MqttBufferReader.ReadRemainingData) and never reuses it; the verified envelope and the stored fingerprint
             // refer to it (InboundVerifier.TryAuthenticate on memory), so it must stay so (a copy here otherwise).
