@@ -685,10 +685,11 @@ public sealed class MqttIngestor : IAsyncDisposable
     {
         long bytes = 0;
         long verifying = 0;
+        var taken = 0;
         var authenticated = 0;
         while (next.Count < maxBatch && bytes < roomBytes && reader.TryRead(out var pending))
         {
-            if (verifying == 0)
+            if (taken++ == 0)
             {
                 _writing = true;
                 verifying = _timeProvider.GetTimestamp();
@@ -704,7 +705,7 @@ public sealed class MqttIngestor : IAsyncDisposable
             }
         }
 
-        if (verifying != 0)
+        if (taken > 0)
         {
             Interlocked.Add(ref _authenticated, authenticated);
             _metrics.RecordStageTime("verify", _timeProvider.GetElapsedTime(verifying));
