@@ -26,7 +26,8 @@ int Option(string name, int fallback)
 }
 
 var all = modes.Count == 0;
-Console.WriteLine($"EdgeSentinel cloud bench — {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, {Mosquitto.Version()}");
+Console.WriteLine($"EdgeSentinel cloud bench — {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, {Mosquitto.Version()}, "
+    + $"QuickJitForLoops {AppContext.GetData("System.Runtime.TieredCompilation.QuickJitForLoops") ?? "default"} (src/Cloud/AggregatorHost.props, as edgesentinel ships)");
 if (all || modes.Contains("ingest"))
 {
     await IngestBench.RunAsync(Option("--messages", 20_000), Option("--devices", 4), Option("--warmup", 0), Option("--window", 0), Option("--batch", 0), Option("--inflight", 1000));

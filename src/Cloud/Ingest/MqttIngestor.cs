@@ -31,8 +31,8 @@ namespace EdgeSentinel.Cloud.Ingest;
 /// <see cref="MqttIngestOptions.MaxQueuedMessages"/>): when it is full the connection is not read any further, so a
 /// backlog stays in the broker (back-pressure through TCP) whether or not the broker holds to
 /// <see cref="MqttIngestOptions.ReceiveMaximum"/>. A single writer takes up to
-/// <see cref="MqttIngestOptions.MaxBatchSize"/> queued messages (at most half the window), authenticates and decodes them
-/// (serially: on two cores, verifying beside the commit slowed the commit more than it saved), checks them against the
+/// <see cref="MqttIngestOptions.MaxBatchSize"/> queued messages (at most half the window) and authenticates and decodes
+/// them while the batch before is stored; then, one batch after another, it checks them against the
 /// replay guard, stores the accepted ones in ONE transaction, records the rejections, and only then acknowledges each message, in arrival order.
 /// When the store fails, the batch is left unacknowledged and the connection is dropped, so the broker
 /// redelivers it — in order — after the reconnect; queued messages of a lost connection are dropped
@@ -54,6 +54,7 @@ public sealed class MqttIngestor : IAsyncDisposable
     private readonly ReceiveWindow _window;
     private readonly WriteCoalescer _writes = new();
     private long _stallPings;
+    private long _authenticated;
     private Task? _supervisor;
     private Task? _writer;
     private long _generation;
@@ -108,6 +109,9 @@ public sealed class MqttIngestor : IAsyncDisposable
 
     /// <summary>What is read from the broker and not yet settled, against <see cref="MqttIngestOptions.MaxQueuedBytes"/> and <see cref="MqttIngestOptions.MaxQueuedMessages"/>.</summary>
     internal ReceiveWindow Window => _window;
+
+    /// <summary>Messages the writer has authenticated (decoded, key and signature checked), whatever the verdict.</summary>
+    internal long Authenticated => Interlocked.Read(ref _authenticated);
 
     /// <summary>PINGREQs sent because the reader waited for room longer than a third of the keep-alive.</summary>
     internal long StallPings => Interlocked.Read(ref _stallPings);
@@ -444,9 +448,9 @@ public sealed class MqttIngestor : IAsyncDisposable
         }
         else
         {
-            // Only queued here: the writer verifies each batch itself, serially. Verifying here instead, on MQTTnet's message
-            // task while the writer commits, drained a store that stores nothing a third faster but made the durable drain
-            // slower: on two cores the commit then ran ≈55 instead of ≈35 us per message (bench/Ingest.Bench, profile).
+            // Only queued here: the writer authenticates the next batch while the one before is stored. Verifying here instead,
+            // on MQTTnet's message task, drained a store that stores nothing a third faster but made the durable drain
+            // slower: on two cores the commit then ran ≈55 instead of ≈35 us per message (session 8, bench/Ingest.Bench, profile).
             // The payload is not copied: MQTTnet 5.2 decodes every PUBLISH's payload into an array of its own
             // (MqttBufferReader.ReadRemainingData) and never reuses it; the verified envelope and the stored fingerprint
             // refer to it (InboundVerifier.TryAuthenticate on memory), so it must stay so (a copy here otherwise).
@@ -578,44 +582,153 @@ public sealed class MqttIngestor : IAsyncDisposable
         return new MessageKey(envelope.Fleet, envelope.Device, envelope.Sequence);
     }
 
+    /// <summary>
+    /// The writer: takes what has arrived into the next batch and authenticates it (stateless: decoding, key, HMAC) while
+    /// the batch before it is stored on another thread — whose commit waits on the disk; then the replay checks, the store
+    /// and the acknowledgements of each batch, one batch after another and in arrival order (<see cref="ProcessAsync"/>).
+    /// </summary>
+    /// <remarks>
+    /// A batch is started only when the one before it has committed and been acknowledged, so the replay guard a batch is
+    /// checked against holds every message stored before it, and what arrives while a batch is stored goes into the next
+    /// one (group commit). At most half the receive window in one batch, so that the connection goes on reading while a
+    /// batch is stored.
+    /// </remarks>
     private async Task WriteAsync(CancellationToken cancellationToken)
     {
         var reader = _queue.Reader;
-        var batch = new List<Pending>(_options.MaxBatchSize);
-        // At most half the receive window in one batch, so that the connection goes on reading while a batch is stored.
         var maxBatch = Math.Min(_options.MaxBatchSize, Math.Max(1, _options.MaxQueuedMessages / 2));
         var maxBatchBytes = Math.Max(1, _options.MaxQueuedBytes / 2);
+        var next = new List<Pending>(maxBatch);
+        long nextBytes = 0;
+        Task? storing = null;
         try
         {
-            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
-                batch.Clear();
-                long bytes = 0;
-                while (batch.Count < maxBatch && bytes < maxBatchBytes && reader.TryRead(out var pending))
+                var room = next.Count < maxBatch && nextBytes < maxBatchBytes;
+                if (room)
                 {
-                    batch.Add(pending);
-                    bytes += pending.WireBytes;
+                    nextBytes += TakeAuthenticated(reader, next, maxBatch, maxBatchBytes - nextBytes);
+                    room = next.Count < maxBatch && nextBytes < maxBatchBytes;
+                }
+
+                if (storing is not null)
+                {
+                    if (!storing.IsCompleted)
+                    {
+                        if (!room)
+                        {
+                            await storing.ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            var arrived = reader.WaitToReadAsync(cancellationToken).AsTask();
+                            if (await Task.WhenAny(storing, arrived).ConfigureAwait(false) == arrived && !await arrived.ConfigureAwait(false))
+                            {
+                                await storing.ConfigureAwait(false); // the queue is closed: nothing more arrives
+                            }
+                        }
+
+                        continue;
+                    }
+
+                    await storing.ConfigureAwait(false); // completed: throws what the store stage threw
+                    storing = null;
+                    continue; // take what arrived meanwhile before the next batch starts
+                }
+
+                if (next.Count > 0)
+                {
+                    var batch = next;
+                    next = new List<Pending>(maxBatch);
+                    nextBytes = 0;
+                    storing = Task.Run(() => StoreAsync(batch, cancellationToken), CancellationToken.None);
+                    continue;
+                }
+
+                _writing = false;
+                if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return;
                 }
 
                 _writing = true;
-                try
-                {
-                    await ProcessAsync(batch, cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    _writing = false;
-                    foreach (var pending in batch)
-                    {
-                        pending.Settle(); // acknowledged, or left to the broker's redelivery: either way no longer held here
-                    }
-
-                    batch.Clear(); // an idle writer must not keep its last batch (up to MaxBatchSize payloads) alive
-                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            if (storing is not null)
+            {
+                try
+                {
+                    await storing.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                }
+            }
+
+            foreach (var pending in next)
+            {
+                pending.Settle(); // left to the broker's redelivery
+            }
+
+            _writing = false;
+        }
+    }
+
+    /// <summary>Moves what the queue holds into <paramref name="next"/> (up to its limits; the bytes may end one message over <paramref name="roomBytes"/>) and authenticates each message; returns the bytes taken.</summary>
+    private long TakeAuthenticated(ChannelReader<Pending> reader, List<Pending> next, int maxBatch, long roomBytes)
+    {
+        long bytes = 0;
+        long verifying = 0;
+        var taken = 0;
+        var authenticated = 0;
+        while (next.Count < maxBatch && bytes < roomBytes && reader.TryRead(out var pending))
+        {
+            if (taken++ == 0)
+            {
+                _writing = true;
+                verifying = _timeProvider.GetTimestamp();
+            }
+
+            next.Add(pending);
+            bytes += pending.WireBytes;
+            if (pending.Verdict is null && pending.Inbound is null)
+            {
+                Authenticate(pending, pending.Payload, pending.Properties); // does not throw
+                pending.Payload = default; // the envelope keeps what it needs
+                authenticated++;
+            }
+        }
+
+        if (taken > 0)
+        {
+            Interlocked.Add(ref _authenticated, authenticated);
+            _metrics.RecordStageTime("verify", _timeProvider.GetElapsedTime(verifying));
+        }
+
+        return bytes;
+    }
+
+    /// <summary>The store stage of one batch: <see cref="ProcessAsync"/>, then every message of it settled.</summary>
+    private async Task StoreAsync(List<Pending> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ProcessAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var pending in batch)
+            {
+                pending.Settle(); // acknowledged, or left to the broker's redelivery: either way no longer held here
+            }
+
+            batch.Clear(); // the finished batch must not keep its payloads alive
         }
     }
 
@@ -628,17 +741,6 @@ public sealed class MqttIngestor : IAsyncDisposable
         }
 
         var batch = taken.FindAll(p => p.Generation == generation); // the others are from a lost connection: the broker redelivers them
-        var verifying = _timeProvider.GetTimestamp();
-        foreach (var pending in batch)
-        {
-            if (pending.Verdict is null && pending.Inbound is null)
-            {
-                Authenticate(pending, pending.Payload, pending.Properties); // does not throw
-                pending.Payload = default; // the envelope keeps what it needs
-            }
-        }
-
-        _metrics.RecordStageTime("verify", _timeProvider.GetElapsedTime(verifying));
         var checking = _timeProvider.GetTimestamp();
         foreach (var pending in batch)
         {

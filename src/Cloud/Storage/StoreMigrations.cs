@@ -122,6 +122,24 @@ internal static class StoreMigrations
         [
             "ALTER TABLE devices ADD COLUMN outbox_fault TEXT NULL",
         ]),
+        new(6, "alert_events: no primary key of its own (the message key in messages, written in the same transaction, already keeps an event once), the alert's index ordered by sequence",
+        [
+            // The (fleet, device, sequence) key served no query (the history reads by alert id) and cost an index entry per alert.
+            """
+            CREATE TABLE alert_events_v6 (
+                fleet TEXT NOT NULL,
+                device TEXT NOT NULL,
+                sequence BIGINT NOT NULL,
+                alert_id TEXT NOT NULL,
+                state TEXT NOT NULL,
+                severity TEXT NOT NULL,
+                at_ms BIGINT NOT NULL)
+            """,
+            "INSERT INTO alert_events_v6 (fleet, device, sequence, alert_id, state, severity, at_ms) SELECT fleet, device, sequence, alert_id, state, severity, at_ms FROM alert_events",
+            "DROP TABLE alert_events",
+            "ALTER TABLE alert_events_v6 RENAME TO alert_events",
+            "CREATE INDEX ix_alert_events_alert ON alert_events (alert_id, sequence)",
+        ]),
     ];
 
     /// <summary>The version a fully migrated store has.</summary>

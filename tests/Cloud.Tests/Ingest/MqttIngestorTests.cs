@@ -146,6 +146,45 @@ public abstract class MqttIngestorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pipeline_MessagesArrivingWhileABatchIsStored_AuthenticatedMeanwhile_DecidedStoredAndAcknowledgedAfterIt()
+    {
+        var ingestor = await StartIngestorAsync();
+        var device = await DeviceAsync();
+        var gate = _store.HoldNextBatch();
+        var first = device.Seal(TopicKind.Alert, 1, T0, AlertCodec.Encode(TestDevice.Alert("d1-a1", "d1", T0)));
+        await device.PublishAsync(TopicKind.Alert, first);
+        await Eventually.TrueAsync(() => Task.FromResult(ingestor.Authenticated == 1), "the first alert authenticated: its batch alone is being stored");
+
+        // While that batch is held in the store: 30 new alerts, a redelivery of the first, and a forged alert arrive.
+        for (var seq = 2; seq <= 31; seq++)
+        {
+            await device.PublishAsync(TopicKind.Alert, device.Seal(TopicKind.Alert, seq, T0, AlertCodec.Encode(TestDevice.Alert($"d1-a{seq}", "d1", T0))));
+        }
+
+        await device.PublishAsync(TopicKind.Alert, first);
+        await device.PublishAlertAsync(TestDevice.Alert("d1-forged", "d1", T0), 32, T0, key: Forger);
+
+        // All 33 are authenticated before the held batch commits; none is decided, stored or refused yet.
+        await Eventually.TrueAsync(() => Task.FromResult(ingestor.Authenticated == 33), "33 messages authenticated while the first batch is held");
+        Assert.Equal(0, await _store.CountMessagesAsync());
+        Assert.Empty(await _store.CountRejectionsByReasonAsync());
+        Assert.Equal(33, ingestor.Window.Messages);
+        gate.SetResult();
+
+        // Then, in order: the first batch commits; the next one holds the 30 new alerts and the redelivery (a duplicate, after
+        // the first batch's commit), and the forged alert is refused. Every message is settled.
+        await WaitStoredAsync(31);
+        await WaitCountedAsync("alert", 31);
+        await WaitRejectedAsync("bad-signature");
+        await WaitSettledAsync(ingestor);
+        Assert.Equal(1, _metrics.Duplicates["alert"]);
+        Assert.Equal(2L, _metrics.Batches);
+        Assert.Equal(32L, _metrics.BatchedMessages);
+        Assert.Null(await _store.GetAlertAsync("d1-forged"));
+        Assert.Equal(31L, (await _store.GetHighestSequencesAsync()).Single().Value);
+    }
+
+    [Fact]
     public async Task AggregatorRestart_RedeliveryOfStoredAlert_IsADuplicateNotAReplay()
     {
         var first = await StartIngestorAsync("agg-a");

@@ -19,6 +19,12 @@ public abstract class AggregatorStoreTests : IAsyncLifetime
     /// <summary>Opens a store on a second, separate database of the test (the same one on every call).</summary>
     protected abstract Task<IAggregatorStore> OpenSecondStoreAsync();
 
+    /// <summary>Runs one SQL statement on the test's own database, outside any store (to build an older schema).</summary>
+    protected abstract Task ExecuteSqlAsync(string sql);
+
+    /// <summary>The dialect's binary type, for the migrations' <c>{blob}</c>.</summary>
+    protected abstract string BlobType { get; }
+
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public virtual async Task DisposeAsync()
@@ -44,12 +50,49 @@ public abstract class AggregatorStoreTests : IAsyncLifetime
     {
         var store = await OpenAsync();
         Assert.Equal(StoreMigrations.LatestVersion, await store.GetSchemaVersionAsync());
-        Assert.Equal(5, StoreMigrations.LatestVersion);
+        Assert.Equal(6, StoreMigrations.LatestVersion);
         await store.StoreAlertAsync(new MessageKey("f1", "d1", 1), T0, Alert("a1"));
 
         var again = await OpenAsync();
         Assert.Equal(StoreMigrations.LatestVersion, await again.GetSchemaVersionAsync());
         Assert.NotNull(await again.GetAlertAsync("a1"));
+    }
+
+    [Fact]
+    public async Task Open_DatabaseAtVersion5WithAlertEvents_MigratedTo6_HistoryKeptInSequenceOrderAndExtended()
+    {
+        // A database as a version-5 aggregator left it: the migrations up to 5, and three lifecycle steps of one alert (stored
+        // out of sequence order) and one of another.
+        await ExecuteSqlAsync(StoreMigrations.CreateVersionTable);
+        foreach (var migration in StoreMigrations.All.Where(m => m.Version <= 5))
+        {
+            foreach (var statement in migration.Statements)
+            {
+                await ExecuteSqlAsync(statement.Replace("{blob}", BlobType, StringComparison.Ordinal));
+            }
+
+            await ExecuteSqlAsync($"INSERT INTO schema_version (version, description, applied_at_ms) VALUES ({migration.Version}, 'test', 0)");
+        }
+
+        var ms = T0.ToUnixTimeMilliseconds();
+        foreach (var (sequence, alert, state, severity) in new[] { (5, "a1", "escalated", "critical"), (2, "a1", "raised", "warning"), (9, "a1", "cleared", "critical"), (3, "a2", "raised", "info") })
+        {
+            await ExecuteSqlAsync($"INSERT INTO messages (fleet, device, sequence, kind, received_at_ms) VALUES ('f1', 'd1', {sequence}, 'alert', {ms})");
+            await ExecuteSqlAsync($"INSERT INTO alert_events (fleet, device, sequence, alert_id, state, severity, at_ms) VALUES ('f1', 'd1', {sequence}, '{alert}', '{state}', '{severity}', {ms + sequence})");
+        }
+
+        var store = await OpenAsync();
+        Assert.Equal(6, await store.GetSchemaVersionAsync());
+        Assert.Equal(
+            [(2L, "raised", "warning"), (5L, "escalated", "critical"), (9L, "cleared", "critical")],
+            (await store.GetAlertHistoryAsync("a1")).Select(e => (e.Sequence, e.State, e.Severity)));
+        Assert.Equal(T0.AddMilliseconds(5), (await store.GetAlertHistoryAsync("a1"))[1].At);
+        Assert.Equal("a2", Assert.Single(await store.GetAlertHistoryAsync("a2")).AlertId);
+
+        // Stored after the migration: appended in sequence order; a redelivery adds no second event.
+        Assert.Equal(StoreOutcome.Stored, await store.StoreAlertAsync(new MessageKey("f1", "d1", 7), T0, Alert("a1", state: "escalated")));
+        Assert.Equal(StoreOutcome.Duplicate, await store.StoreAlertAsync(new MessageKey("f1", "d1", 7), T0, Alert("a1", state: "escalated")));
+        Assert.Equal([2L, 5L, 7L, 9L], (await store.GetAlertHistoryAsync("a1")).Select(e => e.Sequence));
     }
 
     [Fact]
@@ -449,6 +492,18 @@ public sealed class SqliteAggregatorStoreTests : AggregatorStoreTests
         return AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = Path.Combine(_folder, "second.db") }, Time);
     }
 
+    protected override string BlobType => "BLOB";
+
+    protected override async Task ExecuteSqlAsync(string sql)
+    {
+        Directory.CreateDirectory(_folder);
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_folder, "store.db")};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
@@ -487,6 +542,17 @@ public sealed class PostgresAggregatorStoreTests(PostgresServer server) : Aggreg
     public override async Task InitializeAsync() => _connectionString = await server.CreateDatabaseAsync();
 
     protected override Task<IAggregatorStore> OpenStoreAsync() => AggregatorStores.OpenPostgresAsync(_connectionString!, Time);
+
+    protected override string BlobType => "BYTEA";
+
+    protected override async Task ExecuteSqlAsync(string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
 
     protected override async Task<IAggregatorStore> OpenSecondStoreAsync() =>
         await AggregatorStores.OpenPostgresAsync(_secondConnectionString ??= await server.CreateDatabaseAsync(), Time);
