@@ -14,8 +14,8 @@ namespace EdgeSentinel.Monitor.Baselines;
 /// </remarks>
 public sealed class Baseline
 {
-    /// <summary>Binary format version this build writes (3: adds the activation episode gap and extremal indices); it also reads version 2.</summary>
-    public const ushort FormatVersion = 3;
+    /// <summary>Binary format version this build writes (3: adds the activation episode gap and extremal indices; 4: the input channels' support limits); it also reads versions 2 and 3 (no support limits).</summary>
+    public const ushort FormatVersion = 4;
 
     /// <summary>Oldest binary format version this build reads (version 2 alarms on every activation exceedance).</summary>
     public const ushort OldestReadableFormatVersion = 2;
@@ -107,8 +107,9 @@ public sealed class Baseline
                 $"unsupported format version {version} (this build reads versions {OldestReadableFormatVersion}..{FormatVersion}): the file was written by an older build, before the window tests' null was calibrated; rebuild it with 'edgesentinel baseline'");
         }
 
-        var formatVersion = bytes.Length >= 10 && bytes[..8].SequenceEqual(Magic) && System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[8..]) == OldestReadableFormatVersion
-            ? OldestReadableFormatVersion
+        var formatVersion = bytes.Length >= 10 && bytes[..8].SequenceEqual(Magic) && System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[8..]) is var written
+            && written is >= OldestReadableFormatVersion and < FormatVersion
+            ? written
             : FormatVersion;
         var payload = ChecksummedContainer.Unwrap(bytes, Magic, formatVersion, "baseline file", FingerprintLimits.MaxFileBytes);
         var reader = new BinaryBufferReader(payload, "baseline");

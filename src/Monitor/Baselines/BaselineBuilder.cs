@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeSentinel.Monitor.Decisions;
 using EdgeSentinel.Monitor.Detection.Sequential;
 using EdgeSentinel.Monitor.Fingerprints;
 using EdgeSentinel.Monitor.Randomness;
@@ -250,12 +251,33 @@ public sealed class BaselineBuilder
         }
 
         var windowNull = CalibrateWindowNull(training, trainingRows, referenceRows, scoring, untested, progress);
+        var support = EstimateSupport(training, heldOut, width, scoring, progress);
         var calibration = new BaselineCalibration(sequential, _options.ActivationAnomalyRate, thresholds, method,
-            _options.WindowSize, _options.WindowAlpha, _options.MultipleTesting, untested, nonStationary, windowNull, gap, thetas);
+            _options.WindowSize, _options.WindowAlpha, _options.MultipleTesting, untested, nonStationary, windowNull, gap, thetas, support);
         var canaries = _canaries.Count == 0 ? CanarySet.Empty : new CanarySet(_canaries);
         var createdAt = (timeProvider ?? TimeProvider.System).GetUtcNow();
         progress?.Report("baseline built");
         return new Baseline(_model, fingerprint, samples, scoring, calibration, canaries, createdAt, _options.Description);
+    }
+
+    /// <summary>The support limits of the sequential bank's input channels (null when <see cref="BaselineOptions.SupportLimitShare"/> is 0).</summary>
+    private SupportLimits? EstimateSupport(ReadOnlySpan<double> training, ReadOnlySpan<double> heldOut, int width, ScoringModel scoring, IProgress<string>? progress)
+    {
+        var inputs = scoring.StreamChannels.Where(c => _schema.Channels[c].Role == ChannelRole.Input).ToArray();
+        if (_options.SupportLimitShare == 0 || inputs.Length == 0)
+        {
+            return null;
+        }
+
+        var total = _options.SupportLimitShare / _options.TargetAverageRunLength;
+        var support = SupportLimits.Estimate(training, heldOut, width, inputs, total, out var skipped);
+        progress?.Report(F($"calibration: support limits on {inputs.Length - skipped.Count} input channels, {support.RatePerSide:G3} per sample and side ({total:G3} together)"));
+        foreach (var c in skipped)
+        {
+            progress?.Report(F($"warning: channel '{_schema.Channels[c].Name}' has fewer than {SupportLimits.MinValues} finite training and held-out values: no support limits"));
+        }
+
+        return support;
     }
 
     /// <summary>

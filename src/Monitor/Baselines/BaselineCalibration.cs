@@ -21,7 +21,8 @@ public sealed class BaselineCalibration
         IReadOnlyList<int> nonStationaryChannels,
         WindowNullCalibration? windowNull = null,
         int activationEpisodeGap = 0,
-        IReadOnlyList<double>? activationExtremalIndices = null)
+        IReadOnlyList<double>? activationExtremalIndices = null,
+        SupportLimits? support = null)
     {
         if (activationExtremalIndices is not null && activationExtremalIndices.Count != activationAnomalyThresholds.Count)
         {
@@ -40,6 +41,7 @@ public sealed class BaselineCalibration
         WindowAlpha = windowAlpha;
         MultipleTesting = multipleTesting;
         WindowNull = windowNull ?? WindowNullCalibration.Uncalibrated(0, 0, activationAnomalyThresholds.Count);
+        Support = support;
     }
 
     /// <summary>The sequential detector bank's threshold, calibrated for a target average run length.</summary>
@@ -81,6 +83,12 @@ public sealed class BaselineCalibration
     /// <summary>The window tests' null calibrated on clean training windows: per channel and per tap design effects.</summary>
     public WindowNullCalibration WindowNull { get; }
 
+    /// <summary>
+    /// Per channel, the limits beyond which one reading alarms (the sequential layer's Shewhart limits); null on
+    /// baselines of format 2 and 3. Channels outside the sequential bank's inputs are unlimited.
+    /// </summary>
+    public SupportLimits? Support { get; }
+
     internal void WriteTo(BinaryBufferWriter writer)
     {
         Sequential.WriteTo(writer);
@@ -95,6 +103,8 @@ public sealed class BaselineCalibration
         WriteIndices(writer, UntestedChannels);
         WriteIndices(writer, NonStationaryChannels);
         WindowNull.WriteTo(writer);
+        writer.WriteBoolean(Support is not null);
+        Support?.WriteTo(writer);
 
         static void WriteIndices(BinaryBufferWriter writer, IReadOnlyList<int> indices)
         {
@@ -106,7 +116,7 @@ public sealed class BaselineCalibration
         }
     }
 
-    /// <remarks>Format version 2 has no episode fields: its alarms are every exceedance (gap 0, θ 1).</remarks>
+    /// <remarks>Format version 2 has no episode fields: its alarms are every exceedance (gap 0, θ 1). Versions 2 and 3 have no support limits.</remarks>
     internal static BaselineCalibration ReadFrom(ref BinaryBufferReader reader, int tapCount, int channelCount, int formatVersion)
     {
         var sequential = SequentialCalibration.ReadFrom(ref reader);
@@ -168,7 +178,8 @@ public sealed class BaselineCalibration
         var untested = ReadIndices(ref reader, "untested channels", channelCount);
         var nonStationary = ReadIndices(ref reader, "non-stationary channels", channelCount);
         var windowNull = WindowNullCalibration.ReadFrom(ref reader, channelCount, tapCount, windowSize);
-        return new BaselineCalibration(sequential, rate, thresholds, method, windowSize, alpha, (MultipleTestingMethod)testing, untested, nonStationary, windowNull, gap, thetas);
+        var support = formatVersion >= 4 && reader.ReadBoolean("support limits present") ? SupportLimits.ReadFrom(ref reader, channelCount) : null;
+        return new BaselineCalibration(sequential, rate, thresholds, method, windowSize, alpha, (MultipleTestingMethod)testing, untested, nonStationary, windowNull, gap, thetas, support);
 
         static int[] ReadIndices(ref BinaryBufferReader reader, string field, int channelCount)
         {

@@ -119,6 +119,28 @@ internal static class BaselineJsonView
         w.WriteNumber("targetAverageRunLength", s.TargetArl);
         w.WriteNumber("falseAlarmRatePerSample", 1.0 / s.TargetArl);
         w.WriteString("method", s.Method);
+        if (c.Support is { } support)
+        {
+            // JSON has no infinities: an unlimited side is null.
+            w.WriteStartObject("supportLimits");
+            w.WriteNumber("falseAlarmRatePerSampleAndSide", support.RatePerSide);
+            w.WriteNumber("falseAlarmRatePerSample", support.TotalRate);
+            w.WriteStartObject("channels");
+            for (var i = 0; i < support.Lower.Count && i < schema.Channels.Count; i++)
+            {
+                if (double.IsFinite(support.Lower[i]) || double.IsFinite(support.Upper[i]))
+                {
+                    w.WriteStartArray(schema.Channels[i].Name);
+                    WriteLimit(support.Lower[i]);
+                    WriteLimit(support.Upper[i]);
+                    w.WriteEndArray();
+                }
+            }
+
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
         w.WriteEndObject();
         w.WriteStartObject("activationAnomaly");
         w.WriteNumber("falseAlarmRatePerSample", c.ActivationAnomalyRate);
@@ -170,6 +192,18 @@ internal static class BaselineJsonView
         w.WriteEndObject();
         w.WriteEndObject();
         w.WriteEndObject();
+
+        void WriteLimit(double limit)
+        {
+            if (double.IsFinite(limit))
+            {
+                w.WriteNumberValue(limit);
+            }
+            else
+            {
+                w.WriteNullValue();
+            }
+        }
     }
 
     private static void WriteChannel(Utf8JsonWriter w, ChannelSummary c, int referenceCount)

@@ -19,6 +19,13 @@ public sealed class BaselineOptions
     /// <summary>Average run length, in samples, between false alarms of the sequential detectors under no drift. Default 10^6.</summary>
     public double TargetAverageRunLength { get; set; } = 1e6;
 
+    /// <summary>
+    /// Share of the sequential layer's false-alarm budget (1 / <see cref="TargetAverageRunLength"/> per sample) given to the
+    /// input channels' support limits, split over their sides; the CUSUM bank keeps its own 1 / ARL, so the layer's rate is
+    /// (1 + share) / ARL. 0 sets no limits. Default 0.01.
+    /// </summary>
+    public double SupportLimitShare { get; set; } = 0.01;
+
     /// <summary>Sequential detector family. Default CUSUM.</summary>
     public SequentialDetectorKind SequentialDetector { get; set; } = SequentialDetectorKind.Cusum;
 
@@ -111,6 +118,11 @@ public sealed class BaselineOptions
         if (!(ActivationAnomalyRate > 0 && ActivationAnomalyRate < 0.5))
         {
             problems.Add(F($"ActivationAnomalyRate: {ActivationAnomalyRate} must be in (0, 0.5)"));
+        }
+
+        if (!(SupportLimitShare >= 0 && SupportLimitShare <= 1))
+        {
+            problems.Add(F($"SupportLimitShare: {SupportLimitShare} must be in 0..1"));
         }
 
         if (ActivationEpisodeGap is < 0 or > MaxActivationEpisodeGap)

@@ -32,6 +32,8 @@ public sealed class DriftMonitor
     private readonly double[] _tapDistances;
     private readonly double[] _anomalyThresholds;
     private readonly long[] _lastExceedance;
+    private readonly SupportLimits? _support;
+    private readonly long[] _lastSupportAlarm;
     private readonly int _episodeGap;
     private readonly int _inputStreams;
     private readonly int _windowSize;
@@ -46,6 +48,7 @@ public sealed class DriftMonitor
     private long _observations;
     private long _nonFinite;
     private long _sequentialAlarms;
+    private long _supportLimitAlarms;
     private long _activationAnomalies;
     private long _activationEpisodes;
     private long _completedWindows;
@@ -79,6 +82,7 @@ public sealed class DriftMonitor
         _lastExceedance = new long[_anomalyThresholds.Length];
         _lastExceedance.AsSpan().Fill(long.MinValue / 2);
         _windowSize = options.WindowSize == 0 ? baseline.Calibration.WindowSize : options.WindowSize;
+        _support = baseline.Calibration.Support;
 
         _streamNames = new string[_scoring.StreamCount];
         _streamRoles = new ChannelRole[_scoring.StreamCount];
@@ -93,6 +97,8 @@ public sealed class DriftMonitor
             }
         }
 
+        _lastSupportAlarm = new long[_inputStreams];
+        _lastSupportAlarm.AsSpan().Fill(long.MinValue / 2);
         var k = _scoring.StreamChannels.Length;
         for (var t = 0; t < _schema.Taps.Count; t++)
         {
@@ -137,7 +143,8 @@ public sealed class DriftMonitor
         Volatile.Read(ref _completedWindows),
         Volatile.Read(ref _droppedWindows),
         Volatile.Read(ref _droppedEvents),
-        Volatile.Read(ref _activationEpisodes));
+        Volatile.Read(ref _activationEpisodes),
+        Volatile.Read(ref _supportLimitAlarms));
 
     /// <summary>Name of score stream <paramref name="stream"/> (a channel name, or <c>tap.NAME.mahalanobis</c>).</summary>
     public string StreamName(int stream) => _streamNames[stream];
@@ -164,6 +171,18 @@ public sealed class DriftMonitor
         }
         else
         {
+            if (_support is { } support)
+            {
+                for (var s = 0; s < _inputStreams; s++)
+                {
+                    var c = _scoring.StreamChannels[s];
+                    if (support.IsOutside(c, row[c]))
+                    {
+                        result |= RecordSupportAlarm(sample, s, row[c], row[c] > support.Upper[c] ? support.Upper[c] : support.Lower[c]);
+                    }
+                }
+            }
+
             var alarmed = _bank.Update(_scores);
             if (alarmed >= 0)
             {
@@ -225,6 +244,11 @@ public sealed class DriftMonitor
     /// </remarks>
     public DetectionSignal ToSignal(SequentialAlarm alarm)
     {
+        if (alarm.Source == SequentialAlarmSource.SupportLimit)
+        {
+            return SupportSignal(alarm);
+        }
+
         var role = _streamRoles[alarm.Stream];
         var inputs = role == ChannelRole.Input || alarm.InputStatisticRatio >= 0.5;
         var calibration = _baseline.Calibration.Sequential;
@@ -243,6 +267,25 @@ public sealed class DriftMonitor
             alarm.Sample,
             alarm.Sample,
             evidence);
+    }
+
+    /// <summary>
+    /// An input-drift signal for a reading beyond its channel's support. Its score is 1 + the distance beyond the limit in
+    /// training standard deviations, against a threshold of 1 (the limit; escalation by size then means far beyond it); the
+    /// evidence holds the reading and the limit.
+    /// </summary>
+    private DetectionSignal SupportSignal(SequentialAlarm alarm)
+    {
+        var name = _streamNames[alarm.Stream];
+        var beyond = Math.Abs(alarm.Statistic - alarm.Threshold) / _scoring.Scales[alarm.Stream];
+        var evidence = new AlertEvidence(
+            alarm.Statistic > alarm.Threshold ? "reading above the training support" : "reading below the training support",
+            alarm.Statistic,
+            alarm.Threshold,
+            _support!.RatePerSide,
+            "per sample",
+            [new ChannelContribution(name, "reading", alarm.Statistic, beyond)]);
+        return new DetectionSignal(AlertKind.InputDrift, DriftDecision.InputsSubject, 1.0 + beyond, 1.0, alarm.Sample, alarm.Sample, evidence);
     }
 
     /// <summary>The alert signal for an activation anomaly.</summary>
@@ -284,6 +327,30 @@ public sealed class DriftMonitor
         _bank.Reset();
         Volatile.Write(ref _sequentialAlarms, _sequentialAlarms + 1);
         if (_alarms.TryEnqueue(alarm))
+        {
+            return ObserveResult.SequentialAlarm;
+        }
+
+        Volatile.Write(ref _droppedEvents, _droppedEvents + 1);
+        return ObserveResult.Dropped;
+    }
+
+    /// <summary>
+    /// A reading beyond its channel's support: alarms unless this stream's support limit alarmed within the last window
+    /// (a sensor that stays beyond its limits alarms once per window, not once per reading). The bank is not restarted.
+    /// </summary>
+    private ObserveResult RecordSupportAlarm(long sample, int stream, double value, double limit)
+    {
+        if (sample - _lastSupportAlarm[stream] <= _windowSize)
+        {
+            return ObserveResult.None;
+        }
+
+        _lastSupportAlarm[stream] = sample;
+        _lastInputAlarm = sample;
+        Volatile.Write(ref _sequentialAlarms, _sequentialAlarms + 1);
+        Volatile.Write(ref _supportLimitAlarms, _supportLimitAlarms + 1);
+        if (_alarms.TryEnqueue(new SequentialAlarm(sample, stream, value, limit, 1.0, SequentialAlarmSource.SupportLimit)))
         {
             return ObserveResult.SequentialAlarm;
         }

@@ -292,7 +292,9 @@ public static class DetectionEvaluation
                 }
             }
 
-            families.Add(new FamilyAlarms(family, alarms, before, first));
+            var limits = family == DetectorFamily.Sequential ? source.SupportLimitAlarms : [];
+            var firstLimit = limits.Where(sample => sample >= changePoint).DefaultIfEmpty(-1).Min();
+            families.Add(new FamilyAlarms(family, alarms, before, first, limits.Count, firstLimit));
         }
 
         var kinds = new List<KindAlerts>();

@@ -67,6 +67,7 @@ internal static class DeviceLoopStream
         using var loop = new DeviceLoop(host, baseline, options);
         Span<float> frame = stackalloc float[RobotFeatures.Count];
         long sequential = 0;
+        long limits = 0;
         long anomalies = 0;
         var harm = new HarmfulOutput(-1, false);
         for (long t = 0; world.TryStep(frame); t++)
@@ -87,6 +88,11 @@ internal static class DeviceLoopStream
             for (; sequential < counters.SequentialAlarms; sequential++)
             {
                 observer.DetectorAlarm(DetectorFamily.Sequential, t);
+            }
+
+            for (; limits < counters.SupportLimitAlarms; limits++)
+            {
+                observer.SupportLimitAlarm(t);
             }
 
             for (; anomalies < counters.ActivationEpisodes; anomalies++)

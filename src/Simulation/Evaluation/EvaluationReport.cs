@@ -68,14 +68,15 @@ public sealed record EvaluationSettings(
 /// <param name="WindowAlpha">False-alarm level per window.</param>
 /// <param name="ActivationAnomalyRate">Per-inference false-alarm rate of each tap's anomaly threshold.</param>
 /// <param name="Taps">Tapped tensors.</param>
+/// <param name="SupportLimitRate">Per-inference false-alarm rate of the input channels' support limits together (0: none).</param>
 public sealed record BaselineSummary(string Model, double AverageRunLength, string ModelSha256, string Detector, double ShiftParameter, double Threshold, int Streams,
-    int WindowSize, double WindowAlpha, double ActivationAnomalyRate, int Taps)
+    int WindowSize, double WindowAlpha, double ActivationAnomalyRate, int Taps, double SupportLimitRate = 0)
 {
     internal static BaselineSummary Of(string model, Baseline baseline)
     {
         var c = baseline.Calibration;
         return new BaselineSummary(model, c.Sequential.TargetArl, baseline.Model.Sha256, c.Sequential.Kind.ToString(), c.Sequential.ShiftParameter, c.Sequential.Threshold,
-            c.Sequential.StreamCount, c.WindowSize, c.WindowAlpha, c.ActivationAnomalyRate, baseline.Schema.Taps.Count);
+            c.Sequential.StreamCount, c.WindowSize, c.WindowAlpha, c.ActivationAnomalyRate, baseline.Schema.Taps.Count, c.Support?.TotalRate ?? 0);
     }
 }
 
@@ -109,7 +110,8 @@ public sealed record LordenRow(string Scenario, double AverageRunLength, int Str
 /// <param name="WorstDelay">Largest delay of the detected ones (NaN when none).</param>
 /// <param name="Bound">Lorden's bound ln(ARL)/KL for this channel.</param>
 /// <param name="SamplesAfterChange">Samples each stream has after the change (a delay longer than this cannot be seen).</param>
-public sealed record LordenChannelRow(string Scenario, double AverageRunLength, string Channel, int Streams, int Detected, double MeanDelay, double WorstDelay, double Bound, int SamplesAfterChange);
+/// <param name="FoundBySupportLimit">Of <paramref name="Detected"/>, those whose first alarm was a support limit's (a reading beyond the training support), not the CUSUM statistic's.</param>
+public sealed record LordenChannelRow(string Scenario, double AverageRunLength, string Channel, int Streams, int Detected, double MeanDelay, double WorstDelay, double Bound, int SamplesAfterChange, int FoundBySupportLimit = 0);
 
 /// <summary>Per-window ROC of the window drift score: windows starting at or after the change point against every window of the clean streams.</summary>
 /// <param name="Scenario">Scenario.</param>
@@ -126,7 +128,7 @@ public sealed record WindowRocRow(string Scenario, int PositiveWindows, int Nega
 /// <param name="CleanInferences">Clean inferences observed.</param>
 /// <param name="Alarms">Alarms.</param>
 /// <param name="PerMillion">Alarms per 10^6 inferences.</param>
-/// <param name="TargetPerMillion">The calibrated rate per 10^6 inferences (sequential 10^6/ARL; window α/window size; activation rate × taps).</param>
+/// <param name="TargetPerMillion">The calibrated rate per 10^6 inferences (sequential 10^6/ARL plus the support limits' rate; window α/window size; activation rate × taps).</param>
 /// <param name="RatioToTarget">PerMillion / TargetPerMillion.</param>
 /// <param name="RowExceedances">For the activation detector, per-row threshold exceedances on all taps (its alarms are their episode onsets); null for the others.</param>
 public sealed record FalseAlarmRow(double AverageRunLength, string Detector, long CleanInferences, long Alarms, double PerMillion, double TargetPerMillion, double RatioToTarget, long? RowExceedances = null);

@@ -99,7 +99,7 @@ internal sealed class MonitoredModelDevice : IDisposable
     {
         while (_monitor.TryTakeSequentialAlarm(out var alarm))
         {
-            _observer.DetectorAlarm(DetectorFamily.Sequential, alarm.Sample);
+            _observer.SequentialAlarm(alarm);
             Track(_tracker.Process(_monitor.ToSignal(alarm)), alarm.Sample);
         }
 

@@ -7,12 +7,16 @@ namespace EdgeSentinel.Simulation.Evaluation;
 internal sealed class StreamObserver(long changePoint)
 {
     private readonly List<(DetectorFamily Family, long Sample)> _alarms = [];
+    private readonly List<long> _supportLimitAlarms = [];
     private readonly List<(AlertKind Kind, long Sample)> _raised = [];
     private readonly List<WindowScore> _windows = [];
 
     public long ChangePoint { get; } = changePoint;
 
     public IReadOnlyList<(DetectorFamily Family, long Sample)> Alarms => _alarms;
+
+    /// <summary>Samples of the sequential alarms raised by a support limit (a reading beyond the training support), also in <see cref="Alarms"/>.</summary>
+    public IReadOnlyList<long> SupportLimitAlarms => _supportLimitAlarms;
 
     public IReadOnlyList<(AlertKind Kind, long Sample)> Raised => _raised;
 
@@ -23,6 +27,19 @@ internal sealed class StreamObserver(long changePoint)
 
     /// <summary>A detector of <paramref name="family"/> alarmed at <paramref name="sample"/>.</summary>
     public void DetectorAlarm(DetectorFamily family, long sample) => _alarms.Add((family, sample));
+
+    /// <summary>A sequential alarm, raised by the statistic or by a support limit.</summary>
+    public void SequentialAlarm(SequentialAlarm alarm)
+    {
+        DetectorAlarm(DetectorFamily.Sequential, alarm.Sample);
+        if (alarm.Source == SequentialAlarmSource.SupportLimit)
+        {
+            SupportLimitAlarm(alarm.Sample);
+        }
+    }
+
+    /// <summary>Marks a sequential alarm at <paramref name="sample"/> (already passed to <see cref="DetectorAlarm"/>) as a support limit's.</summary>
+    public void SupportLimitAlarm(long sample) => _supportLimitAlarms.Add(sample);
 
     /// <summary>A window was tested; <paramref name="driftScore"/> is −log10 of its smallest Holm-adjusted p-value.</summary>
     public void Window(long firstSample, long lastSample, double driftScore) => _windows.Add(new WindowScore(firstSample, lastSample, driftScore));

@@ -50,7 +50,13 @@ public sealed record StreamResult(
 /// <param name="Alarms">All alarms.</param>
 /// <param name="AlarmsBeforeChange">Alarms before the change point (false alarms).</param>
 /// <param name="FirstAlarmAtOrAfterChange">Sample of the first alarm at or after the change point (−1 when none).</param>
-public sealed record FamilyAlarms(DetectorFamily Family, int Alarms, int AlarmsBeforeChange, long FirstAlarmAtOrAfterChange);
+/// <param name="SupportLimitAlarms">Of <paramref name="Alarms"/>, those raised by an input channel's support limit (sequential family only).</param>
+/// <param name="FirstSupportLimitAlarmAtOrAfterChange">Sample of the first support-limit alarm at or after the change point (−1 when none).</param>
+public sealed record FamilyAlarms(DetectorFamily Family, int Alarms, int AlarmsBeforeChange, long FirstAlarmAtOrAfterChange, int SupportLimitAlarms = 0, long FirstSupportLimitAlarmAtOrAfterChange = -1)
+{
+    /// <summary>Whether the first alarm at or after the change point was a support limit's.</summary>
+    public bool FoundBySupportLimit => FirstAlarmAtOrAfterChange >= 0 && FirstSupportLimitAlarmAtOrAfterChange == FirstAlarmAtOrAfterChange;
+}
 
 /// <summary>Raised alerts of one kind on one stream.</summary>
 /// <param name="Kind">Alert kind (wire name, e.g. <c>behavior-divergence</c>).</param>

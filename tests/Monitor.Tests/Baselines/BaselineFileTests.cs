@@ -67,11 +67,11 @@ public sealed class BaselineFileTests(SyntheticBaselineFixture fixture) : IClass
     [Fact]
     public void FromBytes_FormatVersion2_IsReadWithEveryActivationExceedanceAnAlarm()
     {
-        // A version-2 file is a version-3 file without the episode gap (Int32) and the extremal indices (Int32 count,
+        // A version-2 file is a version-3 file (version 4 without the support limits) without the episode gap (Int32) and the extremal indices (Int32 count,
         // one double per tap) after the activation threshold method: cut them out and wrap the payload as version 2.
         var calibration = fixture.Baseline.Calibration;
         var taps = fixture.Baseline.Schema.Taps.Count;
-        var payload = ChecksummedContainer.Unwrap(fixture.Bytes, Baseline.Magic, Baseline.FormatVersion, "baseline file", long.MaxValue).ToArray();
+        var payload = WithoutSupportLimits(ChecksummedContainer.Unwrap(fixture.Bytes, Baseline.Magic, Baseline.FormatVersion, "baseline file", long.MaxValue).ToArray());
         var method = System.Text.Encoding.UTF8.GetBytes(calibration.ActivationThresholdMethod);
         var prefixed = new byte[4 + method.Length];
         BinaryPrimitives.WriteInt32LittleEndian(prefixed, method.Length);
@@ -88,6 +88,58 @@ public sealed class BaselineFileTests(SyntheticBaselineFixture fixture) : IClass
         Assert.Equal(calibration.ActivationAnomalyThresholds, back.Calibration.ActivationAnomalyThresholds);
         Assert.Equal(calibration.WindowNull.ChannelDesignEffects, back.Calibration.WindowNull.ChannelDesignEffects);
         Assert.Equal(Baseline.FormatVersion, BinaryPrimitives.ReadUInt16LittleEndian(back.ToBytes().AsSpan(8)));
+    }
+
+    /// <summary>A version-3 payload from a version-4 one: the support limits (a presence flag and the limits, last in the calibration) cut out.</summary>
+    private byte[] WithoutSupportLimits(byte[] payload)
+    {
+        var writer = new BinaryBufferWriter();
+        writer.WriteBoolean(true);
+        fixture.Baseline.Calibration.Support!.WriteTo(writer);
+        var section = writer.ToArray();
+        var at = payload.AsSpan().IndexOf(section);
+        Assert.True(at > 0, "the support limits section is in the payload");
+        return [.. payload.AsSpan(0, at), .. payload.AsSpan(at + section.Length)];
+    }
+
+    [Fact]
+    public void FromBytes_FormatVersion3_IsReadWithoutSupportLimits()
+    {
+        var calibration = fixture.Baseline.Calibration;
+        Assert.NotNull(calibration.Support);
+        var payload = WithoutSupportLimits(ChecksummedContainer.Unwrap(fixture.Bytes, Baseline.Magic, Baseline.FormatVersion, "baseline file", long.MaxValue).ToArray());
+        var v3 = ChecksummedContainer.Wrap(Baseline.Magic, 3, payload);
+
+        var back = Baseline.FromBytes(v3, SyntheticModel.Identity);
+
+        Assert.Null(back.Calibration.Support);
+        Assert.Equal(calibration.ActivationEpisodeGap, back.Calibration.ActivationEpisodeGap);
+        Assert.Equal(calibration.Sequential.Threshold, back.Calibration.Sequential.Threshold);
+        var monitor = new EdgeSentinel.Monitor.Monitoring.DriftMonitor(back);
+        Span<float> x = [1e30f, 0, 0, 0];
+        monitor.Observe(x, [0.3f, 0.3f, 0.4f], new float[SyntheticModel.Hidden], 1.0);
+        Assert.Equal(0, monitor.Counters.SupportLimitAlarms);
+    }
+
+    [Fact]
+    public void FromBytes_RoundTrip_KeepsTheSupportLimitsOfTheInputChannelsOnly()
+    {
+        var support = fixture.Baseline.Calibration.Support!;
+
+        var back = Baseline.FromBytes(fixture.Bytes).Calibration.Support!;
+
+        Assert.Equal(support.Lower, back.Lower);
+        Assert.Equal(support.Upper, back.Upper);
+        var schema = fixture.Baseline.Schema;
+        for (var c = 0; c < schema.Channels.Count; c++)
+        {
+            var limited = double.IsFinite(back.Upper[c]);
+            Assert.Equal(schema.Channels[c].Role == EdgeSentinel.Monitor.Decisions.ChannelRole.Input, limited);
+        }
+
+        // 0.01 of the sequential budget (1e-6 per sample at ARL 1e6) over 4 inputs x 2 sides.
+        Assert.Equal(0.01 / 8, back.RatePerSide * 1e6, 12);
+        Assert.Equal(8, back.LimitedSides);
     }
 
     [Fact]

@@ -409,7 +409,7 @@ public sealed class WindowNullCalibrationTests
 
         var error = Assert.Throws<MonitorFormatException>(() => Baseline.FromBytes(bytes));
 
-        Assert.Contains("unsupported format version 1 (this build reads versions 2..3)", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"unsupported format version 1 (this build reads versions 2..{Baseline.FormatVersion})", error.Message, StringComparison.Ordinal);
         Assert.Contains("rebuild it with 'edgesentinel baseline'", error.Message, StringComparison.Ordinal);
     }
 

@@ -292,4 +292,81 @@ public sealed class DriftMonitorTests(SyntheticBaselineFixture fixture) : IClass
         Assert.Equal(2, monitor.Counters.ActivationEpisodes);
         Assert.Equal(newEpisode, alarms[^1]);
     }
+    [Fact]
+    public void Observe_ReadingsBeyondTheTrainingSupport_AlarmOncePerWindowAsInputDriftWithTheReadingAndTheLimit()
+    {
+        var baseline = fixture.Baseline;
+        var support = baseline.Calibration.Support;
+        Assert.NotNull(support);
+        var window = baseline.Calibration.WindowSize;
+        var upper = support.Upper[0];
+        var lower = support.Lower[0];
+        Assert.True(double.IsFinite(upper) && double.IsFinite(lower));
+        var monitor = new DriftMonitor(baseline);
+        var model = new SyntheticModel(102);
+        var limitAlarms = new List<SequentialAlarm>();
+        long sample = 0;
+        void Step(float? a)
+        {
+            model.Next(_x, _p, _h, out var latency);
+            if (a is { } value)
+            {
+                _x[0] = value;
+            }
+
+            monitor.Observe(_x, _p, _h, latency);
+            while (monitor.TryTakeSequentialAlarm(out var alarm))
+            {
+                if (alarm.Source == SequentialAlarmSource.SupportLimit)
+                {
+                    limitAlarms.Add(alarm);
+                }
+            }
+
+            sample++;
+        }
+
+        for (var i = 0; i < 100; i++)
+        {
+            Step(null);
+        }
+
+        Assert.Empty(limitAlarms);
+
+        // Ten readings beyond the upper limit (samples 100-109): one alarm, at the first.
+        var beyond = (float)(upper + 1.0);
+        for (var i = 0; i < 10; i++)
+        {
+            Step(beyond);
+        }
+
+        // Within a window of the first alarm another reading beyond (below the lower limit) does not alarm; after it, it does.
+        for (var i = 0; i < window - 11; i++)
+        {
+            Step(null);
+        }
+
+        var below = (float)(lower - 1.0);
+        Step(below);
+        Step(null);
+        Step(below);
+
+        Assert.Equal(2, limitAlarms.Count);
+        var first = limitAlarms[0];
+        Assert.Equal((100L, 0, (double)beyond, upper), (first.Sample, first.Stream, first.Statistic, first.Threshold));
+        Assert.Equal(100L + window + 1, limitAlarms[1].Sample);
+        Assert.Equal(((double)below, lower), (limitAlarms[1].Statistic, limitAlarms[1].Threshold));
+        Assert.Equal(2, monitor.Counters.SupportLimitAlarms);
+        Assert.True(monitor.Counters.SequentialAlarms >= 2);
+
+        var signal = monitor.ToSignal(first);
+        Assert.Equal(AlertKind.InputDrift, signal.Kind);
+        Assert.Equal("reading above the training support", signal.Evidence.Statistic);
+        Assert.Equal((double)beyond, signal.Evidence.Value);
+        Assert.Equal(upper, signal.Evidence.Threshold);
+        Assert.Equal(support.RatePerSide, signal.Evidence.FalseAlarmRate);
+        Assert.Equal("input.a", signal.Evidence.TopChannels[0].Channel);
+        Assert.True(signal.IsAboveThreshold);
+        Assert.Equal("reading below the training support", monitor.ToSignal(limitAlarms[1]).Evidence.Statistic);
+    }
 }

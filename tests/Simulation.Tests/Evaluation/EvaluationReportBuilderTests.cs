@@ -88,7 +88,47 @@ public sealed class EvaluationReportBuilderTests
                 Assert.True(double.IsNaN(range.MeanDelay));
                 Assert.Equal(1686.0, range.Bound);
             });
-        Assert.Contains("| bias-1sd-1ch | 1E+6 | accel | 2 | 2/2 | 8 | 11 | 9.2 | 0.87 | 2000 |", DetectionReportWriter.ToMarkdown(report), StringComparison.Ordinal);
+        Assert.Contains("| bias-1sd-1ch | 1E+6 | accel | 2 | 2/2 | 0 | 8 | 11 | 9.2 | 0.87 | 2000 |", DetectionReportWriter.ToMarkdown(report), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LordenByChannel_CountsTheSeedsWhoseFirstAlarmWasASupportLimit()
+    {
+        // range_3: seed 1's first alarm (2001) is a support limit's; seed 2's support limit (2040) came after the statistic's (2030).
+        static StreamResult WithLimit(StreamResult s, long firstLimit) => s with
+        {
+            AffectedChannels = ["range_3"],
+            Families = [.. s.Families.Select(f => f.Family == DetectorFamily.Sequential ? f with { SupportLimitAlarms = 1, FirstSupportLimitAlarmAtOrAfterChange = firstLimit } : f)],
+        };
+        var report = Build(Settings("bias-1sd-1ch"),
+            WithLimit(Stream("bias-1sd-1ch", 2000, sequential: 2001, lorden: 933.7), 2001),
+            WithLimit(Stream("bias-1sd-1ch", 2000, sequential: 2030, lorden: 933.7), 2040));
+        var row = Assert.Single(report.LordenByChannel!);
+        Assert.Equal((2, 1), (row.Detected, row.FoundBySupportLimit));
+        Assert.Contains("| bias-1sd-1ch | 1E+6 | range_3 | 2 | 2/2 | 1 | 15.5 | 30 | 933.7 | 0.02 | 2000 |", DetectionReportWriter.ToMarkdown(report), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BiasAcceptance_EveryChannelWithinTwiceItsOwnBound_NotJustTheMeans()
+    {
+        // Every seed found and the ratio of means 0.09 ((3 + 1 + 320) / 3 = 108 against (1000 + 1000 + 9.2) / 3 = 670),
+        // but accel's own delay is 320 against its bound of 9.2 (x34.8): not met, and the row names accel.
+        var report = Build(Settings("bias-1sd-1ch"),
+            Stream("bias-1sd-1ch", 2000, sequential: 2003, lorden: 1000) with { AffectedChannels = ["range_0"] },
+            Stream("bias-1sd-1ch", 2000, sequential: 2001, lorden: 1000) with { AffectedChannels = ["range_1"] },
+            Stream("bias-1sd-1ch", 2000, sequential: 2320, lorden: 9.2) with { AffectedChannels = ["accel"] });
+        var acceptance = report.Acceptance.Single(a => a.Target.StartsWith("1 sd", StringComparison.Ordinal));
+        Assert.False(acceptance.Met);
+        Assert.Contains("found 3/3", acceptance.Measured, StringComparison.Ordinal);
+        Assert.Contains("above 2x of its own bound: accel 320 vs 9.2 (x34.8, 1/1 found)", acceptance.Measured, StringComparison.Ordinal);
+
+        // With accel found within twice its bound, the row is met.
+        var met = Build(Settings("bias-1sd-1ch"),
+            Stream("bias-1sd-1ch", 2000, sequential: 2003, lorden: 1000) with { AffectedChannels = ["range_0"] },
+            Stream("bias-1sd-1ch", 2000, sequential: 2018, lorden: 9.2) with { AffectedChannels = ["accel"] });
+        var row = met.Acceptance.Single(a => a.Target.StartsWith("1 sd", StringComparison.Ordinal));
+        Assert.True(row.Met);
+        Assert.Contains("every biased channel within 2x of its bound (2 channels)", row.Measured, StringComparison.Ordinal);
     }
 
     [Fact]
