@@ -150,6 +150,30 @@ public sealed class OfflineVerbsTests : IClassFixture<OfflineVerbsTests.Workspac
     }
 
     [Fact]
+    public async Task Replay_OneReadingFarBeyondTheTrainingSupport_InputDriftAtThatRowNamedAsASupportLimit()
+    {
+        // Row 3000's input c reads 1000 (training: standard normal): beyond its support limit, an input-drift alert at once.
+        var data = Path.Combine(_w.Folder, "beyond.csv");
+        Workspace.WriteCsv(data, 4000, seed: 4, shiftFrom: int.MaxValue, (text, r) =>
+        {
+            if (r == 3000)
+            {
+                text.Append("0,0,1000,0\n");
+            }
+        });
+        var alerts = Path.Combine(_w.Folder, "beyond.jsonl");
+
+        var (exit, output, error) = await Run("replay", "--model", _w.Model, "--baseline", _w.Baseline, "--data", data, "--alerts", alerts);
+
+        Assert.True(exit == 0, error);
+        Assert.Matches(@"sequential alarms: \d+, 1 of them support limits \([^)]*input\.c beyond its support 1[,)]", output);
+        var raised = ReadAlerts(alerts).Where(a => a.GetProperty("state").GetString() == "raised").ToList();
+        Assert.All(raised, a => Assert.Equal(3000, a.GetProperty("sampleIndex").GetInt64())); // the model's insides see it too
+        var drift = Assert.Single(raised, a => a.GetProperty("kind").GetString() == "input-drift");
+        Assert.Contains(drift.GetProperty("channels").EnumerateArray(), c => c.GetString() == "input.c");
+    }
+
+    [Fact]
     public async Task Replay_OneSigmaShiftOnOneInput_InputDriftWithin300Rows()
     {
         var data = Path.Combine(_w.Folder, "shift.csv");
@@ -159,7 +183,7 @@ public sealed class OfflineVerbsTests : IClassFixture<OfflineVerbsTests.Workspac
         var (exit, output, error) = await Run("replay", "--model", _w.Model, "--baseline", _w.Baseline, "--data", data, "--alerts", alerts);
 
         Assert.True(exit == 0, error);
-        Assert.Matches(@"sequential alarms: \d+ \([^)]*input\.b \d+[,)]", output); // the summary names the alarming streams
+        Assert.Matches(@"sequential alarms: \d+, \d+ of them support limits \([^)]*input\.b \d+[,)]", output); // the summary names the alarming streams
         var raised = ReadAlerts(alerts).Where(a => a.GetProperty("state").GetString() == "raised").ToList();
         Assert.NotEmpty(raised);
         var first = raised[0];
