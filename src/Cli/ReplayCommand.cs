@@ -76,6 +76,7 @@ internal static class ReplayCommand
                 }
             }
 
+            var alarmsByStream = new SortedDictionary<string, int>(StringComparer.Ordinal);
             var frame = new float[host.InputWidth];
             while (await source.ReadFrameAsync(frame, cancellationToken).ConfigureAwait(false))
             {
@@ -85,6 +86,8 @@ internal static class ReplayCommand
                 monitor.Observe(result.Inputs, result.Outputs, result.Taps, result.LatencyMilliseconds);
                 while (monitor.TryTakeSequentialAlarm(out var alarm))
                 {
+                    var stream = monitor.StreamName(alarm.Stream);
+                    alarmsByStream[stream] = alarmsByStream.GetValueOrDefault(stream) + 1;
                     Emit(tracker.Process(monitor.ToSignal(alarm)));
                 }
 
@@ -111,7 +114,8 @@ internal static class ReplayCommand
             }
 
             stdout.WriteLine($"  windows tested: {counters.CompletedWindows}; trailing rows not in a complete window: {stats.RowsDelivered % monitor.WindowSize}");
-            stdout.WriteLine($"  sequential alarms: {counters.SequentialAlarms}; activation alarms (episodes): {counters.ActivationEpisodes}, from {counters.ActivationAnomalies} exceeding tap readings");
+            var byStream = alarmsByStream.Count == 0 ? string.Empty : " (" + string.Join(", ", alarmsByStream.Select(kv => $"{kv.Key} {kv.Value}")) + ")";
+            stdout.WriteLine($"  sequential alarms: {counters.SequentialAlarms}{byStream}; activation alarms (episodes): {counters.ActivationEpisodes}, from {counters.ActivationAnomalies} exceeding tap readings");
             stdout.WriteLine(counts.Count == 0 ? "  alerts: none" : "  alerts: " + string.Join(", ", counts.Select(kv => $"{kv.Value} {kv.Key}")));
             stdout.WriteLine($"  alert lines written to {alertsFile.FullName}");
             return 0;

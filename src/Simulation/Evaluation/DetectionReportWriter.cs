@@ -50,12 +50,13 @@ public static class DetectionReportWriter
           .Append(F($"{s.FramePeriodMilliseconds:G} ms per frame; {s.DegreeOfParallelism} streams at once.\n\n"))
           .Append(F($"Device path: {s.DevicePath}.\n\n"));
 
-        md.Append("Baselines (the shipped recipe: clean closed-loop recording, seed 1, " + ModelBaselines.TrainingRecordingRows.ToString("N0", CultureInfo.InvariantCulture) + " rows in missions of " + ScenarioRun.MissionLength.ToString(CultureInfo.InvariantCulture) + ", a goal given up after " + ScenarioRun.GoalPatience.ToString(CultureInfo.InvariantCulture) + " samples without progress; `--taps auto:2 --outputs Probabilities --untested mission_day,site_id,operator_mode`):\n\n")
-          .Append("| model | ARL | model sha256 | detector | k (sd) | threshold | streams | window | window alpha | anomaly rate per tap | taps |\n")
-          .Append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        md.Append("Baselines (the shipped recipe: clean closed-loop recording, seed 1, " + ModelBaselines.TrainingRecordingRows.ToString("N0", CultureInfo.InvariantCulture) + " rows in missions of " + ScenarioRun.MissionLength.ToString(CultureInfo.InvariantCulture) + ", a goal given up after " + ScenarioRun.GoalPatience.ToString(CultureInfo.InvariantCulture) + " samples without progress; `--taps auto:2 --outputs Probabilities --untested mission_day,site_id,operator_mode`"
+              + (s.Baselines.Any(b => b.StreamGroups != "-") ? "; NOT the shipped recipe in one respect: sequential thresholds by group of streams (`eval --group-separation`), see the stream groups column" : string.Empty) + "):\n\n")
+          .Append("| model | ARL | model sha256 | detector | k (sd) | threshold | streams | stream groups (thresholds) | window | window alpha | anomaly rate per tap | taps |\n")
+          .Append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         foreach (var b in s.Baselines)
         {
-            md.Append(F($"| {b.Model} | {Number(b.AverageRunLength)} | {b.ModelSha256[..12]} | {b.Detector} | {b.ShiftParameter:G3} | {b.Threshold:G4} | {b.Streams} | {b.WindowSize} | {b.WindowAlpha:G3} | {b.ActivationAnomalyRate:G3} | {b.Taps} |\n"));
+            md.Append(F($"| {b.Model} | {Number(b.AverageRunLength)} | {b.ModelSha256[..12]} | {b.Detector} | {b.ShiftParameter:G3} | {b.Threshold:G4} | {b.Streams} | {b.StreamGroups} | {b.WindowSize} | {b.WindowAlpha:G3} | {b.ActivationAnomalyRate:G3} | {b.Taps} |\n"));
         }
 
         md.Append("\n## Acceptance targets (issue 4)\n\n| target | measured | met |\n| --- | --- | --- |\n");

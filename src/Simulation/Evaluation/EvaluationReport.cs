@@ -1,3 +1,4 @@
+using System.Globalization;
 using EdgeSentinel.Monitor.Baselines;
 
 namespace EdgeSentinel.Simulation.Evaluation;
@@ -66,14 +67,20 @@ public sealed record EvaluationSettings(
 /// <param name="WindowAlpha">False-alarm level per window.</param>
 /// <param name="ActivationAnomalyRate">Per-inference false-alarm rate of each tap's anomaly threshold.</param>
 /// <param name="Taps">Tapped tensors.</param>
+/// <param name="StreamGroups">With thresholds by group of streams: "N at T" per group, highest first; "-" with one threshold for all.</param>
 public sealed record BaselineSummary(string Model, double AverageRunLength, string ModelSha256, string Detector, double ShiftParameter, double Threshold, int Streams,
-    int WindowSize, double WindowAlpha, double ActivationAnomalyRate, int Taps)
+    int WindowSize, double WindowAlpha, double ActivationAnomalyRate, int Taps, string StreamGroups = "-")
 {
     internal static BaselineSummary Of(string model, Baseline baseline)
     {
         var c = baseline.Calibration;
-        return new BaselineSummary(model, c.Sequential.TargetArl, baseline.Model.Sha256, c.Sequential.Kind.ToString(), c.Sequential.ShiftParameter, c.Sequential.Threshold,
-            c.Sequential.StreamCount, c.WindowSize, c.WindowAlpha, c.ActivationAnomalyRate, baseline.Schema.Taps.Count);
+        var sequential = c.Sequential;
+        var groups = sequential.IsWeighted
+            ? string.Join(", ", sequential.StreamWeights.GroupBy(w => w).OrderByDescending(g => g.Key)
+                .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Count()} at {sequential.Threshold * g.Key:G4}")))
+            : "-";
+        return new BaselineSummary(model, sequential.TargetArl, baseline.Model.Sha256, sequential.Kind.ToString(), sequential.ShiftParameter, sequential.Threshold,
+            sequential.StreamCount, c.WindowSize, c.WindowAlpha, c.ActivationAnomalyRate, baseline.Schema.Taps.Count, groups);
     }
 }
 

@@ -1,0 +1,201 @@
+using System.Globalization;
+
+namespace EdgeSentinel.Monitor.Detection.Sequential;
+
+/// <summary>
+/// Calibrates a bank whose streams are far apart in how high their clean statistics climb in groups, each with its own
+/// threshold, so that a few wandering streams do not set the threshold of all the others.
+/// </summary>
+/// <remarks>
+/// <para>With one common threshold, the bank's false alarms come almost only from the streams whose clean statistic climbs
+/// highest (in the demo world a side range sensor that reads a wall for hundreds of samples while the robot follows it, which
+/// looks to a CUSUM like a sustained bias), and the threshold those streams need makes every other stream slow: a stream whose
+/// clean statistic stays near 10 waits for 400. Each stream's level is measured on its own: the level its largest statistic
+/// per block exceeds with probability block / ARL (<see cref="SequentialCalibrator.TailQuantile"/>, top √n of the block maxima
+/// of the stream run alone in recorded order). Highest first, a group takes the highest level not yet placed and every stream
+/// within <c>separation</c> of it (<see cref="Split"/>).</para>
+/// <para>Each group is calibrated as a bank of its own (the same bootstrap and block-maxima floors as a whole bank) at G times
+/// the target ARL, so the G groups together alarm at the target rate (the rates of nearly independent alarm processes add).
+/// The first group's threshold becomes the calibration's <see cref="SequentialCalibration.Threshold"/> and every stream gets the
+/// weight of its group's threshold to it. Groups, not a threshold per stream: one threshold per stream would rest on that
+/// stream's few extreme blocks alone, and the bank's alarm rate is a sum over streams, so the streams whose level happened to be
+/// underestimated would set it. Even a group's threshold rests on the recorded blocks: a regime rarer than they are (a kind of
+/// mission not recorded) can drive a quiet group far above it, which is why the baseline builder keeps one threshold unless
+/// asked (<see cref="Baselines.BaselineOptions.SequentialGroupSeparation"/>).</para>
+/// </remarks>
+internal static class SequentialStreamGroups
+{
+
+    /// <summary>The outcome: the calibration to use and what was measured.</summary>
+    /// <param name="Calibration">The bank's calibration (weighted when the streams were split).</param>
+    /// <param name="Levels">Each stream's own level (statistic scale); empty when too few whole blocks were recorded to measure them.</param>
+    /// <param name="Quiet">The streams outside the first (highest) group, whose thresholds are lower (empty: one group).</param>
+    /// <param name="Description">One line on what was done, for progress reports.</param>
+    public sealed record Result(SequentialCalibration Calibration, double[] Levels, int[] Quiet, string Description);
+
+    /// <summary>
+    /// Calibrates the bank as <see cref="SequentialCalibrator.Calibrate"/> does when its streams' levels are within
+    /// <paramref name="separation"/> of each other, and in groups (<see cref="Split"/>) when they are not.
+    /// </summary>
+    /// <param name="kind">Detector kind.</param>
+    /// <param name="heldOutScores">Row-major held-out scores, as for <see cref="SequentialCalibrator.Calibrate"/>.</param>
+    /// <param name="streamCount">Streams per row.</param>
+    /// <param name="targetArl">The whole bank's target ARL.</param>
+    /// <param name="seed">Bootstrap seed.</param>
+    /// <param name="options">Calibration settings; the stream levels need <see cref="SequentialCalibrationOptions.BlockMaximaLength"/> &gt; 0.</param>
+    /// <param name="separation">Level ratio between groups; +∞ never splits. At least 1.</param>
+    /// <param name="recordedStretches">More clean scores in recorded order (e.g. the training rows).</param>
+    public static Result Calibrate(
+        SequentialDetectorKind kind,
+        ReadOnlySpan<double> heldOutScores,
+        int streamCount,
+        double targetArl,
+        ulong seed,
+        SequentialCalibrationOptions options,
+        double separation,
+        params ReadOnlyMemory<double>[] recordedStretches)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (double.IsNaN(separation) || separation < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(separation), separation, "must be at least 1 (+Infinity: one group)");
+        }
+
+        var levels = StreamLevels(kind, options, heldOutScores, streamCount, targetArl, recordedStretches);
+        if (levels.Length == 0 || streamCount < 2 || double.IsPositiveInfinity(separation))
+        {
+            return new Result(SequentialCalibrator.Calibrate(kind, heldOutScores, streamCount, targetArl, seed, options, recordedStretches), levels, [], "one threshold for every stream (too few whole blocks to compare the streams' levels, or splitting off)");
+        }
+
+        var groups = Split(levels, separation);
+        if (groups.Count == 1)
+        {
+            return new Result(SequentialCalibrator.Calibrate(kind, heldOutScores, streamCount, targetArl, seed, options, recordedStretches), levels, [],
+                F($"one threshold for every stream: their levels are within {separation:G3}x of the highest ({levels.Max():G4})"));
+        }
+
+        // Each group a bank of its own at G times the target ARL: the groups' alarm rates add up to the target.
+        var groupArl = groups.Count * targetArl;
+        var calibrations = new SequentialCalibration[groups.Count];
+        for (var g = 0; g < groups.Count; g++)
+        {
+            var members = groups[g];
+            calibrations[g] = SequentialCalibrator.Calibrate(kind, Columns(heldOutScores, streamCount, members), members.Length, groupArl, seed + (ulong)g, options,
+                [.. recordedStretches.Select(r => (ReadOnlyMemory<double>)Columns(r.Span, streamCount, members))]);
+        }
+
+        var weights = new double[streamCount];
+        var rate = 0.0;
+        var variance = 0.0; // of the rate, by the delta method: var(1/A) = se² / A⁴
+        for (var g = 0; g < groups.Count; g++)
+        {
+            foreach (var s in groups[g])
+            {
+                weights[s] = calibrations[g].StatisticThreshold / calibrations[0].StatisticThreshold;
+            }
+
+            var arl = calibrations[g].EstimatedArl;
+            rate += 1.0 / arl;
+            variance += Math.Pow(calibrations[g].EstimatedArlStandardError / (arl * arl), 2);
+        }
+
+        var estimated = 1.0 / rate;
+        var standardError = Math.Sqrt(variance) * estimated * estimated;
+        var calibration = calibrations[0].WithStreamWeights(weights, targetArl, estimated, standardError);
+        var quiet = groups.Skip(1).SelectMany(g => g).Order().ToArray();
+        var description = F($"{groups.Count} groups of streams by their own level (each group's highest at least {separation:G3}x the next group's), each calibrated for an ARL of {groupArl:G3}: ")
+            + string.Join("; ", groups.Select((members, g) => F($"{members.Length} streams at {calibrations[g].Threshold:G4}")));
+        return new Result(calibration, levels, quiet, description);
+    }
+
+    /// <summary>Most groups: each costs the others a factor ln(G) in threshold.</summary>
+    public const int MaxGroups = 4;
+
+    /// <summary>
+    /// Splits the streams by level, highest first: a group holds the highest level not yet placed and every stream at least
+    /// 1/<paramref name="separation"/> of it; at most <see cref="MaxGroups"/> groups (the last takes the rest).
+    /// </summary>
+    internal static List<int[]> Split(double[] levels, double separation)
+    {
+        var order = Enumerable.Range(0, levels.Length).OrderByDescending(s => levels[s]).ThenBy(s => s).ToArray();
+        var groups = new List<int[]>();
+        var next = 0;
+        while (next < order.Length)
+        {
+            var floor = groups.Count == MaxGroups - 1 ? double.NegativeInfinity : levels[order[next]] / separation;
+            var end = next;
+            while (end < order.Length && levels[order[end]] >= floor)
+            {
+                end++;
+            }
+
+            groups.Add([.. order[next..end].Order()]);
+            next = end;
+        }
+
+        return groups;
+    }
+
+    /// <summary>
+    /// Each stream's own level: run alone in recorded order over the held-out rows and the stretches, the level its block
+    /// maximum exceeds with probability block / <paramref name="targetArl"/>; empty when there are fewer than
+    /// <see cref="SequentialCalibrator.MinimumBlockMaxima"/> whole blocks or no block length.
+    /// </summary>
+    internal static double[] StreamLevels(SequentialDetectorKind kind, SequentialCalibrationOptions options, ReadOnlySpan<double> heldOutScores, int streamCount, double targetArl, ReadOnlyMemory<double>[] recordedStretches)
+    {
+        var block = options.BlockMaximaLength;
+        if (block <= 0)
+        {
+            return [];
+        }
+
+        var blocks = heldOutScores.Length / streamCount / block;
+        foreach (var stretch in recordedStretches)
+        {
+            blocks += stretch.Length / streamCount / block;
+        }
+
+        if (blocks < SequentialCalibrator.MinimumBlockMaxima)
+        {
+            return [];
+        }
+
+        var shift = options.ShiftParameterFor(kind);
+        var levels = new double[streamCount];
+        var maxima = new List<double>(blocks);
+        for (var s = 0; s < streamCount; s++)
+        {
+            maxima.Clear();
+            int[] one = [s];
+            SequentialCalibrator.BlockMaxima(kind, shift, options.ScoreClip, Columns(heldOutScores, streamCount, one), 1, block, maxima);
+            foreach (var stretch in recordedStretches)
+            {
+                SequentialCalibrator.BlockMaxima(kind, shift, options.ScoreClip, Columns(stretch.Span, streamCount, one), 1, block, maxima);
+            }
+
+            levels[s] = SequentialCalibrator.TailQuantile(maxima, block / targetArl, squareRootTail: true);
+        }
+
+        return levels;
+    }
+
+    /// <summary>The columns <paramref name="streams"/> of row-major <paramref name="rows"/>, row-major.</summary>
+    internal static double[] Columns(ReadOnlySpan<double> rows, int streamCount, int[] streams)
+    {
+        var count = rows.Length / streamCount;
+        var result = new double[count * streams.Length];
+        for (var r = 0; r < count; r++)
+        {
+            var row = rows.Slice(r * streamCount, streamCount);
+            var target = result.AsSpan(r * streams.Length, streams.Length);
+            for (var j = 0; j < streams.Length; j++)
+            {
+                target[j] = row[streams[j]];
+            }
+        }
+
+        return result;
+    }
+
+    private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
