@@ -84,6 +84,15 @@ internal static class SequentialStreamGroups
                 [.. recordedStretches.Select(r => (ReadOnlyMemory<double>)Columns(r.Span, streamCount, members))]);
         }
 
+        // A group's threshold is at least the highest level of a member run alone at the group's ARL (top-√n tail): the group's
+        // own calibration fits its block maxima with the top fifth, which a mixture of quiet and rare wild blocks understates.
+        var groupLevels = StreamLevels(kind, options, heldOutScores, streamCount, groupArl, recordedStretches);
+        var thresholds = new double[groups.Count];
+        for (var g = 0; g < groups.Count; g++)
+        {
+            thresholds[g] = g == 0 ? calibrations[0].StatisticThreshold : Math.Max(calibrations[g].StatisticThreshold, groups[g].Max(m => groupLevels[m]));
+        }
+
         var weights = new double[streamCount];
         var rate = 0.0;
         var variance = 0.0; // of the rate, by the delta method: var(1/A) = se² / A⁴
@@ -91,7 +100,7 @@ internal static class SequentialStreamGroups
         {
             foreach (var s in groups[g])
             {
-                weights[s] = calibrations[g].StatisticThreshold / calibrations[0].StatisticThreshold;
+                weights[s] = thresholds[g] / thresholds[0];
             }
 
             var arl = calibrations[g].EstimatedArl;
@@ -104,7 +113,7 @@ internal static class SequentialStreamGroups
         var calibration = calibrations[0].WithStreamWeights(weights, targetArl, estimated, standardError);
         var quiet = groups.Skip(1).SelectMany(g => g).Order().ToArray();
         var description = F($"{groups.Count} groups of streams by their own level (each group's highest at least {separation:G3}x the next group's), each calibrated for an ARL of {groupArl:G3}: ")
-            + string.Join("; ", groups.Select((members, g) => F($"{members.Length} streams at {calibrations[g].Threshold:G4}")));
+            + string.Join("; ", groups.Select((members, g) => F($"{members.Length} streams at {thresholds[g]:G4} (calibrated {calibrations[g].Threshold:G4})")));
         return new Result(calibration, levels, quiet, description);
     }
 
