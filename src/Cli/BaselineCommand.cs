@@ -33,7 +33,12 @@ internal static class BaselineCommand
         var description = new Option<string>("--description") { Description = "Free text stored in the baseline.", DefaultValueFactory = _ => string.Empty };
 
         var command = new Command("baseline", "Build and calibrate a baseline from training/evaluation data.");
-        foreach (var o in new Option[] { model, data, output, taps, block, arl, windowAlpha, anomalyRate, window, holdout, outputs, canaries, seed, untested, latency, description })
+        var groups = new Option<double>("--group-separation")
+        {
+            Description = "Give the sequential streams thresholds by group: streams are grouped by their own clean level, each group's highest at least this many times the next group's (4 is a sensible split), each group calibrated at the ARL times the number of groups. Only streams whose block means vary no more than one common mean explains leave the first group. Quiet streams then alarm much sooner; their thresholds rest on the recorded blocks. Default 4; Infinity: one threshold for every stream. Needs --block > 1 (otherwise one threshold).",
+            DefaultValueFactory = _ => new BaselineOptions().SequentialGroupSeparation,
+        };
+        foreach (var o in new Option[] { model, data, output, taps, block, arl, groups, windowAlpha, anomalyRate, window, holdout, outputs, canaries, seed, untested, latency, description })
         {
             command.Options.Add(o);
         }
@@ -41,13 +46,13 @@ internal static class BaselineCommand
         command.SetAction((parse, cancellationToken) => RunAsync(
             new Request(parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(output)!, parse.GetValue(taps), parse.GetValue(block),
                 parse.GetValue(arl), parse.GetValue(windowAlpha), parse.GetValue(anomalyRate), parse.GetValue(window), parse.GetValue(holdout), parse.GetValue(outputs),
-                parse.GetValue(canaries), parse.GetValue(seed), parse.GetValue(untested), parse.GetValue(latency), parse.GetValue(description) ?? string.Empty),
+                parse.GetValue(canaries), parse.GetValue(seed), parse.GetValue(untested), parse.GetValue(latency), parse.GetValue(description) ?? string.Empty, parse.GetValue(groups)),
             stdout, stderr, cancellationToken));
         return command;
     }
 
     private sealed record Request(FileInfo Model, FileInfo Data, FileInfo Output, string? Taps, int Block, double Arl, double WindowAlpha, double AnomalyRate, int Window,
-        double Holdout, OutputKind Outputs, int Canaries, ulong Seed, string? Untested, bool Latency, string Description);
+        double Holdout, OutputKind Outputs, int Canaries, ulong Seed, string? Untested, bool Latency, string Description, double GroupSeparation);
 
     private static async Task<int> RunAsync(Request request, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -98,6 +103,7 @@ internal static class BaselineCommand
                     Seed = request.Seed,
                     Description = request.Description,
                     CalibrationBlockLength = block,
+                    SequentialGroupSeparation = request.GroupSeparation,
                 },
             };
             foreach (var name in (request.Untested ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -117,7 +123,7 @@ internal static class BaselineCommand
             stdout.WriteLine($"baseline written to {request.Output.FullName}");
             stdout.WriteLine($"  model {baseline.Model.Sha256}, {schema.Channels.Count} channels ({schema.InputCount} inputs, {schema.OutputCount} outputs, {schema.Taps.Count} taps)");
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  sequential {c.Sequential.Kind}: threshold {c.Sequential.Threshold:G4} for one false alarm per {c.Sequential.TargetArl:G3} inferences ({c.Sequential.Method})"));
+                $"  sequential {c.Sequential.Kind}: threshold {c.Sequential.Threshold:G4}{QuietGroup(c.Sequential)} for one false alarm per {c.Sequential.TargetArl:G3} inferences ({c.Sequential.Method})"));
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  windows of {c.WindowSize}, {c.MultipleTesting} at {c.WindowAlpha:G3} per window; {baseline.Canaries.Canaries.Count} canaries"));
             return 0;
@@ -148,5 +154,12 @@ internal static class BaselineCommand
                 _nextTenth++;
             }
         }
+    }
+
+    /// <summary>", N quiet streams at T" when the calibration gave quiet streams their own threshold, else empty.</summary>
+    private static string QuietGroup(EdgeSentinel.Monitor.Detection.Sequential.SequentialCalibration calibration)
+    {
+        var quiet = calibration.StreamWeights.Where(w => w != 1.0).ToArray();
+        return quiet.Length == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $" ({quiet.Length} quiet streams: {calibration.Threshold * quiet[0]:G4})");
     }
 }

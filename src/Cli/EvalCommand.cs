@@ -23,19 +23,24 @@ internal static class EvalCommand
         var parallel = new Option<int>("--parallel") { Description = "Streams run at once (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var modelSeed = new Option<ulong>("--model-seed") { Description = "Seed the demo models are trained with.", DefaultValueFactory = _ => ModelCatalog.DefaultSeed };
         var output = new Option<FileInfo>("--out") { Description = "Markdown report to write; the JSON goes next to it with the extension .json.", Required = true };
+        var groups = new Option<double>("--group-separation")
+        {
+            Description = "The baselines' sequential thresholds by group of streams (see 'baseline --group-separation'); default the shipped recipe's (4); Infinity: one threshold.",
+            DefaultValueFactory = _ => new Monitor.Baselines.BaselineOptions().SequentialGroupSeparation,
+        };
 
         var command = new Command("eval", "Detection-quality evaluation: scenarios x seeds through model and monitor; Markdown and JSON report.");
-        foreach (var o in new Option[] { scenarios, seeds, firstSeed, arl, length, cleanRows, cleanStream, parallel, modelSeed, output })
+        foreach (var o in new Option[] { scenarios, seeds, firstSeed, arl, length, cleanRows, cleanStream, parallel, modelSeed, groups, output })
         {
             command.Options.Add(o);
         }
 
-        command.SetAction((parse, cancellationToken) => RunAsync(parse, scenarios, seeds, firstSeed, arl, length, cleanRows, cleanStream, parallel, modelSeed, output, stdout, stderr, cancellationToken));
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, scenarios, seeds, firstSeed, arl, length, cleanRows, cleanStream, parallel, modelSeed, groups, output, stdout, stderr, cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(ParseResult parse, Option<string?> scenarios, Option<int> seeds, Option<ulong> firstSeed, Option<string> arl, Option<int?> length,
-        Option<long> cleanRows, Option<int> cleanStream, Option<int> parallel, Option<ulong> modelSeed, Option<FileInfo> output,
+        Option<long> cleanRows, Option<int> cleanStream, Option<int> parallel, Option<ulong> modelSeed, Option<double> groups, Option<FileInfo> output,
         TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var options = new EvaluationOptions
@@ -47,6 +52,7 @@ internal static class EvalCommand
             CleanStreamLength = parse.GetValue(cleanStream),
             DegreeOfParallelism = parse.GetValue(parallel),
             ModelSeed = parse.GetValue(modelSeed),
+            SequentialGroupSeparation = parse.GetValue(groups),
         };
         foreach (var name in Split(parse.GetValue(scenarios)))
         {

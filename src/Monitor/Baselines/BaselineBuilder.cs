@@ -224,14 +224,22 @@ public sealed class BaselineBuilder
         }
 
         progress?.Report(F($"calibration: sequential {_options.SequentialDetector} bank of {streams} streams for an average run length of {_options.TargetAverageRunLength:G3}"));
-        var sequential = SequentialCalibrator.Calibrate(
+        var grouped = SequentialStreamGroups.Calibrate(
             _options.SequentialDetector,
             System.Runtime.InteropServices.CollectionsMarshal.AsSpan(heldOutScores),
             streams,
             _options.TargetAverageRunLength,
             _options.Seed,
             new SequentialCalibrationOptions { BlockLength = _options.CalibrationBlockLength, FloorAtRecordedMaximum = true, BlockMaximaLength = _options.CalibrationBlockLength > 1 ? _options.CalibrationBlockLength : 0 },
+            _options.SequentialGroupSeparation,
             trainingScores);
+        var sequential = grouped.Calibration;
+        progress?.Report("calibration: sequential thresholds: " + grouped.Description);
+        if (grouped.Levels.Length == streams)
+        {
+            var names = StreamNames(scoring);
+            progress?.Report("calibration: each stream's own level (run alone; * quiet; [block dispersion]): " + string.Join(", ", Enumerable.Range(0, streams).Select(s => F($"{names[s]} {grouped.Levels[s]:G3}{(grouped.Quiet.Contains(s) ? "*" : "")}{(grouped.Dispersion is { } d ? F($" [{d[s]:G3}]") : "")}"))));
+        }
 
         var gap = _options.ActivationEpisodeGap;
         progress?.Report(F($"calibration: activation-anomaly thresholds for {_options.ActivationAnomalyRate:G3} episode onsets per sample (an onset: the first exceedance after {gap} samples without one), on the held-out rows in recorded order"));
@@ -278,6 +286,22 @@ public sealed class BaselineBuilder
         }
 
         return support;
+    }
+
+    /// <summary>The sequential streams' names: the value streams' channels, then "tap.NAME.mahalanobis" per tap stream.</summary>
+    private string[] StreamNames(ScoringModel scoring)
+    {
+        var names = new List<string>(scoring.StreamCount);
+        names.AddRange(scoring.StreamChannels.Select(c => _schema.Channels[c].Name));
+        for (var t = 0; t < _schema.Taps.Count; t++)
+        {
+            if (scoring.TapStreams[t])
+            {
+                names.Add($"tap.{_schema.Taps[t].Name}.mahalanobis");
+            }
+        }
+
+        return [.. names];
     }
 
     /// <summary>

@@ -116,6 +116,13 @@ internal static class BaselineJsonView
         w.WriteString("detector", s.Kind.ToString());
         w.WriteNumber("streams", s.StreamCount);
         w.WriteNumber("threshold", s.Threshold);
+        w.WriteStartArray("streamThresholds");
+        for (var i = 0; i < s.StreamCount; i++)
+        {
+            w.WriteNumberValue(s.Threshold * s.StreamWeights[i]);
+        }
+
+        w.WriteEndArray();
         w.WriteNumber("targetAverageRunLength", s.TargetArl);
         w.WriteNumber("falseAlarmRatePerSample", 1.0 / s.TargetArl);
         w.WriteString("method", s.Method);

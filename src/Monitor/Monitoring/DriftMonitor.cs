@@ -305,11 +305,11 @@ public sealed class DriftMonitor
     private ObserveResult RecordAlarm(long sample, int stream)
     {
         var statistics = _bank.Statistics;
-        var threshold = _bank.StatisticThreshold;
-        var maxInput = 0.0;
+        var threshold = _bank.StreamStatisticThreshold(stream);
+        var inputRatio = 0.0; // the input streams' largest statistic relative to its own threshold
         for (var s = 0; s < _inputStreams; s++)
         {
-            maxInput = Math.Max(maxInput, statistics[s]);
+            inputRatio = Math.Max(inputRatio, statistics[s] / _bank.StreamStatisticThreshold(s));
         }
 
         if (stream < _inputStreams)
@@ -319,10 +319,10 @@ public sealed class DriftMonitor
         else if (sample - _lastInputAlarm <= _windowSize)
         {
             // An input stream alarmed (and was re-armed) moments ago: the inputs explain this alarm.
-            maxInput = Math.Max(maxInput, threshold);
+            inputRatio = Math.Max(inputRatio, 1.0);
         }
 
-        var alarm = new SequentialAlarm(sample, stream, statistics[stream], threshold, maxInput / threshold);
+        var alarm = new SequentialAlarm(sample, stream, statistics[stream], threshold, inputRatio);
         // Restart every stream, as the calibration did: the run length to the next alarm then has the calibrated mean.
         _bank.Reset();
         Volatile.Write(ref _sequentialAlarms, _sequentialAlarms + 1);

@@ -48,12 +48,13 @@ public static class DetectionEvaluation
         var onnx = models.All.ToDictionary(m => m.Name, m => ModelExport.ToOnnx(m, models.Seed, models.TrainingDays), StringComparer.Ordinal);
         var training = ModelBaselines.TrainingRecording(models);
 
-        // Baselines per (model, ARL), built with the shipped recipe (at ARL 10^6 the bytes are those of models/).
+        // Baselines per (model, ARL), built with the shipped recipe (at ARL 10^6 the bytes are those of models/, unless the
+        // sequential streams are grouped).
         var needed = scenarios.Select(s => ModelBaselines.BaselineOf(DeployedModel(s, models))).Append(DemoModelSet.PolicyName).Distinct().ToArray();
         var keys = arls.SelectMany(a => needed.Select(m => (Model: m, Arl: a))).ToArray();
         progress?.Report(new EvaluationProgress($"building {keys.Length} baselines", 0, 0, 0, 0));
         var built = new byte[keys.Length][];
-        Parallel.For(0, keys.Length, ParallelOptionsFor(options, cancellationToken), i => built[i] = ModelBaselines.Build(onnx[keys[i].Model], keys[i].Model, training, keys[i].Arl).ToBytes());
+        Parallel.For(0, keys.Length, ParallelOptionsFor(options, cancellationToken), i => built[i] = ModelBaselines.Build(onnx[keys[i].Model], keys[i].Model, training, keys[i].Arl, groupSeparation: options.SequentialGroupSeparation).ToBytes());
         var baselines = new Dictionary<(string Model, double Arl), byte[]>();
         for (var i = 0; i < keys.Length; i++)
         {
@@ -84,7 +85,7 @@ public static class DetectionEvaluation
         var settings = new EvaluationSettings(
             [.. scenarios.Select(s => s.Name)], options.Seeds, options.FirstSeed, [.. arls], options.Length, options.CleanRows, options.CleanStreamLength,
             options.DegreeOfParallelism, options.ModelSeed, options.FramePeriod.TotalMilliseconds, PathDescription,
-            [.. keys.Select(k => BaselineSummary.Of(k.Model, Baseline.FromBytes(baselines[k])))]);
+            [.. keys.Select(k => BaselineSummary.Of(k.Model, Baseline.FromBytes(baselines[k])))], options.SequentialGroupSeparation);
         var run = new RunStatistics(clock.GetElapsedTime(started).TotalSeconds, streamSeconds, items.Count, totalInferences,
             streamSeconds > 0 ? totalInferences / streamSeconds : double.NaN, options.DegreeOfParallelism, Environment.ProcessorCount);
         return EvaluationReportBuilder.Build(settings, results, agreement, run);

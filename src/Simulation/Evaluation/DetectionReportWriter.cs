@@ -50,12 +50,13 @@ public static class DetectionReportWriter
           .Append(F($"{s.FramePeriodMilliseconds:G} ms per frame; {s.DegreeOfParallelism} streams at once.\n\n"))
           .Append(F($"Device path: {s.DevicePath}.\n\n"));
 
-        md.Append("Baselines (the shipped recipe: clean closed-loop recording, seed 1, " + ModelBaselines.TrainingRecordingRows.ToString("N0", CultureInfo.InvariantCulture) + " rows in missions of " + ScenarioRun.MissionLength.ToString(CultureInfo.InvariantCulture) + ", a goal given up after " + ScenarioRun.GoalPatience.ToString(CultureInfo.InvariantCulture) + " samples without progress; `--taps auto:2 --outputs Probabilities --untested mission_day,site_id,operator_mode`):\n\n")
-          .Append("| model | ARL | model sha256 | detector | k (sd) | threshold | streams | window | window alpha | anomaly rate per tap | taps |\n")
-          .Append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        md.Append("Baselines (the shipped recipe: clean closed-loop recording, seed 1, " + ModelBaselines.TrainingRecordingRows.ToString("N0", CultureInfo.InvariantCulture) + " rows in missions of " + ScenarioRun.MissionLength.ToString(CultureInfo.InvariantCulture) + ", a goal given up after " + ScenarioRun.GoalPatience.ToString(CultureInfo.InvariantCulture) + " samples without progress; `--taps auto:2 --outputs Probabilities --untested mission_day,site_id,operator_mode`"
+              + GroupsNote(s) + "):\n\n")
+          .Append("| model | ARL | model sha256 | detector | k (sd) | threshold | streams | stream groups (thresholds) | window | window alpha | anomaly rate per tap | taps |\n")
+          .Append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         foreach (var b in s.Baselines)
         {
-            md.Append(F($"| {b.Model} | {Number(b.AverageRunLength)} | {b.ModelSha256[..12]} | {b.Detector} | {b.ShiftParameter:G3} | {b.Threshold:G4} | {b.Streams} | {b.WindowSize} | {b.WindowAlpha:G3} | {b.ActivationAnomalyRate:G3} | {b.Taps} |\n"));
+            md.Append(F($"| {b.Model} | {Number(b.AverageRunLength)} | {b.ModelSha256[..12]} | {b.Detector} | {b.ShiftParameter:G3} | {b.Threshold:G4} | {b.Streams} | {b.StreamGroups} | {b.WindowSize} | {b.WindowAlpha:G3} | {b.ActivationAnomalyRate:G3} | {b.Taps} |\n"));
         }
 
         md.Append("\n## Acceptance targets (issue 4)\n\n| target | measured | met |\n| --- | --- | --- |\n");
@@ -149,6 +150,16 @@ public static class DetectionReportWriter
           .Append(F($"{r2.Streams} streams, {r2.Inferences:N0} inferences in {r2.StreamSeconds:F1} s ({r2.InferencesPerSecond:N0} inferences/s, closed loop: world step + ONNX Runtime + monitor + alerts, "))
           .Append(F($"{r2.DegreeOfParallelism} streams at once on {r2.ProcessorCount} logical processors); whole run including training and baselines {r2.TotalSeconds:F1} s.\n"));
         return md.ToString();
+    }
+
+    /// <summary>How the baselines' sequential thresholds were grouped, and whether that is the shipped recipe.</summary>
+    private static string GroupsNote(EvaluationSettings s)
+    {
+        var shipped = new Monitor.Baselines.BaselineOptions().SequentialGroupSeparation;
+        var grouping = F($"; sequential thresholds by group of streams (separation {s.GroupSeparation ?? shipped:G3}; only streams whose mission means vary no more than noise explains may leave the first group), see the stream groups column");
+        return s.GroupSeparation is { } used && !used.Equals(shipped)
+            ? (double.IsPositiveInfinity(used) ? "; NOT the shipped recipe in one respect: one sequential threshold for every stream (`eval --group-separation Infinity`)" : "; NOT the shipped recipe in one respect: `eval --group-separation` " + used.ToString("G3", CultureInfo.InvariantCulture) + grouping)
+            : grouping;
     }
 
     private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

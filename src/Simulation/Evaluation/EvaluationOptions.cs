@@ -37,6 +37,12 @@ public sealed class EvaluationOptions
     /// <summary>Simulated time between frames (default 100 ms: the robot runs at 10 Hz); alert cooldowns count in it.</summary>
     public TimeSpan FramePeriod { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// The baselines' <see cref="Monitor.Baselines.BaselineOptions.SequentialGroupSeparation"/> (default that option's default,
+    /// the shipped recipe); +∞ keeps one sequential threshold for every stream.
+    /// </summary>
+    public double SequentialGroupSeparation { get; set; } = new Monitor.Baselines.BaselineOptions().SequentialGroupSeparation;
+
     /// <summary>Clock for the run time of the evaluation itself (default the system clock).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -90,6 +96,11 @@ public sealed class EvaluationOptions
         if (Length is { } length && length < 2)
         {
             problems.Add($"Length {length} must be at least 2 (the change point is at most half of it)");
+        }
+
+        if (double.IsNaN(SequentialGroupSeparation) || SequentialGroupSeparation < 1)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"SequentialGroupSeparation {SequentialGroupSeparation} must be at least 1 (+Infinity: one threshold)"));
         }
 
         if (CleanRows < 0)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using EdgeSentinel.Monitor.Baselines;
 
 namespace EdgeSentinel.Simulation.Evaluation;
@@ -42,6 +43,7 @@ public sealed record EvaluationReport(
 /// <param name="FramePeriodMilliseconds">Simulated time between frames.</param>
 /// <param name="DevicePath">How the streams reached the monitor.</param>
 /// <param name="Baselines">The baselines used.</param>
+/// <param name="GroupSeparation">The baselines' sequential group separation (+∞: one threshold); null when not recorded.</param>
 public sealed record EvaluationSettings(
     IReadOnlyList<string> Scenarios,
     int Seeds,
@@ -54,7 +56,8 @@ public sealed record EvaluationSettings(
     ulong ModelSeed,
     double FramePeriodMilliseconds,
     string DevicePath,
-    IReadOnlyList<BaselineSummary> Baselines);
+    IReadOnlyList<BaselineSummary> Baselines,
+    double? GroupSeparation = null);
 
 /// <summary>A baseline's calibration as used by the evaluation.</summary>
 /// <param name="Model">Model name.</param>
@@ -69,14 +72,20 @@ public sealed record EvaluationSettings(
 /// <param name="ActivationAnomalyRate">Per-inference false-alarm rate of each tap's anomaly threshold.</param>
 /// <param name="Taps">Tapped tensors.</param>
 /// <param name="SupportLimitRate">Per-inference false-alarm rate of the input channels' support limits together (0: none).</param>
+/// <param name="StreamGroups">With thresholds by group of streams: "N at T" per group, highest first; "-" with one threshold for all.</param>
 public sealed record BaselineSummary(string Model, double AverageRunLength, string ModelSha256, string Detector, double ShiftParameter, double Threshold, int Streams,
-    int WindowSize, double WindowAlpha, double ActivationAnomalyRate, int Taps, double SupportLimitRate = 0)
+    int WindowSize, double WindowAlpha, double ActivationAnomalyRate, int Taps, double SupportLimitRate = 0, string StreamGroups = "-")
 {
     internal static BaselineSummary Of(string model, Baseline baseline)
     {
         var c = baseline.Calibration;
-        return new BaselineSummary(model, c.Sequential.TargetArl, baseline.Model.Sha256, c.Sequential.Kind.ToString(), c.Sequential.ShiftParameter, c.Sequential.Threshold,
-            c.Sequential.StreamCount, c.WindowSize, c.WindowAlpha, c.ActivationAnomalyRate, baseline.Schema.Taps.Count, c.Support?.TotalRate ?? 0);
+        var sequential = c.Sequential;
+        var groups = sequential.IsWeighted
+            ? string.Join(", ", sequential.StreamWeights.GroupBy(w => w).OrderByDescending(g => g.Key)
+                .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Count()} at {sequential.Threshold * g.Key:G4}")))
+            : "-";
+        return new BaselineSummary(model, sequential.TargetArl, baseline.Model.Sha256, sequential.Kind.ToString(), sequential.ShiftParameter, sequential.Threshold,
+            sequential.StreamCount, c.WindowSize, c.WindowAlpha, c.ActivationAnomalyRate, baseline.Schema.Taps.Count, c.Support?.TotalRate ?? 0, groups);
     }
 }
 

@@ -63,7 +63,7 @@ public static class ModelBaselines
     // same content the same baseline: it is built once (a handful per process: one per model and ARL; never evicted).
     private static readonly ConditionalWeakTable<DemoModelSet, Recording> Recordings = new();
     private static readonly ConditionalWeakTable<Recording, string> RecordingDigests = new();
-    private static readonly ConcurrentDictionary<(string Onnx, string Model, double Arl, string Recording), Lazy<Baseline>> Built = new();
+    private static readonly ConcurrentDictionary<(string Onnx, string Model, double Arl, double Groups, string Recording), Lazy<Baseline>> Built = new();
 
     /// <summary>The clean training recording: the honest policy in the loop, <see cref="TrainingRecordingRows"/> rows from <see cref="TrainingRecordingSeed"/> (recorded once per trained model set).</summary>
     public static Recording TrainingRecording(DemoModelSet models)
@@ -76,7 +76,10 @@ public static class ModelBaselines
     public static OnnxModelHostOptions HostOptions() => new() { AutoTapLayers = TappedLayers, IntraOpThreads = 1 };
 
     /// <summary>The recipe for <paramref name="modelName"/> at a target average run length of <paramref name="averageRunLength"/> inferences.</summary>
-    public static OfflineBaselineOptions Recipe(string modelName, double averageRunLength = 1e6)
+    /// <param name="modelName">The model's name.</param>
+    /// <param name="averageRunLength">Target ARL.</param>
+    /// <param name="groupSeparation">The sequential streams' <see cref="BaselineOptions.SequentialGroupSeparation"/> (null: its default, the shipped recipe).</param>
+    public static OfflineBaselineOptions Recipe(string modelName, double averageRunLength = 1e6, double? groupSeparation = null)
     {
         ArgumentNullException.ThrowIfNull(modelName);
         var options = new OfflineBaselineOptions
@@ -86,6 +89,7 @@ public static class ModelBaselines
             {
                 TargetAverageRunLength = averageRunLength,
                 CalibrationBlockLength = ScenarioRun.MissionLength,
+                SequentialGroupSeparation = groupSeparation ?? new BaselineOptions().SequentialGroupSeparation,
                 Description = $"demo model {modelName}: clean closed-loop recording (seed {TrainingRecordingSeed}, {TrainingRecordingRows} rows); edgesentinel models build",
             },
         };
@@ -100,14 +104,15 @@ public static class ModelBaselines
     }
 
     /// <summary>Builds the baseline of the model <paramref name="onnx"/> (named <paramref name="modelName"/>) from <paramref name="training"/>; same inputs, same bytes.</summary>
-    /// <remarks>Built once per process for the same model bytes, name, ARL and recording content (baselines are immutable); later calls return it.</remarks>
-    public static Baseline Build(byte[] onnx, string modelName, Recording training, double averageRunLength = 1e6, IProgress<string>? stages = null)
+    /// <remarks>Built once per process for the same model bytes, name, ARL, group separation and recording content (baselines are immutable); later calls return it.</remarks>
+    public static Baseline Build(byte[] onnx, string modelName, Recording training, double averageRunLength = 1e6, IProgress<string>? stages = null, double? groupSeparation = null)
     {
         ArgumentNullException.ThrowIfNull(onnx);
         ArgumentNullException.ThrowIfNull(modelName);
         ArgumentNullException.ThrowIfNull(training);
-        var key = (Convert.ToHexStringLower(SHA256.HashData(onnx)), modelName, averageRunLength, RecordingDigests.GetValue(training, Digest));
-        var built = Built.GetOrAdd(key, _ => new Lazy<Baseline>(() => BuildUncached(onnx, modelName, training, averageRunLength, stages)));
+        var separation = groupSeparation ?? new BaselineOptions().SequentialGroupSeparation;
+        var key = (Convert.ToHexStringLower(SHA256.HashData(onnx)), modelName, averageRunLength, separation, RecordingDigests.GetValue(training, Digest));
+        var built = Built.GetOrAdd(key, _ => new Lazy<Baseline>(() => BuildUncached(onnx, modelName, training, averageRunLength, stages, separation)));
         if (built.IsValueCreated)
         {
             stages?.Report("baseline already built in this process from the same model, ARL and recording: reused");
@@ -126,9 +131,9 @@ public static class ModelBaselines
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private static Baseline BuildUncached(byte[] onnx, string modelName, Recording training, double averageRunLength, IProgress<string>? stages)
+    private static Baseline BuildUncached(byte[] onnx, string modelName, Recording training, double averageRunLength, IProgress<string>? stages, double groupSeparation)
     {
-        var recipe = Recipe(modelName, averageRunLength);
+        var recipe = Recipe(modelName, averageRunLength, groupSeparation);
         using var host = OnnxModelHost.Load(onnx, HostOptions(), modelName);
         var rows = new float[training.Count][];
         for (var r = 0; r < rows.Length; r++)

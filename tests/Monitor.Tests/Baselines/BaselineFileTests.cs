@@ -214,10 +214,11 @@ public sealed class BaselineFileTests(SyntheticBaselineFixture fixture) : IClass
     [Fact]
     public void Builder_InvalidOptions_ListsEveryProblem()
     {
-        var options = new BaselineOptions { WindowSize = 3, WindowAlpha = 2, TargetAverageRunLength = double.NaN };
+        var options = new BaselineOptions { WindowSize = 3, WindowAlpha = 2, TargetAverageRunLength = double.NaN, SequentialGroupSeparation = 0.5 };
 
         var error = Assert.Throws<ArgumentException>(() => new BaselineBuilder(SyntheticModel.Schema, SyntheticModel.Identity, options));
 
+        Assert.Contains("SequentialGroupSeparation: 0.5 must be at least 1", error.Message, StringComparison.Ordinal);
         Assert.Contains("WindowSize: 3", error.Message, StringComparison.Ordinal);
         Assert.Contains("WindowAlpha: 2", error.Message, StringComparison.Ordinal);
         Assert.Contains("TargetAverageRunLength: NaN", error.Message, StringComparison.Ordinal);

@@ -20,7 +20,7 @@ public sealed record SequentialCalibration
     /// <summary>Method name: the threshold comes from a log-linear fit of simulated ARLs at lower thresholds.</summary>
     public const string ExtrapolatedMethod = "bootstrap-extrapolated";
 
-    private const byte FormatVersion = 1;
+    private const byte FormatVersion = 2; // 2 added the per-stream threshold weights; 1 still reads (unweighted)
     private const int MaxStreams = 1 << 20;
 
     internal SequentialCalibration(
@@ -42,7 +42,8 @@ public sealed record SequentialCalibration
         int streamCount,
         int heldOutRows,
         int blockLength,
-        ulong seed)
+        ulong seed,
+        double[]? streamWeights = null)
     {
         Kind = kind;
         ShiftParameter = shiftParameter;
@@ -63,7 +64,8 @@ public sealed record SequentialCalibration
         HeldOutRows = heldOutRows;
         BlockLength = blockLength;
         Seed = seed;
-        var problem = FindProblem();
+        _streamWeights = streamWeights is null ? null : new Weights(streamWeights);
+        var problem = FindProblem() ?? FindWeightProblem(streamWeights, streamCount);
         if (problem is not null)
         {
             throw new ArgumentException("invalid sequential calibration: " + problem);
@@ -132,6 +134,63 @@ public sealed record SequentialCalibration
     /// <summary>Seed of the bootstrap: the same inputs and seed give the same calibration.</summary>
     public ulong Seed { get; }
 
+    private readonly Weights? _streamWeights;
+
+    /// <summary>The weights with value equality, so that calibrations (records) with equal weights are equal.</summary>
+    private sealed class Weights(double[] values) : IEquatable<Weights>
+    {
+        public double[] Values { get; } = values;
+
+        public bool Equals(Weights? other) => other is not null && Values.AsSpan().SequenceEqual(other.Values);
+
+        public override bool Equals(object? obj) => Equals(obj as Weights);
+
+        public override int GetHashCode()
+        {
+            var hash = new HashCode();
+            foreach (var v in Values)
+            {
+                hash.Add(v);
+            }
+
+            return hash.ToHashCode();
+        }
+    }
+
+    /// <summary>
+    /// Per stream, the factor its threshold is of <see cref="Threshold"/> on the statistic scale (all 1 unless the streams were
+    /// calibrated in groups: see <see cref="SequentialStreamGroups"/>). A stream alarms when its statistic reaches
+    /// <see cref="StatisticThreshold"/> × its weight.
+    /// </summary>
+    public IReadOnlyList<double> StreamWeights => _streamWeights?.Values ?? (IReadOnlyList<double>)Enumerable.Repeat(1.0, StreamCount).ToArray();
+
+    /// <summary>Whether some stream's threshold differs from <see cref="Threshold"/>.</summary>
+    public bool IsWeighted => _streamWeights is not null && Array.Exists(_streamWeights.Values, w => w != 1.0);
+
+    /// <summary>
+    /// This calibration with per-stream threshold weights (statistic scale), for a bank whose groups of streams were calibrated
+    /// separately; <paramref name="estimatedArl"/> and its standard error are the whole bank's.
+    /// </summary>
+    internal SequentialCalibration WithStreamWeights(double[] weights, double targetArl, double estimatedArl, double estimatedArlStandardError) =>
+        new(Kind, ShiftParameter, Threshold, targetArl, estimatedArl, estimatedArlStandardError, Method, FitSlope, FitIntercept, FitMinArl, FitMaxArl, FitPointCount,
+            ScoreClip, SimulatedRuns, SimulatedScores, weights.Length, HeldOutRows, BlockLength, Seed, (double[])weights.Clone());
+
+    private static string? FindWeightProblem(double[]? weights, int streams)
+    {
+        if (weights is null)
+        {
+            return null;
+        }
+
+        if (weights.Length != streams)
+        {
+            return $"{weights.Length} stream weights for {streams} streams";
+        }
+
+        var bad = Array.FindIndex(weights, w => !double.IsFinite(w) || w <= 0);
+        return bad >= 0 ? $"stream {bad}'s threshold weight {weights[bad]} must be finite and positive" : null;
+    }
+
     /// <summary>ARL predicted by the extrapolation fit at a statistic-scale threshold (NaN for the direct method).</summary>
     public double PredictedArl(double statisticThreshold) =>
         Method == ExtrapolatedMethod ? Math.Exp(FitIntercept + (FitSlope * statisticThreshold)) : double.NaN;
@@ -160,6 +219,11 @@ public sealed record SequentialCalibration
         writer.WriteInt32(HeldOutRows);
         writer.WriteInt32(BlockLength);
         writer.WriteUInt64(Seed);
+        writer.WriteByte(IsWeighted ? (byte)1 : (byte)0);
+        if (IsWeighted)
+        {
+            writer.WriteDoubleArray(_streamWeights!.Values);
+        }
     }
 
     /// <summary>Reads a calibration written by <see cref="WriteTo"/>, validating every field.</summary>
@@ -168,9 +232,9 @@ public sealed record SequentialCalibration
         var start = reader.Position;
         var offset = reader.Position;
         var version = reader.ReadByte("version");
-        if (version != FormatVersion)
+        if (version is < 1 or > FormatVersion)
         {
-            throw reader.Fail(offset, $"unsupported sequential calibration version {version} (expected {FormatVersion})");
+            throw reader.Fail(offset, $"unsupported sequential calibration version {version} (expected 1..{FormatVersion})");
         }
 
         offset = reader.Position;
@@ -199,6 +263,27 @@ public sealed record SequentialCalibration
         var rows = reader.ReadCount("held-out rows", int.MaxValue);
         var block = reader.ReadCount("block length", int.MaxValue);
         var seed = reader.ReadUInt64("seed");
+        double[]? weights = null;
+        if (version >= 2)
+        {
+            offset = reader.Position;
+            var flag = reader.ReadByte("stream weights flag");
+            if (flag > 1)
+            {
+                throw reader.Fail(offset, $"stream weights flag {flag} must be 0 or 1");
+            }
+
+            if (flag == 1)
+            {
+                offset = reader.Position;
+                weights = reader.ReadDoubleArray("stream weights", MaxStreams);
+                var weightProblem = FindWeightProblem(weights, streams);
+                if (weightProblem is not null)
+                {
+                    throw reader.Fail(offset, weightProblem);
+                }
+            }
+        }
 
         var candidate = new Fields(kind, shift, threshold, target, estimated, standardError, method, slope, intercept, fitMin, fitMax, fitPoints, clip, runs, scores, streams, rows, block);
         var problem = candidate.FindProblem();
@@ -207,7 +292,7 @@ public sealed record SequentialCalibration
             throw reader.Fail(start, problem);
         }
 
-        return new SequentialCalibration(kind, shift, threshold, target, estimated, standardError, method, slope, intercept, fitMin, fitMax, fitPoints, clip, runs, scores, streams, rows, block, seed);
+        return new SequentialCalibration(kind, shift, threshold, target, estimated, standardError, method, slope, intercept, fitMin, fitMax, fitPoints, clip, runs, scores, streams, rows, block, seed, weights);
     }
 
     private string? FindProblem() =>

@@ -5,8 +5,8 @@ using System.Runtime.InteropServices;
 namespace EdgeSentinel.Monitor.Detection.Sequential;
 
 /// <summary>
-/// One sequential detector of a single kind per score stream, all sharing one calibrated threshold;
-/// the per-inference path (<see cref="Update"/>) allocates nothing.
+/// One sequential detector of a single kind per score stream, sharing one calibrated threshold (or, when the calibration
+/// weights its streams, that threshold times each stream's weight); the per-inference path (<see cref="Update"/>) allocates nothing.
 /// </summary>
 /// <remarks>
 /// <para>The detectors' states are kept in flat arrays (one pass per step, no per-stream objects);
@@ -28,6 +28,7 @@ internal sealed class SequentialDetectorBank
     private readonly double[] _mean;
     private readonly double[] _statistics;
     private readonly double _halfShiftSquared;
+    private readonly double[]? _streamThresholds; // null: every stream uses StatisticThreshold
 
     /// <summary>Creates a bank with a threshold in the kind's natural units (h, λ, or A on R).</summary>
     /// <param name="kind">Detector kind of every stream.</param>
@@ -41,10 +42,18 @@ internal sealed class SequentialDetectorBank
         Threshold = threshold;
     }
 
-    /// <summary>Creates the bank a calibration describes.</summary>
+    /// <summary>Creates the bank a calibration describes, with its per-stream threshold weights.</summary>
     public SequentialDetectorBank(SequentialCalibration calibration)
         : this(ValidateNotNull(calibration).Kind, calibration.StreamCount, calibration.ShiftParameter, calibration.Threshold, calibration.ScoreClip)
     {
+        if (calibration.IsWeighted)
+        {
+            _streamThresholds = new double[calibration.StreamCount];
+            for (var i = 0; i < _streamThresholds.Length; i++)
+            {
+                _streamThresholds[i] = StatisticThreshold * calibration.StreamWeights[i];
+            }
+        }
     }
 
     /// <summary>Calibration use: a bank with a threshold on the statistic scale (may be +∞: never alarms).</summary>
@@ -88,6 +97,12 @@ internal sealed class SequentialDetectorBank
     /// <summary>Number of score streams.</summary>
     public int StreamCount => _statistics.Length;
 
+    /// <summary>
+    /// Stream <paramref name="stream"/>'s threshold on the statistic scale: <see cref="StatisticThreshold"/> times its weight
+    /// (<see cref="SequentialCalibration.StreamWeights"/>; 1 unless the calibration gave streams their own thresholds).
+    /// </summary>
+    public double StreamStatisticThreshold(int stream) => _streamThresholds is null ? StatisticThreshold : _streamThresholds[stream];
+
     /// <summary>Each stream's current statistic (see remarks for its scale).</summary>
     public ReadOnlySpan<double> Statistics => _statistics;
 
@@ -98,7 +113,22 @@ internal sealed class SequentialDetectorBank
     public int Update(ReadOnlySpan<double> zScores)
     {
         var max = UpdateMax(zScores);
-        return max >= StatisticThreshold ? FirstAlarm() : -1;
+        if (_streamThresholds is null)
+        {
+            return max >= StatisticThreshold ? FirstAlarm() : -1;
+        }
+
+        var stats = _statistics;
+        var thresholds = _streamThresholds;
+        for (var i = 0; i < stats.Length; i++)
+        {
+            if (stats[i] >= thresholds[i])
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Adds one score per stream and returns the largest statistic (calibration path).</summary>

@@ -6,9 +6,9 @@ namespace EdgeSentinel.Monitor.Tests.Detection.Sequential;
 
 public sealed class SequentialCalibrationTests
 {
-    // Byte layout (format 1): version(1) kind(1) shift(8) threshold(8) target(8) estimated(8) se(8)
+    // Byte layout (format 2): version(1) kind(1) shift(8) threshold(8) target(8) estimated(8) se(8)
     // method(4 + UTF-8) slope(8) intercept(8) fitMin(8) fitMax(8) fitPoints(4) clip(8) runs(4) scores(8)
-    // streams(4) rows(4) block(4) seed(8).
+    // streams(4) rows(4) block(4) seed(8) weights flag(1) [weights: count(4) + 8 each]. Format 1 ends at the seed.
     private const int ShiftOffset = 2;
     private const int ThresholdOffset = 10;
     private const int TargetOffset = 18;
@@ -46,6 +46,52 @@ public sealed class SequentialCalibrationTests
             Assert.Equal(original, copy);
             Assert.Equal(original.StatisticThreshold, copy.StatisticThreshold);
         }
+    }
+
+    [Fact]
+    public void ReadFrom_WeightedCalibration_RoundTripsWithItsWeights()
+    {
+        var original = Direct().WithStreamWeights([1.0, 0.25, 1.0, 0.25, 0.5], 1e4, 9.5e3, 500);
+        var copy = Read(Bytes(original));
+        Assert.Equal(original, copy);
+        Assert.True(copy.IsWeighted);
+        Assert.Equal([1.0, 0.25, 1.0, 0.25, 0.5], copy.StreamWeights);
+        Assert.NotEqual(Direct().WithStreamWeights([1.0, 0.25, 1.0, 0.25, 0.4], 1e4, 9.5e3, 500), copy);
+    }
+
+    [Fact]
+    public void ReadFrom_FormatOne_ReadsAsUnweighted()
+    {
+        // Format 1 is format 2 without the weights flag: version byte 1 and the last byte dropped.
+        var bytes = Bytes(Direct());
+        var formatOne = bytes.AsSpan(0, bytes.Length - 1).ToArray();
+        formatOne[0] = 1;
+        var copy = Read(formatOne);
+        Assert.False(copy.IsWeighted);
+        Assert.Equal(Enumerable.Repeat(1.0, 5), copy.StreamWeights);
+        Assert.Equal(Direct(), copy);
+    }
+
+    [Fact]
+    public void ReadFrom_BadWeights_NameTheStreamOrTheCount()
+    {
+        var bytes = Bytes(Direct().WithStreamWeights([1.0, 0.25, 1.0, 0.25, 0.5], 1e4, 9.5e3, 500));
+        var lastWeight = bytes.Length - 8;
+        BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(lastWeight), -0.5);
+        Assert.Contains("stream 4's threshold weight -0.5", Assert.Throws<MonitorFormatException>(() => Read(bytes)).Reason, StringComparison.Ordinal);
+
+        BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(lastWeight), double.NaN);
+        Assert.Contains("stream 4's threshold weight NaN", Assert.Throws<MonitorFormatException>(() => Read(bytes)).Reason, StringComparison.Ordinal);
+
+        // Four weights for the five streams: the count says 4 and the last weight is cut off.
+        var five = Bytes(Direct().WithStreamWeights([1.0, 0.25, 1.0, 0.25, 0.5], 1e4, 9.5e3, 500));
+        var fewer = five.AsSpan(0, five.Length - 8).ToArray();
+        BinaryPrimitives.WriteInt32LittleEndian(fewer.AsSpan(fewer.Length - (4 * 8) - 4), 4);
+        Assert.Contains("4 stream weights for 5 streams", Assert.Throws<MonitorFormatException>(() => Read(fewer)).Reason, StringComparison.Ordinal);
+
+        var flag = Bytes(Direct());
+        flag[^1] = 2;
+        Assert.Contains("stream weights flag 2", Assert.Throws<MonitorFormatException>(() => Read(flag)).Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -93,7 +139,7 @@ public sealed class SequentialCalibrationTests
     public void ReadFrom_UnknownVersionKindOrMethod_ThrowsFormatException()
     {
         var bytes = Bytes(Direct());
-        bytes[0] = 2;
+        bytes[0] = 3;
         Assert.Contains("version", Assert.Throws<MonitorFormatException>(() => Read(bytes)).Reason, StringComparison.Ordinal);
 
         bytes = Bytes(Direct());
@@ -109,7 +155,7 @@ public sealed class SequentialCalibrationTests
     public void ReadFrom_InconsistentCounts_ThrowsFormatException()
     {
         var original = Bytes(Direct());
-        var tail = original.Length;
+        var tail = original.Length - 1; // the weights flag (0: unweighted) follows the seed
         var seedOffset = tail - 8;
         var blockOffset = seedOffset - 4;
         var rowsOffset = blockOffset - 4;
@@ -136,7 +182,7 @@ public sealed class SequentialCalibrationTests
     public void ReadFrom_InvalidScoreClip_ThrowsFormatException(double clip)
     {
         var bytes = Bytes(Direct());
-        var clipOffset = bytes.Length - 8 - 4 - 4 - 4 - 8 - 4 - 8;
+        var clipOffset = bytes.Length - 1 - 8 - 4 - 4 - 4 - 8 - 4 - 8; // before: weights flag, seed, block, rows, streams, scores, runs
         Assert.Equal(4.0, BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(clipOffset)));
         BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(clipOffset), clip);
         Assert.Contains("clip", Assert.Throws<MonitorFormatException>(() => Read(bytes)).Reason, StringComparison.Ordinal);
