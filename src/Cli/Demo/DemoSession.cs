@@ -26,6 +26,7 @@ internal sealed class DemoSession(TextWriter stdout, TextWriter stderr, RunEnvir
         {
             problems.AddRange(ShippedFiles.Where(f => !File.Exists(Path.Combine(models.FullName, f)))
                 .Select(f => $"{Path.Combine(models.FullName, f)} is missing (rebuild the shipped models with 'edgesentinel models build --out {models.FullName}')"));
+            problems.AddRange(UnreadableBaselines(models));
         }
 
         if (problems.Count > 0)
@@ -167,6 +168,28 @@ internal sealed class DemoSession(TextWriter stdout, TextWriter stderr, RunEnvir
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>Each shipped baseline that exists but cannot be read by this build (corrupted, or written by another version), with why.</summary>
+    private static IEnumerable<string> UnreadableBaselines(DirectoryInfo models)
+    {
+        foreach (var file in ShippedFiles.Where(f => f.EndsWith(".baseline", StringComparison.Ordinal)).Select(f => Path.Combine(models.FullName, f)).Where(File.Exists))
+        {
+            string? problem = null;
+            try
+            {
+                _ = Monitor.Baselines.Baseline.FromBytes(File.ReadAllBytes(file));
+            }
+            catch (Exception e) when (e is Monitor.Serialization.MonitorFormatException or IOException or UnauthorizedAccessException)
+            {
+                problem = $"{file} cannot be used: {e.Message} (rebuild the shipped models with 'edgesentinel models build --out {models.FullName}')";
+            }
+
+            if (problem is not null)
+            {
+                yield return problem;
+            }
         }
     }
 
