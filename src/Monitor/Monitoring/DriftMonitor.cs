@@ -33,6 +33,8 @@ public sealed class DriftMonitor
     private readonly double[] _anomalyThresholds;
     private readonly long[] _lastExceedance;
     private readonly SupportLimits? _support;
+    private readonly double[] _supportLower;
+    private readonly double[] _supportUpper;
     private readonly long[] _lastSupportAlarm;
     private readonly int _episodeGap;
     private readonly int _inputStreams;
@@ -99,6 +101,17 @@ public sealed class DriftMonitor
 
         _lastSupportAlarm = new long[_inputStreams];
         _lastSupportAlarm.AsSpan().Fill(long.MinValue / 2);
+
+        // Per input stream, its channel's limits in flat arrays for the hot path (±∞: unlimited, never crossed).
+        _supportLower = new double[_support is null ? 0 : _inputStreams];
+        _supportUpper = new double[_supportLower.Length];
+        for (var s = 0; s < _supportLower.Length; s++)
+        {
+            var c = _scoring.StreamChannels[s];
+            _supportLower[s] = _support!.Lower[c];
+            _supportUpper[s] = _support.Upper[c];
+        }
+
         var k = _scoring.StreamChannels.Length;
         for (var t = 0; t < _schema.Taps.Count; t++)
         {
@@ -171,15 +184,13 @@ public sealed class DriftMonitor
         }
         else
         {
-            if (_support is { } support)
+            var channels = _scoring.StreamChannels;
+            for (var s = 0; s < _supportLower.Length; s++)
             {
-                for (var s = 0; s < _inputStreams; s++)
+                var v = row[channels[s]];
+                if (v > _supportUpper[s] || v < _supportLower[s])
                 {
-                    var c = _scoring.StreamChannels[s];
-                    if (support.IsOutside(c, row[c]))
-                    {
-                        result |= RecordSupportAlarm(sample, s, row[c], row[c] > support.Upper[c] ? support.Upper[c] : support.Lower[c]);
-                    }
+                    result |= RecordSupportAlarm(sample, s, v, v > _supportUpper[s] ? _supportUpper[s] : _supportLower[s]);
                 }
             }
 
