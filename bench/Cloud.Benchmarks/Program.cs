@@ -16,7 +16,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
-// Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [profile] [store] [summary] [--messages N] [--devices D] [--alerts N] [--requests R] [--kind alert|fingerprint] [--warmup N] [--rounds N (store)] [--variants (store: raw/ADO writer x WITHOUT ROWID/rowid tables)]
+// Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [profile] [verify] [store] [summary] [--messages N] [--devices D] [--alerts N] [--requests R] [--kind alert|fingerprint] [--warmup N] [--rounds N (verify, store)] [--variants (store: raw/ADO writer x WITHOUT ROWID/rowid tables)]
 //        [--window N (ingest: receive maximum and MaxQueuedMessages; default the ingest's)] [--batch N (ingest: MaxBatchSize; store: messages per batch)] [--inflight N (ingest: Mosquitto's max_inflight_messages, default 1000)]
 var modes = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 int Option(string name, int fallback)
@@ -38,6 +38,11 @@ if (modes.Contains("profile"))
     var kindAt = Array.IndexOf(args, "--kind");
     var fingerprints = kindAt >= 0 && kindAt + 1 < args.Length && args[kindAt + 1] == "fingerprint";
     await IngestProfile.RunAsync(Option("--messages", fingerprints ? 2_000 : 20_000), Option("--devices", 4), fingerprints, Option("--warmup", 0));
+}
+
+if (modes.Contains("verify"))
+{
+    IngestProfile.VerifyOnly(Option("--messages", 20_000), Option("--devices", 4), Option("--rounds", 5));
 }
 
 if (modes.Contains("store"))
