@@ -185,23 +185,30 @@ internal static class IngestProfile
     /// writer (SQLitePCL.raw, or <c>SqlBatchWriter</c> through Microsoft.Data.Sqlite as before session 8) × the messages and
     /// alert_events tables (rowid tables as the migrations make them, or rebuilt WITHOUT ROWID: tried in session 8, not kept).
     /// </summary>
-    public static async Task StoreOnlyAsync(string folder, List<string> devices, int messages, int rounds = 1, int batch = 465, bool variants = false)
+    public static async Task StoreOnlyAsync(string folder, List<string> devices, int messages, int rounds = 1, int batch = 465, bool variants = false, bool calls = false)
     {
         var watch = new Stopwatch();
         var incoming = Enumerable.Range(0, messages).Select(i => Stream.Incoming(devices[i % devices.Count], (i / devices.Count) + 1)).ToList();
-        (bool Durable, bool Raw, bool WithoutRowid)[] runs = variants
-            ? [(true, true, true), (true, false, true), (true, true, false), (true, false, false)]
-            : [(true, true, false), (false, true, false)];
+        (bool Durable, bool Raw, bool WithoutRowid, bool Native)[] runs = variants
+            ? [(true, true, true, true), (true, false, true, true), (true, true, false, true), (true, false, false, true)]
+            : calls ? [(true, true, false, true), (true, true, false, false)]
+            : [(true, true, false, true), (false, true, false, true)];
         for (var round = 0; round < rounds; round++)
         {
-            foreach (var (durableCommits, raw, withoutRowid) in runs)
+            foreach (var (durableCommits, raw, withoutRowid, native) in runs)
             {
-                var path = Path.Combine(folder, $"offline-{round}-{durableCommits}-{raw}-{withoutRowid}.db");
+                var path = Path.Combine(folder, $"offline-{round}-{durableCommits}-{raw}-{withoutRowid}-{native}.db");
                 await using var store = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = path, DurableCommits = durableCommits });
                 if (!raw)
                 {
                     // Bench only: the store's internal switch to the ADO.NET batch writer (the same statements; the path before session 8).
                     store.GetType().GetProperty("RawBatchWrites", BindingFlags.NonPublic | BindingFlags.Instance)!.SetValue(store, false);
+                }
+
+                if (!native)
+                {
+                    // Bench only: the raw writer's per-row calls through SQLitePCL.raw rather than straight to the native library (before session 10).
+                    store.GetType().GetProperty("NativeBatchCalls", BindingFlags.NonPublic | BindingFlags.Instance)!.SetValue(store, false);
                 }
 
                 if (withoutRowid)
@@ -217,7 +224,8 @@ internal static class IngestProfile
                     await store.StoreBatchAsync(incoming.GetRange(i, Math.Min(batch, incoming.Count - i)));
                 }
 
-                var variant = variants ? $", {(raw ? "raw" : "ado")} writer, {(withoutRowid ? "WITHOUT ROWID" : "rowid tables")}" : string.Empty;
+                var variant = variants ? $", {(raw ? "raw" : "ado")} writer, {(withoutRowid ? "WITHOUT ROWID" : "rowid tables")}"
+                    : calls ? $", per-row calls {(native ? "straight to the native library" : "through SQLitePCL.raw")}" : string.Empty;
                 Console.WriteLine($"  offline{(rounds > 1 ? $", round {round}" : string.Empty)}: StoreBatchAsync, {batch} per batch, synchronous={(durableCommits ? "FULL" : "NORMAL")}{variant}: {watch.Elapsed.TotalMicroseconds / messages,7:F1} us/msg, process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMicroseconds / messages,7:F1} us/msg");
             }
         }

@@ -16,7 +16,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
-// Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [profile] [verify] [store] [summary] [--messages N] [--devices D] [--alerts N] [--requests R] [--kind alert|fingerprint] [--warmup N] [--rounds N (verify, store)] [--variants (store: raw/ADO writer x WITHOUT ROWID/rowid tables)]
+// Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [profile] [verify] [store] [summary] [--messages N] [--devices D] [--alerts N] [--requests R] [--kind alert|fingerprint] [--warmup N] [--rounds N (verify, store)] [--variants (store: raw/ADO writer x WITHOUT ROWID/rowid tables)] [--calls (store: per-row calls native/through SQLitePCL.raw)]
 //        [--window N (ingest: receive maximum and MaxQueuedMessages; default the ingest's)] [--batch N (ingest: MaxBatchSize; store: messages per batch)] [--inflight N (ingest: Mosquitto's max_inflight_messages, default 1000)]
 var modes = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 int Option(string name, int fallback)
@@ -48,7 +48,7 @@ if (modes.Contains("verify"))
 if (modes.Contains("store"))
 {
     var folder = Directory.CreateTempSubdirectory("es-bench-store-").FullName;
-    await IngestProfile.StoreOnlyAsync(folder, [.. Enumerable.Range(1, Option("--devices", 4)).Select(d => $"d{d}")], Option("--messages", 20_000), Option("--rounds", 1), Option("--batch", 465), args.Contains("--variants"));
+    await IngestProfile.StoreOnlyAsync(folder, [.. Enumerable.Range(1, Option("--devices", 4)).Select(d => $"d{d}")], Option("--messages", 20_000), Option("--rounds", 1), Option("--batch", 465), args.Contains("--variants"), args.Contains("--calls"));
     Directory.Delete(folder, recursive: true);
 }
 

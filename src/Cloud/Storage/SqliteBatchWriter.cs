@@ -28,6 +28,7 @@ internal sealed class SqliteBatchWriter : IDisposable
     private const uint PreparePersistent = 0x01;
 
     private readonly sqlite3 _db;
+    private readonly nint _dbHandle;
     private readonly List<sqlite3_stmt> _prepared = [];
     private readonly sqlite3_stmt _findOwner;
     private readonly sqlite3_stmt _insertMessage;
@@ -41,9 +42,10 @@ internal sealed class SqliteBatchWriter : IDisposable
     private readonly List<IncomingMessage> _stored = [];
     private byte[] _utf8 = new byte[1024];
 
-    private SqliteBatchWriter(SqliteConnection connection)
+    private SqliteBatchWriter(SqliteConnection connection, bool nativeCalls)
     {
         _db = connection.Handle ?? throw new InvalidOperationException("The SQLite connection is not open.");
+        _dbHandle = _db.DangerousGetHandle();
         try
         {
             _findOwner = Prepare("SELECT fleet, device FROM alerts WHERE id = @p0", 1);
@@ -54,6 +56,7 @@ internal sealed class SqliteBatchWriter : IDisposable
             _insertFingerprint = Prepare(SqlBatchWriter.FingerprintRows);
             _upsertDeviceSeen = Prepare(SqlBatchWriter.DeviceSeenRows);
             _upsertDeviceStatus = Prepare(SqlBatchWriter.DeviceStatusRows);
+            NativeCalls = nativeCalls && SqliteNative.IsSameLibrary(_db, _insertMessage);
         }
         catch
         {
@@ -62,12 +65,15 @@ internal sealed class SqliteBatchWriter : IDisposable
         }
     }
 
-    /// <summary>Prepares the statements on <paramref name="connection"/> (open; it must outlive the writer).</summary>
-    public static SqliteBatchWriter Prepare(SqliteConnection connection)
+    /// <summary>Prepares the statements on <paramref name="connection"/> (open; it must outlive the writer); <paramref name="nativeCalls"/> lets it bind, step and reset through <see cref="SqliteNative"/> when that reaches SQLitePCL's library.</summary>
+    public static SqliteBatchWriter Prepare(SqliteConnection connection, bool nativeCalls = true)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        return new SqliteBatchWriter(connection);
+        return new SqliteBatchWriter(connection, nativeCalls);
     }
+
+    /// <summary>Whether the per-row calls go straight to the native library (<see cref="SqliteNative"/>) rather than through <see cref="raw"/>.</summary>
+    public bool NativeCalls { get; }
 
     /// <summary>Decides and writes the batch (validated by the caller) inside the connection's open transaction; the caller commits.</summary>
     public BatchItemOutcome[] Write(IReadOnlyList<IncomingMessage> messages)
@@ -270,7 +276,7 @@ internal sealed class SqliteBatchWriter : IDisposable
     {
         if (value is null)
         {
-            Check(raw.sqlite3_bind_null(statement, index));
+            Check(NativeCalls ? SqliteNative.sqlite3_bind_null(statement.DangerousGetHandle(), index) : raw.sqlite3_bind_null(statement, index));
             return;
         }
 
@@ -281,23 +287,26 @@ internal sealed class SqliteBatchWriter : IDisposable
         }
 
         var length = Encoding.UTF8.GetBytes(value, _utf8);
-        Check(raw.sqlite3_bind_text(statement, index, _utf8.AsSpan(0, length)));
+        Check(NativeCalls
+            ? SqliteNative.sqlite3_bind_text(statement.DangerousGetHandle(), index, ref _utf8[0], length, SqliteNative.Transient) // _utf8 is never empty: "" binds as ''
+            : raw.sqlite3_bind_text(statement, index, _utf8.AsSpan(0, length)));
     }
 
-    private void Int64(sqlite3_stmt statement, int index, long value) => Check(raw.sqlite3_bind_int64(statement, index, value));
+    private void Int64(sqlite3_stmt statement, int index, long value) =>
+        Check(NativeCalls ? SqliteNative.sqlite3_bind_int64(statement.DangerousGetHandle(), index, value) : raw.sqlite3_bind_int64(statement, index, value));
 
     /// <summary>Runs a write statement to completion and resets it; returns the rows it changed.</summary>
     private int Execute(sqlite3_stmt statement)
     {
         try
         {
-            var rc = raw.sqlite3_step(statement);
+            var rc = NativeCalls ? SqliteNative.sqlite3_step(statement.DangerousGetHandle()) : raw.sqlite3_step(statement);
             if (rc != raw.SQLITE_DONE)
             {
                 Fail(rc);
             }
 
-            return raw.sqlite3_changes(_db);
+            return NativeCalls ? SqliteNative.sqlite3_changes(_dbHandle) : raw.sqlite3_changes(_db);
         }
         finally
         {
@@ -305,10 +314,17 @@ internal sealed class SqliteBatchWriter : IDisposable
         }
     }
 
-    private static void Reset(sqlite3_stmt statement)
+    /// <summary>Resets a statement for its next row; its bindings stay, and every statement binds all of its parameters before each step (no clearing needed).</summary>
+    private void Reset(sqlite3_stmt statement)
     {
-        raw.sqlite3_reset(statement);
-        raw.sqlite3_clear_bindings(statement);
+        if (NativeCalls)
+        {
+            _ = SqliteNative.sqlite3_reset(statement.DangerousGetHandle()); // repeats the last step's code, already checked
+        }
+        else
+        {
+            raw.sqlite3_reset(statement);
+        }
     }
 
     private void Check(int rc)
