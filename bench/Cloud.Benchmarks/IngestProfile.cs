@@ -341,7 +341,7 @@ internal static class IngestProfile
         var elapsed = watch.Elapsed;
         var stages = metrics.StageSeconds;
         Console.WriteLine($"    ({metrics.Batches} group commits, {(double)metrics.BatchedMessages / Math.Max(1, metrics.Batches):F1} messages per commit; busy: "
-            + string.Join(", ", new[] { "verify", "store", "acknowledge", "read-paused" }.Select(s => $"{s} {stages.GetValueOrDefault(s):F2} s")) + ")");
+            + string.Join(", ", new[] { "verify", "replay-check", "store", "acknowledge", "read-paused" }.Select(s => $"{s} {stages.GetValueOrDefault(s):F2} s")) + ")");
         return elapsed;
     }
 

@@ -237,7 +237,7 @@ internal static class IngestBench
 
         var stages = metrics.StageSeconds;
         Console.WriteLine($"    (wall {watch.Elapsed.TotalSeconds:F2} s, process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / messages:F1} us/msg; busy: "
-            + string.Join(", ", new[] { "verify", "store", "acknowledge", "read-paused" }.Select(s => $"{s} {stages.GetValueOrDefault(s):F2} s")) + ")");
+            + string.Join(", ", new[] { "verify", "replay-check", "store", "acknowledge", "read-paused" }.Select(s => $"{s} {stages.GetValueOrDefault(s):F2} s")) + ")");
         Console.WriteLine($"    (managed heap: {(GC.GetTotalAllocatedBytes() - allocated) / messages} bytes allocated per message, collections gen0 {GC.CollectionCount(0) - gen0} / gen1 {GC.CollectionCount(1) - gen1} / gen2 {GC.CollectionCount(2) - gen2}, paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms)");
         Console.WriteLine($"    ({metrics.Batches} group commits, {(double)metrics.BatchedMessages / Math.Max(1, metrics.Batches):F1} messages per transaction on average)");
         var count = await store.CountMessagesAsync();

@@ -845,7 +845,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         var channel = _writes.Begin(); // gathers MQTTnet's packet-by-packet writes (anything else sent meanwhile too, in order)
         try
         {
-            await AcknowledgeEachAsync(batch, settled, cancellationToken).ConfigureAwait(false);
+            await AcknowledgeEachAsync(batch, settled, channel, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -869,13 +869,21 @@ public sealed class MqttIngestor : IAsyncDisposable
         }
     }
 
-    private async Task AcknowledgeEachAsync(List<Pending> batch, Dictionary<(string Fleet, string Device), List<long>> settled, CancellationToken cancellationToken)
+    private async Task AcknowledgeEachAsync(List<Pending> batch, Dictionary<(string Fleet, string Device), List<long>> settled, WindowedChannel? gathering, CancellationToken cancellationToken)
     {
         foreach (var pending in batch)
         {
             if (Interlocked.Read(ref _generation) != pending.Generation)
             {
                 return; // the connection was replaced: the broker redelivers the rest, the store keeps them once
+            }
+
+            // The PUBACK MQTTnet would send, gathered directly: MQTTnet's acknowledgement builds, encodes and sends a packet
+            // through its adapter, several async calls per message in the stage that holds up the next batch.
+            if (gathering is not null && IsPlainPubAck(pending.Args) && gathering.TryGatherPubAck(pending.Args.PacketIdentifier))
+            {
+                Interlocked.Increment(ref _activity);
+                continue;
             }
 
             try
@@ -905,6 +913,14 @@ public sealed class MqttIngestor : IAsyncDisposable
             await PublishStoredAcksAsync(settled, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Whether MQTTnet would acknowledge the message with a PUBACK of reason Success and no properties (a QoS 1 PUBLISH the ingest left as it came).</summary>
+    private static bool IsPlainPubAck(MqttApplicationMessageReceivedEventArgs args) =>
+        args.ApplicationMessage.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtLeastOnce
+        && args.ReasonCode == MqttApplicationMessageReceivedReasonCode.Success
+        && args.ResponseReasonString is null
+        && args.ResponseUserProperties is not { Count: > 0 }
+        && !args.ProcessingFailed;
 
     /// <summary>
     /// Stores the batch; a failed attempt is tried once more at once, on the same connection, before the caller halts:

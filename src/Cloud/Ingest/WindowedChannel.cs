@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using MQTTnet.Channel;
@@ -211,6 +212,43 @@ internal sealed class WindowedChannel : IMqttChannel
             _writeLock.Release();
         }
     }
+
+    /// <summary>
+    /// Gathers the PUBACK of a QoS 1 PUBLISH with reason Success and no properties, as MQTTnet's encoder writes it (4 bytes:
+    /// MQTT 5 leaves out a Success reason without properties, and MQTT 3.1.1 has none), without MQTTnet building, encoding
+    /// and sending a packet through its adapter; false when not gathering or when a write holds the lock (the caller then
+    /// acknowledges through MQTTnet, whose write is gathered or sent in order as before).
+    /// </summary>
+    public bool TryGatherPubAck(ushort packetIdentifier)
+    {
+        if (!Volatile.Read(ref _gathering) || !_writeLock.Wait(0, CancellationToken.None))
+        {
+            return false;
+        }
+
+        try
+        {
+            if (!Volatile.Read(ref _gathering))
+            {
+                return false;
+            }
+
+            var packet = _gathered.GetSpan(PubAckLength);
+            packet[0] = PubAckType << 4;
+            packet[1] = PubAckLength - 2;
+            BinaryPrimitives.WriteUInt16BigEndian(packet[2..], packetIdentifier);
+            _gathered.Advance(PubAckLength);
+            return true;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private const int PubAckType = 4;
+
+    private const int PubAckLength = 4;
 
     /// <summary>From now until <see cref="FlushGatheredAsync"/>, writes are gathered instead of sent.</summary>
     public void BeginGathering() => Volatile.Write(ref _gathering, true);
