@@ -90,12 +90,21 @@ internal static class Stream
     public static List<(string Topic, byte[] Wire)> Wires(List<(string Device, SigningKey Key)> devices, int messages) => SignedAlerts.Wires(devices, messages);
 
     /// <summary>What the ingest hands the store for the alert <see cref="Wires"/> made (evidence JSON as the ingest writes it).</summary>
-    public static IncomingMessage Incoming(string device, long sequence) => IncomingMessage.Of(
-        new MessageKey("bench", device, sequence),
-        Epoch,
-        new StoredAlert($"{device}-a{sequence}", "bench", device, "model-a", "input-drift", "inputs", "warning", "raised", sequence, sequence,
-            """{"statistic":"min-holm-adjusted-p","value":1E-07,"threshold":0.0001,"falseAlarmRate":0.0001,"falseAlarmUnit":"per window","topChannels":[{"channel":"input.x","test":"ks","statistic":0.31,"score":0.31}]}""",
-            Epoch, Epoch));
+    /// <summary>
+    /// An alert as the ingest hands it to the store: fleet, device and evidence are strings of their own per message (decoded
+    /// from each message's topic and body); the wire names of kind, severity and state, the model hash and the subject are
+    /// shared (the names are constants; the alert reader shares recurring texts).
+    /// </summary>
+    public static IncomingMessage Incoming(string device, long sequence)
+    {
+        var (fleet, own) = (new string("bench"), new string(device));
+        return IncomingMessage.Of(
+            new MessageKey(fleet, own, sequence),
+            Epoch,
+            new StoredAlert($"{device}-a{sequence}", fleet, own, "model-a", "input-drift", "inputs", "warning", "raised", sequence, sequence,
+                new string("""{"statistic":"min-holm-adjusted-p","value":1E-07,"threshold":0.0001,"falseAlarmRate":0.0001,"falseAlarmUnit":"per window","topChannels":[{"channel":"input.x","test":"ks","statistic":0.31,"score":0.31}]}"""),
+                Epoch, Epoch));
+    }
 
     public static MqttApplicationMessage Message(string topic, byte[] wire) => SignedAlerts.Message(topic, wire);
 }

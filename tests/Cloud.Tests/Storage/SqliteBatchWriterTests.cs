@@ -136,6 +136,36 @@ public sealed class SqliteBatchWriterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StoreBatch_SameStringInstancesRowAfterRow_EachRowKeepsItsOwnValues()
+    {
+        // The writer binds a string again only when it is not the very instance bound last at that place: the same instance,
+        // an equal copy, another value, NULL and the first instance again, in one batch and across batches.
+        var raw = await OpenAsync("raw", raw: true);
+        var ado = await OpenAsync("ado", raw: false);
+        var (subject, fault) = ("inputs", "disk full");
+        string?[] faults = [fault, fault, null, fault, new string(fault), "other fault", null, null, fault];
+        string[] subjects = [subject, subject, new string(subject), "outputs", subject, string.Empty, subject, subject, new string(subject)];
+        for (var round = 0; round < 2; round++)
+        {
+            var batch = new List<IncomingMessage>();
+            for (var i = 0; i < faults.Length; i++)
+            {
+                var sequence = (round * 100) + (2 * i) + 1;
+                batch.Add(IncomingMessage.Of(new MessageKey("f1", "d1", sequence), T0.AddSeconds(sequence), Alert($"a{sequence}", "f1", "d1", sequence, i % 2 == 0 ? "raised" : "cleared", subjects[i])));
+                batch.Add(IncomingMessage.Of(new MessageKey("f1", $"d{i % 2}", sequence + 1), T0.AddSeconds(sequence), new DeviceStatusReport("online", i % 3 == 0 ? null : "model-s", i, 0, T0.AddSeconds(sequence), faults[i])));
+            }
+
+            Assert.Equal(await ado.StoreBatchAsync(batch), await raw.StoreBatchAsync(batch));
+            foreach (var table in Tables)
+            {
+                Assert.Equal(await DumpAsync(PathOf("ado"), table), await DumpAsync(PathOf("raw"), table));
+            }
+        }
+
+        Assert.Contains(await DumpAsync(PathOf("raw"), "devices"), row => row.Contains("'disk full'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task StoreBatch_HandWorkedBatch_OutcomesAndRowsAsDerived()
     {
         var store = await OpenAsync("raw", raw: true);
