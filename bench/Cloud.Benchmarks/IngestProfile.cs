@@ -72,20 +72,7 @@ internal static class IngestProfile
             // Offline: the pieces on one thread.
             var verifier = new InboundVerifier(a => keys.Find(a.Fleet, a.Device), new ReplayGuard(TimeProvider.System), ProtocolLimits.Default);
             var properties = WireFormat.PropertiesFor(fingerprints ? TopicKind.Fingerprint : TopicKind.Alert);
-            for (var round = 0; round < 3; round++)
-            {
-                var allocated = GC.GetAllocatedBytesForCurrentThread();
-                watch.Restart();
-                foreach (var (topic, wire) in wires)
-                {
-                    if (!verifier.TryVerify(topic, wire, properties, out _, out var rejection))
-                    {
-                        throw new InvalidOperationException(rejection.Message);
-                    }
-                }
-
-                Console.WriteLine($"  offline, round {round}: InboundVerifier.TryVerify (HMAC + decoding): {watch.Elapsed.TotalMicroseconds / messages,7:F1} us/msg, {(GC.GetAllocatedBytesForCurrentThread() - allocated) / messages,6} bytes allocated/msg");
-            }
+            VerifyRounds(verifier, wires, properties, 3);
 
             if (fingerprints)
             {
@@ -141,29 +128,87 @@ internal static class IngestProfile
         }
     }
 
+    /// <summary>Offline verification alone, no broker: <paramref name="messages"/> signed alerts from <paramref name="devices"/> devices, <paramref name="rounds"/> rounds of <see cref="InboundVerifier.TryVerify(string?, ReadOnlySpan{byte}, MessageProperties, out EdgeSentinel.Protocol.Receiving.InboundMessage?, out Rejection)"/>.</summary>
+    public static void VerifyOnly(int messages, int devices, int rounds)
+    {
+        var (keys, deviceKeys) = Stream.Devices(devices);
+        var wires = Stream.Wires(deviceKeys, messages);
+        var verifier = new InboundVerifier(a => keys.Find(a.Fleet, a.Device), new ReplayGuard(TimeProvider.System), ProtocolLimits.Default);
+        Console.WriteLine($"verify: {messages} alerts ({wires.Sum(w => (long)w.Wire.Length) / messages} bytes each on average) from {devices} devices, offline");
+        var properties = WireFormat.PropertiesFor(TopicKind.Alert);
+        VerifyRounds(verifier, wires, properties, rounds);
+
+        // Of which the signature: the same HMAC-SHA256 check on envelopes decoded beforehand.
+        var envelopes = wires.Select(w => EnvelopeCodec.TryDecode(w.Topic, w.Wire, properties, out var e, out var r) ? e : throw new InvalidOperationException(r.Message)).ToList();
+        var signingKeys = envelopes.Select(e => keys.Find(e.Fleet, e.Device)!).ToList();
+        var watch = new Stopwatch();
+        for (var round = 0; round < rounds; round++)
+        {
+            var allocated = GC.GetAllocatedBytesForCurrentThread();
+            watch.Restart();
+            for (var i = 0; i < envelopes.Count; i++)
+            {
+                if (!envelopes[i].VerifySignature(signingKeys[i]))
+                {
+                    throw new InvalidOperationException("signature");
+                }
+            }
+
+            Console.WriteLine($"  offline, round {round}: Envelope.VerifySignature alone: {watch.Elapsed.TotalMicroseconds / wires.Count,7:F1} us/msg, {(GC.GetAllocatedBytesForCurrentThread() - allocated) / wires.Count,6} bytes allocated/msg");
+        }
+    }
+
+    /// <summary>Verifies every wire once per round on this thread; prints wall and process CPU time and the bytes allocated per message.</summary>
+    private static void VerifyRounds(InboundVerifier verifier, List<(string Topic, byte[] Wire)> wires, MessageProperties properties, int rounds)
+    {
+        var watch = new Stopwatch();
+        for (var round = 0; round < rounds; round++)
+        {
+            var allocated = GC.GetAllocatedBytesForCurrentThread();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            watch.Restart();
+            foreach (var (topic, wire) in wires)
+            {
+                if (!verifier.TryVerify(topic, wire, properties, out _, out var rejection))
+                {
+                    throw new InvalidOperationException(rejection.Message);
+                }
+            }
+
+            Console.WriteLine($"  offline, round {round}: InboundVerifier.TryVerify (HMAC + decoding): {watch.Elapsed.TotalMicroseconds / wires.Count,7:F1} us/msg (process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / wires.Count:F1}), {(GC.GetAllocatedBytesForCurrentThread() - allocated) / wires.Count,6} bytes allocated/msg");
+        }
+    }
+
     /// <summary>
     /// The store's batch write alone: the alerts the ingest would hand it, in batches of <paramref name="batch"/>, on durable and on
     /// synchronous=NORMAL SQLite. With <paramref name="variants"/>, durable only, each round in four variants in turn: the batch
     /// writer (SQLitePCL.raw, or <c>SqlBatchWriter</c> through Microsoft.Data.Sqlite as before session 8) × the messages and
     /// alert_events tables (rowid tables as the migrations make them, or rebuilt WITHOUT ROWID: tried in session 8, not kept).
     /// </summary>
-    public static async Task StoreOnlyAsync(string folder, List<string> devices, int messages, int rounds = 1, int batch = 465, bool variants = false)
+    public static async Task StoreOnlyAsync(string folder, List<string> devices, int messages, int rounds = 1, int batch = 465, bool variants = false, bool calls = false)
     {
         var watch = new Stopwatch();
         var incoming = Enumerable.Range(0, messages).Select(i => Stream.Incoming(devices[i % devices.Count], (i / devices.Count) + 1)).ToList();
-        (bool Durable, bool Raw, bool WithoutRowid)[] runs = variants
-            ? [(true, true, true), (true, false, true), (true, true, false), (true, false, false)]
-            : [(true, true, false), (false, true, false)];
+        (bool Durable, bool Raw, bool WithoutRowid, bool Native)[] runs = variants
+            ? [(true, true, true, true), (true, false, true, true), (true, true, false, true), (true, false, false, true)]
+            : calls ? [(true, true, false, true), (true, true, false, false)]
+            : [(true, true, false, true), (false, true, false, true)];
         for (var round = 0; round < rounds; round++)
         {
-            foreach (var (durableCommits, raw, withoutRowid) in runs)
+            foreach (var (durableCommits, raw, withoutRowid, native) in runs)
             {
-                var path = Path.Combine(folder, $"offline-{round}-{durableCommits}-{raw}-{withoutRowid}.db");
+                var path = Path.Combine(folder, $"offline-{round}-{durableCommits}-{raw}-{withoutRowid}-{native}.db");
                 await using var store = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = path, DurableCommits = durableCommits });
                 if (!raw)
                 {
                     // Bench only: the store's internal switch to the ADO.NET batch writer (the same statements; the path before session 8).
                     store.GetType().GetProperty("RawBatchWrites", BindingFlags.NonPublic | BindingFlags.Instance)!.SetValue(store, false);
+                }
+
+                if (!native)
+                {
+                    // Bench only: the raw writer's per-row calls through SQLitePCL.raw rather than straight to the native library (before session 10).
+                    store.GetType().GetProperty("NativeBatchCalls", BindingFlags.NonPublic | BindingFlags.Instance)!.SetValue(store, false);
                 }
 
                 if (withoutRowid)
@@ -179,7 +224,8 @@ internal static class IngestProfile
                     await store.StoreBatchAsync(incoming.GetRange(i, Math.Min(batch, incoming.Count - i)));
                 }
 
-                var variant = variants ? $", {(raw ? "raw" : "ado")} writer, {(withoutRowid ? "WITHOUT ROWID" : "rowid tables")}" : string.Empty;
+                var variant = variants ? $", {(raw ? "raw" : "ado")} writer, {(withoutRowid ? "WITHOUT ROWID" : "rowid tables")}"
+                    : calls ? $", per-row calls {(native ? "straight to the native library" : "through SQLitePCL.raw")}" : string.Empty;
                 Console.WriteLine($"  offline{(rounds > 1 ? $", round {round}" : string.Empty)}: StoreBatchAsync, {batch} per batch, synchronous={(durableCommits ? "FULL" : "NORMAL")}{variant}: {watch.Elapsed.TotalMicroseconds / messages,7:F1} us/msg, process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMicroseconds / messages,7:F1} us/msg");
             }
         }
@@ -295,7 +341,7 @@ internal static class IngestProfile
         var elapsed = watch.Elapsed;
         var stages = metrics.StageSeconds;
         Console.WriteLine($"    ({metrics.Batches} group commits, {(double)metrics.BatchedMessages / Math.Max(1, metrics.Batches):F1} messages per commit; busy: "
-            + string.Join(", ", new[] { "verify", "store", "acknowledge", "read-paused" }.Select(s => $"{s} {stages.GetValueOrDefault(s):F2} s")) + ")");
+            + string.Join(", ", new[] { "verify", "replay-check", "store", "acknowledge", "read-paused" }.Select(s => $"{s} {stages.GetValueOrDefault(s):F2} s")) + ")");
         return elapsed;
     }
 

@@ -16,7 +16,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
-// Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [profile] [store] [summary] [--messages N] [--devices D] [--alerts N] [--requests R] [--kind alert|fingerprint] [--warmup N] [--rounds N (store)] [--variants (store: raw/ADO writer x WITHOUT ROWID/rowid tables)]
+// Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [profile] [verify] [store] [summary] [--messages N] [--devices D] [--alerts N] [--requests R] [--kind alert|fingerprint] [--warmup N] [--rounds N (verify, store)] [--variants (store: raw/ADO writer x WITHOUT ROWID/rowid tables)] [--calls (store: per-row calls native/through SQLitePCL.raw)]
 //        [--window N (ingest: receive maximum and MaxQueuedMessages; default the ingest's)] [--batch N (ingest: MaxBatchSize; store: messages per batch)] [--inflight N (ingest: Mosquitto's max_inflight_messages, default 1000)]
 var modes = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 int Option(string name, int fallback)
@@ -40,10 +40,15 @@ if (modes.Contains("profile"))
     await IngestProfile.RunAsync(Option("--messages", fingerprints ? 2_000 : 20_000), Option("--devices", 4), fingerprints, Option("--warmup", 0));
 }
 
+if (modes.Contains("verify"))
+{
+    IngestProfile.VerifyOnly(Option("--messages", 20_000), Option("--devices", 4), Option("--rounds", 5));
+}
+
 if (modes.Contains("store"))
 {
     var folder = Directory.CreateTempSubdirectory("es-bench-store-").FullName;
-    await IngestProfile.StoreOnlyAsync(folder, [.. Enumerable.Range(1, Option("--devices", 4)).Select(d => $"d{d}")], Option("--messages", 20_000), Option("--rounds", 1), Option("--batch", 465), args.Contains("--variants"));
+    await IngestProfile.StoreOnlyAsync(folder, [.. Enumerable.Range(1, Option("--devices", 4)).Select(d => $"d{d}")], Option("--messages", 20_000), Option("--rounds", 1), Option("--batch", 465), args.Contains("--variants"), args.Contains("--calls"));
     Directory.Delete(folder, recursive: true);
 }
 
@@ -85,12 +90,21 @@ internal static class Stream
     public static List<(string Topic, byte[] Wire)> Wires(List<(string Device, SigningKey Key)> devices, int messages) => SignedAlerts.Wires(devices, messages);
 
     /// <summary>What the ingest hands the store for the alert <see cref="Wires"/> made (evidence JSON as the ingest writes it).</summary>
-    public static IncomingMessage Incoming(string device, long sequence) => IncomingMessage.Of(
-        new MessageKey("bench", device, sequence),
-        Epoch,
-        new StoredAlert($"{device}-a{sequence}", "bench", device, "model-a", "input-drift", "inputs", "warning", "raised", sequence, sequence,
-            """{"statistic":"min-holm-adjusted-p","value":1E-07,"threshold":0.0001,"falseAlarmRate":0.0001,"falseAlarmUnit":"per window","topChannels":[{"channel":"input.x","test":"ks","statistic":0.31,"score":0.31}]}""",
-            Epoch, Epoch));
+    /// <summary>
+    /// An alert as the ingest hands it to the store: fleet, device and evidence are strings of their own per message (decoded
+    /// from each message's topic and body); the wire names of kind, severity and state, the model hash and the subject are
+    /// shared (the names are constants; the alert reader shares recurring texts).
+    /// </summary>
+    public static IncomingMessage Incoming(string device, long sequence)
+    {
+        var (fleet, own) = (new string("bench"), new string(device));
+        return IncomingMessage.Of(
+            new MessageKey(fleet, own, sequence),
+            Epoch,
+            new StoredAlert($"{device}-a{sequence}", fleet, own, "model-a", "input-drift", "inputs", "warning", "raised", sequence, sequence,
+                new string("""{"statistic":"min-holm-adjusted-p","value":1E-07,"threshold":0.0001,"falseAlarmRate":0.0001,"falseAlarmUnit":"per window","topChannels":[{"channel":"input.x","test":"ks","statistic":0.31,"score":0.31}]}"""),
+                Epoch, Epoch));
+    }
 
     public static MqttApplicationMessage Message(string topic, byte[] wire) => SignedAlerts.Message(topic, wire);
 }
@@ -212,6 +226,7 @@ internal static class IngestBench
     {
         var metrics = new IngestMetrics(TimeProvider.System);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var (allocated, gen0, gen1, gen2, paused) = (GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var watch = Stopwatch.StartNew();
         await using (var ingest = new MqttIngestor(Options(port, clientId), store, keys, metrics))
         {
@@ -231,7 +246,8 @@ internal static class IngestBench
 
         var stages = metrics.StageSeconds;
         Console.WriteLine($"    (wall {watch.Elapsed.TotalSeconds:F2} s, process CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / messages:F1} us/msg; busy: "
-            + string.Join(", ", new[] { "verify", "store", "acknowledge", "read-paused" }.Select(s => $"{s} {stages.GetValueOrDefault(s):F2} s")) + ")");
+            + string.Join(", ", new[] { "verify", "replay-check", "store", "acknowledge", "read-paused" }.Select(s => $"{s} {stages.GetValueOrDefault(s):F2} s")) + ")");
+        Console.WriteLine($"    (managed heap: {(GC.GetTotalAllocatedBytes() - allocated) / messages} bytes allocated per message, collections gen0 {GC.CollectionCount(0) - gen0} / gen1 {GC.CollectionCount(1) - gen1} / gen2 {GC.CollectionCount(2) - gen2}, paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms)");
         Console.WriteLine($"    ({metrics.Batches} group commits, {(double)metrics.BatchedMessages / Math.Max(1, metrics.Batches):F1} messages per transaction on average)");
         var count = await store.CountMessagesAsync();
         if (count != messages)

@@ -337,14 +337,14 @@ public sealed class MqttIngestor : IAsyncDisposable
     /// its device, was held back by the broker: the ingest was ready for it all along. The least delay absorbs a device
     /// clock that runs behind; a backlog drained after an outage arrives while the ingest is busy and does not count.
     /// </summary>
-    private void NoteDelay(Pending pending, Envelope envelope)
+    private void NoteDelay(Pending pending, Envelope envelope, DateTimeOffset now)
     {
         if (_options.HeldBackDelay <= TimeSpan.Zero || envelope.Kind is not (TopicKind.Alert or TopicKind.Fingerprint) || pending.Args.ApplicationMessage.Retain)
         {
             return; // a status may be retained or a last will, sent long after it was signed
         }
 
-        var delay = (_timeProvider.GetUtcNow() - envelope.Timestamp).TotalSeconds;
+        var delay = (now - envelope.Timestamp).TotalSeconds;
         var device = (envelope.Fleet, envelope.Device);
         if (!_leastDelay.TryGetValue(device, out var least) || delay < least)
         {
@@ -540,7 +540,7 @@ public sealed class MqttIngestor : IAsyncDisposable
             // Accepted; or authentic and fresh but not above the highest sequence seen: a redelivery of a stored message
             // (the store finds it and counts a duplicate) or a first delivery that came late — after a later message of the
             // device was stored, e.g. by another member of the shared subscription — which must not be lost as a "replay".
-            return new Verdict(Work.Store) { Inbound = inbound, Message = pending.Incoming, Address = pending.Address, Topic = pending.Topic };
+            return StoreVerdict; // what it stores is the pending message's own (Inbound, Incoming, Address, Topic)
         }
 
         // An authentic alert or fingerprint that can never be stored (too old) is settled by its recorded refusal, unless it
@@ -754,7 +754,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         {
             if (pending.Verdict!.Work == Work.Store)
             {
-                messages.Add(pending.Verdict.Message!); // in arrival order
+                messages.Add(pending.Incoming!); // in arrival order
             }
         }
 
@@ -767,6 +767,7 @@ public sealed class MqttIngestor : IAsyncDisposable
             }
 
             var next = 0;
+            var now = _timeProvider.GetUtcNow(); // the batch is durable as of now: each stored message's lag is taken against it
             for (var i = 0; i < batch.Count; i++)
             {
                 var pending = batch[i];
@@ -777,18 +778,19 @@ public sealed class MqttIngestor : IAsyncDisposable
                         var outcome = outcomes[next++];
                         if (outcome.Conflict is { } conflict)
                         {
-                            await RejectAsync(RejectionCodes.AlertIdConflict, verdict.Address, verdict.Topic, conflict, cancellationToken).ConfigureAwait(false);
-                            Settle(settled, verdict.Message!.Key); // authentic, refused for good, the refusal recorded
+                            await RejectAsync(RejectionCodes.AlertIdConflict, pending.Address, pending.Topic, conflict, cancellationToken).ConfigureAwait(false);
+                            Settle(settled, pending.Incoming!.Key); // authentic, refused for good, the refusal recorded
                         }
                         else
                         {
-                            _verifier.Commit(verdict.Inbound!);
-                            Settle(settled, verdict.Message!.Key);
+                            var inbound = pending.Inbound!;
+                            _verifier.Commit(inbound);
+                            Settle(settled, pending.Incoming!.Key);
                             if (outcome.Outcome == StoreOutcome.Stored)
                             {
-                                NoteDelay(pending, verdict.Inbound!.Envelope); // a first delivery: a device's resend of a stored message is late by design
-                                _metrics.RecordStored(pending.Kind, _timeProvider.GetUtcNow() - verdict.Inbound!.Envelope.Timestamp);
-                                Stored?.Invoke(verdict.Inbound!);
+                                NoteDelay(pending, inbound.Envelope, now); // a first delivery: a device's resend of a stored message is late by design
+                                _metrics.RecordStored(pending.Kind, now - inbound.Envelope.Timestamp);
+                                Stored?.Invoke(inbound);
                             }
                             else
                             {
@@ -845,7 +847,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         var channel = _writes.Begin(); // gathers MQTTnet's packet-by-packet writes (anything else sent meanwhile too, in order)
         try
         {
-            await AcknowledgeEachAsync(batch, settled, cancellationToken).ConfigureAwait(false);
+            await AcknowledgeEachAsync(batch, settled, channel, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -869,13 +871,21 @@ public sealed class MqttIngestor : IAsyncDisposable
         }
     }
 
-    private async Task AcknowledgeEachAsync(List<Pending> batch, Dictionary<(string Fleet, string Device), List<long>> settled, CancellationToken cancellationToken)
+    private async Task AcknowledgeEachAsync(List<Pending> batch, Dictionary<(string Fleet, string Device), List<long>> settled, WindowedChannel? gathering, CancellationToken cancellationToken)
     {
         foreach (var pending in batch)
         {
             if (Interlocked.Read(ref _generation) != pending.Generation)
             {
                 return; // the connection was replaced: the broker redelivers the rest, the store keeps them once
+            }
+
+            // The PUBACK MQTTnet would send, gathered directly: MQTTnet's acknowledgement builds, encodes and sends a packet
+            // through its adapter, several async calls per message in the stage that holds up the next batch.
+            if (gathering is not null && IsPlainPubAck(pending.Args) && gathering.TryGatherPubAck(pending.Args.PacketIdentifier))
+            {
+                Interlocked.Increment(ref _activity);
+                continue;
             }
 
             try
@@ -905,6 +915,14 @@ public sealed class MqttIngestor : IAsyncDisposable
             await PublishStoredAcksAsync(settled, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Whether MQTTnet would acknowledge the message with a PUBACK of reason Success and no properties (a QoS 1 PUBLISH the ingest left as it came).</summary>
+    private static bool IsPlainPubAck(MqttApplicationMessageReceivedEventArgs args) =>
+        args.ApplicationMessage.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtLeastOnce
+        && args.ReasonCode == MqttApplicationMessageReceivedReasonCode.Success
+        && args.ResponseReasonString is null
+        && args.ResponseUserProperties is not { Count: > 0 }
+        && !args.ProcessingFailed;
 
     /// <summary>
     /// Stores the batch; a failed attempt is tried once more at once, on the same connection, before the caller halts:
@@ -1120,13 +1138,12 @@ public sealed class MqttIngestor : IAsyncDisposable
 
     private static readonly Verdict AcknowledgeOnly = new(Work.AcknowledgeOnly);
 
+    /// <summary>Store the pending message (its Inbound and Incoming); one instance for all, rather than a copy of the pending's fields per message.</summary>
+    private static readonly Verdict StoreVerdict = new(Work.Store);
+
     /// <summary>The outcome of verifying one message.</summary>
     private sealed record Verdict(Work Work)
     {
-        public InboundMessage? Inbound { get; init; }
-
-        public IncomingMessage? Message { get; init; }
-
         public MessageKey? Key { get; init; }
 
         public TopicAddress? Address { get; init; }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using MQTTnet.Channel;
@@ -92,7 +93,19 @@ internal sealed class WindowedChannel : IMqttChannel
         await _inner.DisconnectAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    public Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        // MQTTnet reads every packet in three or four calls (header, length bytes, body); nearly all are answered from the
+        // read buffer: then without an async method and, for the common counts, without a new task.
+        if (_start != _end && !(_part == Part.Boundary && _window.IsFull))
+        {
+            return Completed(Take(buffer, offset, count));
+        }
+
+        return ReadSlowAsync(buffer, offset, count, cancellationToken);
+    }
+
+    private async Task<int> ReadSlowAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
         if (_part == Part.Boundary && _window.IsFull)
         {
@@ -113,8 +126,13 @@ internal sealed class WindowedChannel : IMqttChannel
             (_start, _end) = (0, read);
         }
 
-        // Never hand out bytes past the current packet: the next one must pass the window first. MQTTnet asks for
-        // exactly that anyway (2 header bytes, single length bytes, the body).
+        return Take(buffer, offset, count);
+    }
+
+    /// <summary>Hands out buffered bytes (at least one is buffered), never past the current packet: the next one must pass the window first.</summary>
+    private int Take(byte[] buffer, int offset, int count)
+    {
+        // MQTTnet asks for exactly that anyway (2 header bytes, single length bytes, the body).
         var take = Math.Min(count, _end - _start);
         take = _part switch
         {
@@ -129,7 +147,50 @@ internal sealed class WindowedChannel : IMqttChannel
         return take;
     }
 
-    public async Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
+    /// <summary>A completed task of <paramref name="count"/>, kept per count (a direct-mapped cache: the same few header and body sizes recur).</summary>
+    private Task<int> Completed(int count)
+    {
+        ref var slot = ref _completed[count & (CompletedSlots - 1)];
+        var task = slot;
+        if (task is null || task.Result != count)
+        {
+            slot = task = Task.FromResult(count);
+        }
+
+        return task;
+    }
+
+    private const int CompletedSlots = 256;
+
+    private readonly Task<int>?[] _completed = new Task<int>?[CompletedSlots];
+
+    public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
+    {
+        // A batch's PUBACKs, gathered: copied under the lock taken at once, without an async method.
+        if (Volatile.Read(ref _gathering) && !cancellationToken.IsCancellationRequested && _writeLock.Wait(0, CancellationToken.None))
+        {
+            try
+            {
+                if (Volatile.Read(ref _gathering))
+                {
+                    foreach (var segment in buffer)
+                    {
+                        _gathered.Write(segment.Span);
+                    }
+
+                    return Task.CompletedTask;
+                }
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+
+        return WriteSlowAsync(buffer, isEndOfPacket, cancellationToken);
+    }
+
+    private async Task WriteSlowAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -151,6 +212,43 @@ internal sealed class WindowedChannel : IMqttChannel
             _writeLock.Release();
         }
     }
+
+    /// <summary>
+    /// Gathers the PUBACK of a QoS 1 PUBLISH with reason Success and no properties, as MQTTnet's encoder writes it (4 bytes:
+    /// MQTT 5 leaves out a Success reason without properties, and MQTT 3.1.1 has none), without MQTTnet building, encoding
+    /// and sending a packet through its adapter; false when not gathering or when a write holds the lock (the caller then
+    /// acknowledges through MQTTnet, whose write is gathered or sent in order as before).
+    /// </summary>
+    public bool TryGatherPubAck(ushort packetIdentifier)
+    {
+        if (!Volatile.Read(ref _gathering) || !_writeLock.Wait(0, CancellationToken.None))
+        {
+            return false;
+        }
+
+        try
+        {
+            if (!Volatile.Read(ref _gathering))
+            {
+                return false;
+            }
+
+            var packet = _gathered.GetSpan(PubAckLength);
+            packet[0] = PubAckType << 4;
+            packet[1] = PubAckLength - 2;
+            BinaryPrimitives.WriteUInt16BigEndian(packet[2..], packetIdentifier);
+            _gathered.Advance(PubAckLength);
+            return true;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private const int PubAckType = 4;
+
+    private const int PubAckLength = 4;
 
     /// <summary>From now until <see cref="FlushGatheredAsync"/>, writes are gathered instead of sent.</summary>
     public void BeginGathering() => Volatile.Write(ref _gathering, true);

@@ -27,6 +27,9 @@ internal sealed class SqliteAggregatorStore : SqlAggregatorStore
     /// <summary>Whether batches go through <see cref="SqliteBatchWriter"/> (SQLitePCL.raw, default) or through <see cref="SqlBatchWriter"/> like PostgreSQL (to compare the two).</summary>
     internal bool RawBatchWrites { get; set; } = true;
 
+    /// <summary>Whether the raw batch writer binds, steps and resets straight through the native library (<see cref="SqliteNative"/>, default) or through SQLitePCL.raw's calls (to compare the two); read when the writer connection opens.</summary>
+    internal bool NativeBatchCalls { get; set; } = true;
+
     /// <summary>One, for <see cref="SqlBatchWriter"/> when <see cref="RawBatchWrites"/> is off: Microsoft.Data.Sqlite binds each parameter by name (a linear search), so multi-row statements bind in O(n²); measured slower (bench/Cloud.Benchmarks `store`).</summary>
     protected override int BatchRowsPerStatement => 1;
 
@@ -84,7 +87,7 @@ internal sealed class SqliteAggregatorStore : SqlAggregatorStore
                 if (_writer is null)
                 {
                     _writerConnection = (SqliteConnection)await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                    _writer = SqliteBatchWriter.Prepare(_writerConnection);
+                    _writer = SqliteBatchWriter.Prepare(_writerConnection, NativeBatchCalls);
                 }
 
                 using var transaction = _writerConnection!.BeginTransaction(deferred: false);

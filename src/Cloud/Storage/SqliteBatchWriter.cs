@@ -28,22 +28,24 @@ internal sealed class SqliteBatchWriter : IDisposable
     private const uint PreparePersistent = 0x01;
 
     private readonly sqlite3 _db;
+    private readonly nint _dbHandle;
     private readonly List<sqlite3_stmt> _prepared = [];
-    private readonly sqlite3_stmt _findOwner;
-    private readonly sqlite3_stmt _insertMessage;
-    private readonly sqlite3_stmt _deleteMessage;
-    private readonly sqlite3_stmt _insertEvent;
-    private readonly sqlite3_stmt _upsertAlert;
-    private readonly sqlite3_stmt _insertFingerprint;
-    private readonly sqlite3_stmt _upsertDeviceSeen;
-    private readonly sqlite3_stmt _upsertDeviceStatus;
+    private readonly Statement _findOwner;
+    private readonly Statement _insertMessage;
+    private readonly Statement _deleteMessage;
+    private readonly Statement _insertEvent;
+    private readonly Statement _upsertAlert;
+    private readonly Statement _insertFingerprint;
+    private readonly Statement _upsertDeviceSeen;
+    private readonly Statement _upsertDeviceStatus;
 
     private readonly List<IncomingMessage> _stored = [];
     private byte[] _utf8 = new byte[1024];
 
-    private SqliteBatchWriter(SqliteConnection connection)
+    private SqliteBatchWriter(SqliteConnection connection, bool nativeCalls)
     {
         _db = connection.Handle ?? throw new InvalidOperationException("The SQLite connection is not open.");
+        _dbHandle = _db.DangerousGetHandle();
         try
         {
             _findOwner = Prepare("SELECT fleet, device FROM alerts WHERE id = @p0", 1);
@@ -54,6 +56,7 @@ internal sealed class SqliteBatchWriter : IDisposable
             _insertFingerprint = Prepare(SqlBatchWriter.FingerprintRows);
             _upsertDeviceSeen = Prepare(SqlBatchWriter.DeviceSeenRows);
             _upsertDeviceStatus = Prepare(SqlBatchWriter.DeviceStatusRows);
+            NativeCalls = nativeCalls && SqliteNative.IsSameLibrary(_db, _insertMessage.Handle);
         }
         catch
         {
@@ -62,12 +65,15 @@ internal sealed class SqliteBatchWriter : IDisposable
         }
     }
 
-    /// <summary>Prepares the statements on <paramref name="connection"/> (open; it must outlive the writer).</summary>
-    public static SqliteBatchWriter Prepare(SqliteConnection connection)
+    /// <summary>Prepares the statements on <paramref name="connection"/> (open; it must outlive the writer); <paramref name="nativeCalls"/> lets it bind, step and reset through <see cref="SqliteNative"/> when that reaches SQLitePCL's library.</summary>
+    public static SqliteBatchWriter Prepare(SqliteConnection connection, bool nativeCalls = true)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        return new SqliteBatchWriter(connection);
+        return new SqliteBatchWriter(connection, nativeCalls);
     }
+
+    /// <summary>Whether the per-row calls go straight to the native library (<see cref="SqliteNative"/>) rather than through <see cref="raw"/>.</summary>
+    public bool NativeCalls { get; }
 
     /// <summary>Decides and writes the batch (validated by the caller) inside the connection's open transaction; the caller commits.</summary>
     public BatchItemOutcome[] Write(IReadOnlyList<IncomingMessage> messages)
@@ -130,10 +136,10 @@ internal sealed class SqliteBatchWriter : IDisposable
         try
         {
             Text(_findOwner, 1, alertId);
-            var rc = raw.sqlite3_step(_findOwner);
+            var rc = raw.sqlite3_step(_findOwner.Handle);
             if (rc == raw.SQLITE_ROW)
             {
-                var owner = (Fleet: raw.sqlite3_column_text(_findOwner, 0).utf8_to_string(), Device: raw.sqlite3_column_text(_findOwner, 1).utf8_to_string());
+                var owner = (Fleet: raw.sqlite3_column_text(_findOwner.Handle, 0).utf8_to_string(), Device: raw.sqlite3_column_text(_findOwner.Handle, 1).utf8_to_string());
                 return owner.Fleet != key.Fleet || owner.Device != key.Device ? owner : null;
             }
 
@@ -221,7 +227,7 @@ internal sealed class SqliteBatchWriter : IDisposable
         Int64(statement, 5, fingerprint.WindowStart.ToUnixTimeMilliseconds());
         Int64(statement, 6, fingerprint.WindowEnd.ToUnixTimeMilliseconds());
         Int64(statement, 7, fingerprint.ObservationCount);
-        Check(raw.sqlite3_bind_blob(statement, 8, fingerprint.Data.Span));
+        Check(raw.sqlite3_bind_blob(statement.Handle, 8, fingerprint.Data.Span));
         Execute(statement);
     }
 
@@ -244,9 +250,9 @@ internal sealed class SqliteBatchWriter : IDisposable
         Execute(statement);
     }
 
-    private sqlite3_stmt Prepare(SqlBatchWriter.InsertShape shape) => Prepare(shape.Sql(1), shape.Columns);
+    private Statement Prepare(SqlBatchWriter.InsertShape shape) => Prepare(shape.Sql(1), shape.Columns);
 
-    private sqlite3_stmt Prepare(string sql, int parameters)
+    private Statement Prepare(string sql, int parameters)
     {
         var rc = raw.sqlite3_prepare_v3(_db, sql, PreparePersistent, out var statement);
         if (rc != raw.SQLITE_OK || statement is null)
@@ -262,15 +268,25 @@ internal sealed class SqliteBatchWriter : IDisposable
             throw new InvalidOperationException($"Statement \"{sql}\" has {raw.sqlite3_bind_parameter_count(statement)} parameters, expected {parameters}.");
         }
 
-        return statement;
+        return new Statement(statement, parameters);
     }
 
-    /// <summary>Binds a string as UTF-8 (NULL for null; an empty string stays empty: tested), encoded into the writer's buffer; SQLite copies it.</summary>
-    private void Text(sqlite3_stmt statement, int index, string? value)
+    /// <summary>
+    /// Binds a string as UTF-8 (NULL for null; an empty string stays empty: tested), encoded into the writer's buffer; SQLite
+    /// copies it. The very string bound last at that place is not bound again: bindings outlive resets, and the wire names
+    /// of kinds, severities and states, and the model hashes and subjects the alert reader shares, recur row after row.
+    /// </summary>
+    private void Text(Statement statement, int index, string? value)
     {
         if (value is null)
         {
-            Check(raw.sqlite3_bind_null(statement, index));
+            Check(NativeCalls ? SqliteNative.sqlite3_bind_null(statement.Pointer, index) : raw.sqlite3_bind_null(statement.Handle, index));
+            statement.Bound[index] = null;
+            return;
+        }
+
+        if (ReferenceEquals(statement.Bound[index], value))
+        {
             return;
         }
 
@@ -281,23 +297,31 @@ internal sealed class SqliteBatchWriter : IDisposable
         }
 
         var length = Encoding.UTF8.GetBytes(value, _utf8);
-        Check(raw.sqlite3_bind_text(statement, index, _utf8.AsSpan(0, length)));
+        statement.Bound[index] = null; // until bound: a failed bind leaves the place unknown
+        Check(NativeCalls
+            ? SqliteNative.sqlite3_bind_text(statement.Pointer, index, ref _utf8[0], length, SqliteNative.Transient) // _utf8 is never empty: "" binds as ''
+            : raw.sqlite3_bind_text(statement.Handle, index, _utf8.AsSpan(0, length)));
+        statement.Bound[index] = value;
     }
 
-    private void Int64(sqlite3_stmt statement, int index, long value) => Check(raw.sqlite3_bind_int64(statement, index, value));
+    private void Int64(Statement statement, int index, long value)
+    {
+        statement.Bound[index] = null;
+        Check(NativeCalls ? SqliteNative.sqlite3_bind_int64(statement.Pointer, index, value) : raw.sqlite3_bind_int64(statement.Handle, index, value));
+    }
 
     /// <summary>Runs a write statement to completion and resets it; returns the rows it changed.</summary>
-    private int Execute(sqlite3_stmt statement)
+    private int Execute(Statement statement)
     {
         try
         {
-            var rc = raw.sqlite3_step(statement);
+            var rc = NativeCalls ? SqliteNative.sqlite3_step(statement.Pointer) : raw.sqlite3_step(statement.Handle);
             if (rc != raw.SQLITE_DONE)
             {
                 Fail(rc);
             }
 
-            return raw.sqlite3_changes(_db);
+            return NativeCalls ? SqliteNative.sqlite3_changes(_dbHandle) : raw.sqlite3_changes(_db);
         }
         finally
         {
@@ -305,10 +329,27 @@ internal sealed class SqliteBatchWriter : IDisposable
         }
     }
 
-    private static void Reset(sqlite3_stmt statement)
+    /// <summary>Resets a statement for its next row; its bindings stay, and every statement binds all of its parameters before each step (no clearing needed).</summary>
+    private void Reset(Statement statement)
     {
-        raw.sqlite3_reset(statement);
-        raw.sqlite3_clear_bindings(statement);
+        if (NativeCalls)
+        {
+            _ = SqliteNative.sqlite3_reset(statement.Pointer); // repeats the last step's code, already checked
+        }
+        else
+        {
+            raw.sqlite3_reset(statement.Handle);
+        }
+    }
+
+    /// <summary>A prepared statement, its raw pointer, and the string each parameter was bound to last (null when not a string, or unknown).</summary>
+    private sealed class Statement(sqlite3_stmt handle, int parameters)
+    {
+        public sqlite3_stmt Handle { get; } = handle;
+
+        public nint Pointer { get; } = handle.DangerousGetHandle();
+
+        public string?[] Bound { get; } = new string?[parameters + 1];
     }
 
     private void Check(int rc)

@@ -134,7 +134,10 @@ internal static class AlertWireReader
             return false;
         }
 
-        string? id = null, modelHash = null, kindName = null, subject = null, severityName = null, stateName = null;
+        string? id = null, modelHash = null, subject = null;
+        AlertKind kind = default;
+        AlertSeverity severity = default;
+        AlertState state = default;
         long firstSample = 0, lastSample = 0;
         DateTimeOffset raisedAt = default, updatedAt = default;
         AlertEvidence? evidence = null;
@@ -165,11 +168,11 @@ internal static class AlertWireReader
             {
                 Id => Text(ref reader, limits, out id),
                 BodyDevice => IsText(ref reader, address.Device),
-                ModelHash => Text(ref reader, limits, out modelHash),
-                AlertKindBit => Text(ref reader, limits, out kindName),
-                Subject => Text(ref reader, limits, out subject),
-                Severity => Text(ref reader, limits, out severityName),
-                State => Text(ref reader, limits, out stateName),
+                ModelHash => Recurring(ref reader, limits, out modelHash),
+                AlertKindBit => Named(ref reader, limits, KindNames, out kind),
+                Subject => Recurring(ref reader, limits, out subject),
+                Severity => Named(ref reader, limits, SeverityNames, out severity),
+                State => Named(ref reader, limits, StateNames, out state),
                 FirstSample => Integer(ref reader, out firstSample) && firstSample >= 0,
                 LastSample => Integer(ref reader, out lastSample) && lastSample >= 0,
                 RaisedAt => Time(ref reader, limits, out raisedAt),
@@ -182,8 +185,7 @@ internal static class AlertWireReader
             }
         }
 
-        if (reader.TokenType != JsonTokenType.EndObject || seen != AllBody
-            || !AlertKinds.TryParse(kindName, out var kind) || !AlertSeverities.TryParse(severityName, out var severity) || !AlertStates.TryParse(stateName, out var state))
+        if (reader.TokenType != JsonTokenType.EndObject || seen != AllBody)
         {
             return false;
         }
@@ -224,11 +226,11 @@ internal static class AlertWireReader
             seen |= property;
             var ok = property switch
             {
-                Statistic => Text(ref reader, limits, out statistic),
+                Statistic => Recurring(ref reader, limits, out statistic),
                 Value => Number(ref reader, out value),
                 Threshold => Number(ref reader, out threshold),
                 FalseAlarmRate => Number(ref reader, out falseAlarmRate),
-                FalseAlarmUnit => Text(ref reader, limits, out unit),
+                FalseAlarmUnit => Recurring(ref reader, limits, out unit),
                 _ => ReadChannels(ref reader, limits, out channels),
             };
             if (!ok)
@@ -282,8 +284,8 @@ internal static class AlertWireReader
                 seen |= property;
                 var ok = property switch
                 {
-                    Channel => Text(ref reader, limits, out channel),
-                    ChannelStatistic => Text(ref reader, limits, out statistic),
+                    Channel => Recurring(ref reader, limits, out channel),
+                    ChannelStatistic => Recurring(ref reader, limits, out statistic),
                     ChannelValue => Number(ref reader, out value),
                     _ => Number(ref reader, out effectSize),
                 };
@@ -305,9 +307,97 @@ internal static class AlertWireReader
         return reader.TokenType == JsonTokenType.EndArray;
     }
 
+    private static readonly WireNames<AlertKind> KindNames = new(AlertKinds.ToWireName, AlertKinds.TryParse);
+    private static readonly WireNames<AlertSeverity> SeverityNames = new(AlertSeverities.ToWireName, AlertSeverities.TryParse);
+    private static readonly WireNames<AlertState> StateNames = new(AlertStates.ToWireName, AlertStates.TryParse);
+
+    /// <summary>An enumeration's wire name: compared as transmitted with each name's UTF-8 (no string); otherwise read as <see cref="Text"/> reads it and parsed.</summary>
+    private static bool Named<T>(ref Utf8JsonReader reader, ProtocolLimits limits, WireNames<T> names, out T value)
+        where T : struct, Enum
+    {
+        if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped)
+        {
+            var span = reader.ValueSpan;
+            foreach (var (name, named) in names.Utf8)
+            {
+                if (span.SequenceEqual(name))
+                {
+                    value = named;
+                    return true;
+                }
+            }
+        }
+
+        value = default;
+        return Text(ref reader, limits, out var text) && names.Parse(text, out value);
+    }
+
+    private delegate bool WireNameParser<T>(string? name, out T value);
+
+    /// <summary>Every defined value of <typeparamref name="T"/> with its wire name's UTF-8 bytes, and the parser of a name.</summary>
+    private sealed class WireNames<T>(Func<T, string> toWireName, WireNameParser<T> parse)
+        where T : struct, Enum
+    {
+        public (byte[] Name, T Value)[] Utf8 { get; } = [.. Enum.GetValues<T>().Select(v => (Encoding.UTF8.GetBytes(toWireName(v)), v))];
+
+        public WireNameParser<T> Parse { get; } = parse;
+    }
+
     /// <summary>A string token equal to <paramref name="expected"/> as transmitted (not escaped: escaped ones take the full path).</summary>
     private static bool IsText(ref Utf8JsonReader reader, string expected) =>
         reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && reader.ValueTextEquals(expected);
+
+    /// <summary>
+    /// <see cref="Text"/> for a value that recurs from message to message (model hash, subject, statistics, units, channel
+    /// names): plain ASCII as transmitted is looked up among the strings this thread read last and shared with the message
+    /// that had it (strings are immutable); anything else is read as <see cref="Text"/> reads it.
+    /// </summary>
+    private static bool Recurring(ref Utf8JsonReader reader, ProtocolLimits limits, [NotNullWhen(true)] out string? text)
+    {
+        if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || reader.ValueSpan.Length > RecurringMaxLength)
+        {
+            return Text(ref reader, limits, out text);
+        }
+
+        var utf8 = reader.ValueSpan;
+        var recent = t_recent ??= new string?[RecurringSlots];
+        var slot = RecurringSlot(utf8);
+        text = recent[slot];
+        if (text is null || text.Length != utf8.Length || !Ascii.Equals(utf8, text))
+        {
+            if (!Ascii.IsValid(utf8))
+            {
+                return Text(ref reader, limits, out text);
+            }
+
+            text = Encoding.ASCII.GetString(utf8);
+            recent[slot] = text;
+        }
+
+        return text.Length <= limits.MaxStringBytes && !string.IsNullOrWhiteSpace(text); // ASCII: as many bytes as characters
+    }
+
+    /// <summary>Strings <see cref="Recurring"/> keeps per thread (a direct-mapped cache: a collision only costs a new string).</summary>
+    private const int RecurringSlots = 64;
+
+    /// <summary>Longer values are not kept (at most 64 strings of at most 128 characters per thread).</summary>
+    private const int RecurringMaxLength = 128;
+
+    [ThreadStatic]
+    private static string?[]? t_recent;
+
+    /// <summary>The cache slot of a value: its length and three of its bytes, mixed (6 bits).</summary>
+    private static int RecurringSlot(ReadOnlySpan<byte> utf8)
+    {
+        var hash = (uint)utf8.Length * 0x9E3779B1u;
+        if (!utf8.IsEmpty)
+        {
+            hash ^= (uint)(utf8[0] | (utf8[^1] << 8) | (utf8[utf8.Length / 2] << 16));
+            hash *= 0x85EBCA6Bu;
+        }
+
+        return (int)(hash >> 26);
+    }
 
     /// <summary>A non-blank string within the length limit (counted as <see cref="JsonGuard"/> counts it); unescaping validates it.</summary>
     private static bool Text(ref Utf8JsonReader reader, ProtocolLimits limits, [NotNullWhen(true)] out string? text)
@@ -325,9 +415,51 @@ internal static class AlertWireReader
 
     private static bool Time(ref Utf8JsonReader reader, ProtocolLimits limits, out DateTimeOffset value)
     {
+        if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && TryReadTimestamp(reader.ValueSpan, out value))
+        {
+            return true; // the shape every sender writes, read from its bytes (no string; 28 bytes: within any MaxStringBytes ≥ 128)
+        }
+
         value = default;
         return Text(ref reader, limits, out var text)
             && DateTimeOffset.TryParseExact(text, DoubleText.TimestampFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+    }
+
+    /// <summary>
+    /// <see cref="DoubleText.TimestampFormat"/> ("yyyy-MM-ddTHH:mm:ss.fffffffZ") read from its UTF-8 bytes: ASCII digits in
+    /// every place, a real date and time of day; false for anything else, which <see cref="DateTimeOffset.TryParseExact(string?, string?[], IFormatProvider?, DateTimeStyles, out DateTimeOffset)"/> then decides.
+    /// </summary>
+    internal static bool TryReadTimestamp(ReadOnlySpan<byte> text, out DateTimeOffset value)
+    {
+        value = default;
+        if (text.Length != 28 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != '.' || text[27] != 'Z'
+            || !Digits(text, 0, 4, out var year) || !Digits(text, 5, 2, out var month) || !Digits(text, 8, 2, out var day)
+            || !Digits(text, 11, 2, out var hour) || !Digits(text, 14, 2, out var minute) || !Digits(text, 17, 2, out var second) || !Digits(text, 20, 7, out var fraction)
+            || year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        var ticks = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).Ticks + fraction;
+        value = new DateTimeOffset(ticks, TimeSpan.Zero);
+        return true;
+
+        static bool Digits(ReadOnlySpan<byte> text, int start, int count, out int number)
+        {
+            number = 0;
+            foreach (var b in text.Slice(start, count))
+            {
+                var digit = b - (byte)'0';
+                if ((uint)digit > 9)
+                {
+                    return false;
+                }
+
+                number = (number * 10) + digit;
+            }
+
+            return true;
+        }
     }
 
     private static bool Integer(ref Utf8JsonReader reader, out long value)

@@ -189,6 +189,45 @@ public sealed class WindowedChannelTests
         Assert.Equal(Encode([new MqttPubAckPacket { PacketIdentifier = 1000 }]).Wire, inner.Writes[2]);
     }
 
+    [Theory]
+    [InlineData(MqttProtocolVersion.V500)]
+    [InlineData(MqttProtocolVersion.V311)]
+    public async Task TryGatherPubAck_TheBytesMqttNetsEncoderWrites_InOrderWithPacketsSentThroughIt(MqttProtocolVersion version)
+    {
+        var inner = new ChunkedChannel([], new Random(1), maxChunk: 1);
+        var channel = new WindowedChannel(inner, new ReceiveWindow(long.MaxValue, int.MaxValue), () => { }, Stall, new FakeTimeProvider());
+        using var adapter = new MqttChannelAdapter(channel, new MqttPacketFormatterAdapter(version, new MqttBufferWriter(4096, 1 << 20)), MqttNetNullLogger.Instance);
+        ushort[] identifiers = [1, 2, 127, 128, 255, 256, 4660, 32768, 65535];
+
+        Assert.False(channel.TryGatherPubAck(7)); // not gathering: the caller acknowledges through MQTTnet
+        Assert.Empty(inner.Writes);
+
+        channel.BeginGathering();
+        var expected = new List<MqttPacket>();
+        foreach (var identifier in identifiers)
+        {
+            Assert.True(channel.TryGatherPubAck(identifier));
+            expected.Add(new MqttPubAckPacket { PacketIdentifier = identifier, ReasonCode = MqttPubAckReasonCode.Success });
+        }
+
+        await adapter.SendPacketAsync(new MqttPubAckPacket { PacketIdentifier = 9 }, CancellationToken.None); // MQTTnet's own, between ours
+        expected.Add(new MqttPubAckPacket { PacketIdentifier = 9 });
+        Assert.True(channel.TryGatherPubAck(10));
+        expected.Add(new MqttPubAckPacket { PacketIdentifier = 10 });
+        await channel.FlushGatheredAsync(CancellationToken.None);
+
+        var formatter = new MqttPacketFormatterAdapter(version, new MqttBufferWriter(4096, 1 << 20));
+        var wire = expected.SelectMany(packet =>
+        {
+            var bytes = formatter.Encode(packet).ToArray();
+            formatter.Cleanup();
+            return bytes;
+        }).ToArray();
+        Assert.Equal(wire, Assert.Single(inner.Writes));
+        Assert.Equal(4 * expected.Count, wire.Length);
+        Assert.False(channel.TryGatherPubAck(11)); // flushed: not gathering any more
+    }
+
     [Fact]
     public async Task Gathering_StartedAndFlushedWhileAnotherTaskSends_StreamUnchanged()
     {

@@ -38,10 +38,11 @@ public sealed class SqliteBatchWriterTests : IAsyncLifetime
 
     private string PathOf(string name) => Path.Combine(_folder, name + ".db");
 
-    private async Task<SqliteAggregatorStore> OpenAsync(string name, bool raw)
+    private async Task<SqliteAggregatorStore> OpenAsync(string name, bool raw, bool nativeCalls = true)
     {
         var store = await SqliteAggregatorStore.OpenAsync(new SqliteStoreOptions { Path = PathOf(name) }, _time, CancellationToken.None);
         store.RawBatchWrites = raw;
+        store.NativeBatchCalls = nativeCalls;
         _opened.Add(store);
         return store;
     }
@@ -53,11 +54,12 @@ public sealed class SqliteBatchWriterTests : IAsyncLifetime
     public async Task StoreBatch_SeededBatches_RawAndAdoWritersGiveIdenticalOutcomesAndTables(int seed)
     {
         var raw = await OpenAsync("raw", raw: true);
+        var pcl = await OpenAsync("pcl", raw: true, nativeCalls: false); // the raw writer's per-row calls through SQLitePCL.raw
         var ado = await OpenAsync("ado", raw: false);
         var random = new Random(seed);
 
         // Alerts stored before any batch, one message at a time: their ids are owned by d1 (conflicts for the others).
-        foreach (var store in new IAggregatorStore[] { raw, ado })
+        foreach (var store in new IAggregatorStore[] { raw, pcl, ado })
         {
             await store.StoreAlertAsync(new MessageKey("f1", "d1", 1), T0, Alert("a0", "f1", "d1", 1, "raised", subject: "inputs"));
             await store.StoreAlertAsync(new MessageKey("f1", "d1", 2), T0, Alert("a1", "f1", "d1", 2, "escalated", subject: "inputs"));
@@ -87,9 +89,11 @@ public sealed class SqliteBatchWriterTests : IAsyncLifetime
             }
 
             var fromRaw = await raw.StoreBatchAsync(batch);
+            var fromPcl = await pcl.StoreBatchAsync(batch);
             var fromAdo = await ado.StoreBatchAsync(batch);
 
             Assert.Equal(fromAdo, fromRaw);
+            Assert.Equal(fromAdo, fromPcl);
             foreach (var outcome in fromAdo)
             {
                 totals[outcome.Conflict is not null ? 2 : (int)outcome.Outcome]++;
@@ -98,11 +102,67 @@ public sealed class SqliteBatchWriterTests : IAsyncLifetime
             foreach (var table in Tables)
             {
                 Assert.Equal(await DumpAsync(PathOf("ado"), table), await DumpAsync(PathOf("raw"), table));
+                Assert.Equal(await DumpAsync(PathOf("ado"), table), await DumpAsync(PathOf("pcl"), table));
             }
         }
 
         Assert.All(totals, t => Assert.True(t > 10, $"the batches must exercise stored, duplicate and conflict outcomes: {string.Join(", ", totals)}"));
         Assert.True((await DumpAsync(PathOf("raw"), "alert_events")).Count > (await DumpAsync(PathOf("raw"), "alerts")).Count, "alerts must be updated by later lifecycle steps");
+    }
+
+    [Fact]
+    public async Task Prepare_BundledSqlite_PerRowCallsGoStraightToTheLibrarySqlitePclLoaded()
+    {
+        await using var connection = new SqliteConnection($"Data Source={PathOf("native")};Pooling=False");
+        await connection.OpenAsync();
+        await ExecuteAsync(connection, "CREATE TABLE messages (fleet TEXT NOT NULL, device TEXT NOT NULL, sequence BIGINT NOT NULL, kind TEXT NOT NULL, received_at_ms BIGINT NOT NULL, PRIMARY KEY (fleet, device, sequence))");
+        foreach (var (table, columns) in new[]
+        {
+            ("alerts", "id TEXT PRIMARY KEY, fleet TEXT, device TEXT, model_hash TEXT, kind TEXT, subject TEXT, severity TEXT, state TEXT, first_sample BIGINT, last_sample BIGINT, evidence_json TEXT, raised_at_ms BIGINT, updated_at_ms BIGINT, last_sequence BIGINT, acknowledged_by TEXT, acknowledged_at_ms BIGINT"),
+            ("alert_events", "fleet TEXT, device TEXT, sequence BIGINT, alert_id TEXT, state TEXT, severity TEXT, at_ms BIGINT"),
+            ("fingerprints", "fleet TEXT, device TEXT, sequence BIGINT, model_hash TEXT, window_start_ms BIGINT, window_end_ms BIGINT, observation_count BIGINT, data BLOB"),
+            ("devices", "fleet TEXT, device TEXT, model_hash TEXT, key_id TEXT, last_seen_ms BIGINT, status TEXT, status_sequence BIGINT, outbox_depth BIGINT, dropped_fingerprints BIGINT, outbox_fault TEXT, PRIMARY KEY (fleet, device)"),
+        })
+        {
+            await ExecuteAsync(connection, $"CREATE TABLE {table} ({columns})");
+        }
+
+        using var native = SqliteBatchWriter.Prepare(connection);
+        using var viaPcl = SqliteBatchWriter.Prepare(connection, nativeCalls: false);
+
+        Assert.True(native.NativeCalls, "the bundled e_sqlite3 is SQLitePCL's library: its entry points must be taken");
+        Assert.False(viaPcl.NativeCalls);
+        Assert.True(SqliteNative.sqlite3_libversion_number() >= 3_040_000);
+    }
+
+    [Fact]
+    public async Task StoreBatch_SameStringInstancesRowAfterRow_EachRowKeepsItsOwnValues()
+    {
+        // The writer binds a string again only when it is not the very instance bound last at that place: the same instance,
+        // an equal copy, another value, NULL and the first instance again, in one batch and across batches.
+        var raw = await OpenAsync("raw", raw: true);
+        var ado = await OpenAsync("ado", raw: false);
+        var (subject, fault) = ("inputs", "disk full");
+        string?[] faults = [fault, fault, null, fault, new string(fault), "other fault", null, null, fault];
+        string[] subjects = [subject, subject, new string(subject), "outputs", subject, string.Empty, subject, subject, new string(subject)];
+        for (var round = 0; round < 2; round++)
+        {
+            var batch = new List<IncomingMessage>();
+            for (var i = 0; i < faults.Length; i++)
+            {
+                var sequence = (round * 100) + (2 * i) + 1;
+                batch.Add(IncomingMessage.Of(new MessageKey("f1", "d1", sequence), T0.AddSeconds(sequence), Alert($"a{sequence}", "f1", "d1", sequence, i % 2 == 0 ? "raised" : "cleared", subjects[i])));
+                batch.Add(IncomingMessage.Of(new MessageKey("f1", $"d{i % 2}", sequence + 1), T0.AddSeconds(sequence), new DeviceStatusReport("online", i % 3 == 0 ? null : "model-s", i, 0, T0.AddSeconds(sequence), faults[i])));
+            }
+
+            Assert.Equal(await ado.StoreBatchAsync(batch), await raw.StoreBatchAsync(batch));
+            foreach (var table in Tables)
+            {
+                Assert.Equal(await DumpAsync(PathOf("ado"), table), await DumpAsync(PathOf("raw"), table));
+            }
+        }
+
+        Assert.Contains(await DumpAsync(PathOf("raw"), "devices"), row => row.Contains("'disk full'", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -158,6 +158,91 @@ public sealed class AlertWireReaderTests
         Assert.Equal(RejectionReason.TopicMismatch, mismatch.Reason);
     }
 
+    [Theory]
+    [InlineData("2026-11-25T08:00:00.1234567Z")]
+    [InlineData("0001-01-01T00:00:00.0000000Z")]
+    [InlineData("9999-12-31T23:59:59.9999999Z")]
+    [InlineData("2024-02-29T12:30:45.0000001Z")] // a leap day
+    [InlineData("2023-02-29T12:30:45.0000001Z")] // not one
+    [InlineData("1900-02-29T00:00:00.0000000Z")] // not one either (a century)
+    [InlineData("2000-02-29T00:00:00.0000000Z")] // one (every 400 years)
+    [InlineData("0000-01-01T00:00:00.0000000Z")]
+    [InlineData("2026-00-10T00:00:00.0000000Z")]
+    [InlineData("2026-13-10T00:00:00.0000000Z")]
+    [InlineData("2026-04-31T00:00:00.0000000Z")]
+    [InlineData("2026-04-00T00:00:00.0000000Z")]
+    [InlineData("2026-04-30T24:00:00.0000000Z")]
+    [InlineData("2026-04-30T23:60:00.0000000Z")]
+    [InlineData("2026-04-30T23:59:60.0000000Z")]
+    [InlineData("2026-04-30T23:59:59.000000Z")]
+    [InlineData("2026-04-30T23:59:59.00000000Z")]
+    [InlineData("2026-04-30 23:59:59.0000000Z")]
+    [InlineData("2026-04-30T23:59:59.0000000z")]
+    [InlineData("2026-04-30T23:59:59,0000000Z")]
+    [InlineData("2026-4-030T23:59:59.0000000Z")]
+    [InlineData("+026-04-30T23:59:59.0000000Z")]
+    [InlineData("2026-04-30T23:59:59.00000-0Z")]
+    [InlineData("2026-04-30T23:59:59.0000000+")]
+    [InlineData("٢٠٢٦-04-30T23:59:59.0000000Z")] // Arabic-Indic digits: not ASCII
+    public void TryReadTimestamp_AcceptsExactlyWhatTryParseExactAccepts_WithTheSameInstant(string text)
+    {
+        var parsed = DateTimeOffset.TryParseExact(text, DoubleText.TimestampFormats, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var expected);
+        var read = AlertWireReader.TryReadTimestamp(Encoding.UTF8.GetBytes(text), out var value);
+
+        // What the byte reader takes, TryParseExact takes too, to the tick and with offset zero; the rest is left to it.
+        if (read)
+        {
+            Assert.True(parsed, text);
+            Assert.Equal(expected.UtcTicks, value.UtcTicks);
+            Assert.Equal(expected.Offset, value.Offset);
+        }
+        else
+        {
+            Assert.False(parsed && text.Length == 28 && Ascii.IsValid(text), $"{text}: TryParseExact reads it, the byte reader should too");
+        }
+    }
+
+    [Fact]
+    public void TryReadTimestamp_EveryInstantWrittenAsDevicesWriteIt_ReadsBackExactly()
+    {
+        var random = new Random(2511);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var instant = new DateTimeOffset(random.NextInt64(DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks + 1), TimeSpan.Zero);
+            var text = instant.UtcDateTime.ToString(DoubleText.TimestampFormat, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(AlertWireReader.TryReadTimestamp(Encoding.ASCII.GetBytes(text), out var value), text);
+            Assert.Equal(instant, value);
+            Assert.Equal(TimeSpan.Zero, value.Offset);
+        }
+    }
+
+    [Fact]
+    public void TryDecodeAlert_RecurringValuesAndWireNames_SameAlertAsTheFullPathAcrossMessages()
+    {
+        // Model hash, subject, statistics, units and channel names are shared between messages that carry the same text;
+        // every kind, severity and state is read from its bytes. A message that differs in one of them must not get the
+        // value of the message before it.
+        var kinds = Enum.GetValues<AlertKind>();
+        var severities = Enum.GetValues<AlertSeverity>();
+        var states = Enum.GetValues<AlertState>();
+        for (var n = 1; n <= 300; n++)
+        {
+            var alert = Plain(n) with
+            {
+                ModelHash = n % 3 == 0 ? "model-a" : $"model-{n % 7}",
+                Kind = kinds[n % kinds.Length],
+                Subject = n % 2 == 0 ? "inputs" : "outputs",
+                Severity = severities[n % severities.Length],
+                State = states[n % states.Length],
+                Evidence = new AlertEvidence($"stat-{n % 5}", 1e-7, 1e-4, 1e-4, n % 4 == 0 ? "per sample" : "per window", [new ChannelContribution($"input.{(char)('a' + (n % 26))}", n % 2 == 0 ? "ks" : "psi", 0.31, 0.31)]),
+            };
+            var message = Wire.Encode(TopicKind.Alert, n, AlertCodec.Encode(alert));
+            Assert.True(CheckAgreement(message), Encoding.UTF8.GetString(message));
+            Assert.True(EnvelopeCodec.TryDecodeAlert(Topic, message, Properties, ProtocolLimits.Default, out _, out var read));
+            Assert.Equal(AlertCodec.Encode(alert), AlertCodec.Encode(read));
+        }
+    }
+
     private static string EscapeFirstSignatureDigit(string message)
     {
         var at = message.IndexOf("\"sig\":\"", StringComparison.Ordinal) + 7;
