@@ -1,5 +1,4 @@
 using System.Collections.ObjectModel;
-using System.Globalization;
 using EdgeSentinel.Monitor.Serialization;
 
 namespace EdgeSentinel.Monitor.Baselines;
@@ -186,9 +185,6 @@ public sealed class SupportLimits
 
     /// <summary>True when <paramref name="value"/> of channel <paramref name="channel"/> lies beyond one of its limits.</summary>
     public bool IsOutside(int channel, double value) => value > Upper[channel] || value < Lower[channel];
-
-    /// <summary>A one-line description of channel <paramref name="channel"/>'s limits.</summary>
-    public string Describe(int channel) => string.Create(CultureInfo.InvariantCulture, $"[{Lower[channel]:G6}, {Upper[channel]:G6}]");
 
     internal void WriteTo(BinaryBufferWriter writer)
     {
