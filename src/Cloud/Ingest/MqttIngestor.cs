@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using EdgeSentinel.Cloud.Broker;
 using EdgeSentinel.Cloud.Metrics;
@@ -39,7 +40,7 @@ namespace EdgeSentinel.Cloud.Ingest;
 /// (redelivered too). Nothing accepted is ever acknowledged without being stored.</para>
 /// <para>Thread-safe to start and dispose.</para>
 /// </remarks>
-public sealed class MqttIngestor : IAsyncDisposable
+public sealed class MqttIngestor : IAsyncDisposable, IPublishReceiver
 {
     private readonly MqttIngestOptions _options;
     private readonly IAggregatorStore _store;
@@ -94,7 +95,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         // The window, not this queue, bounds what is held; the queue only has to be large enough never to fill.
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(Math.Max(options.ReceiveMaximum, options.MaxQueuedMessages) + 1) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         // MQTTnet's keep-alive runs on the wall clock, so its counterpart while the reader waits does too.
-        _client = new MqttClientFactory().CreateMqttClient(new WindowedAdapterFactory(_window, PingWhileStalled, options.KeepAlive / 3, TimeProvider.System, paused => metrics.RecordStageTime("read-paused", paused), _writes));
+        _client = new MqttClientFactory().CreateMqttClient(new WindowedAdapterFactory(_window, PingWhileStalled, options.KeepAlive / 3, TimeProvider.System, paused => metrics.RecordStageTime("read-paused", paused), _writes, this));
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
     }
 
@@ -339,7 +340,7 @@ public sealed class MqttIngestor : IAsyncDisposable
     /// </summary>
     private void NoteDelay(Pending pending, Envelope envelope, DateTimeOffset now)
     {
-        if (_options.HeldBackDelay <= TimeSpan.Zero || envelope.Kind is not (TopicKind.Alert or TopicKind.Fingerprint) || pending.Args.ApplicationMessage.Retain)
+        if (_options.HeldBackDelay <= TimeSpan.Zero || envelope.Kind is not (TopicKind.Alert or TopicKind.Fingerprint) || pending.Retained)
         {
             return; // a status may be retained or a last will, sent long after it was signed
         }
@@ -419,6 +420,7 @@ public sealed class MqttIngestor : IAsyncDisposable
         }
     }
 
+    /// <summary>A PUBLISH the connection's reader did not read itself (<see cref="WindowedChannel"/>): MQTTnet decoded it; MQTTnet acknowledges it when told.</summary>
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         var wireBytes = _window.TakeSize(); // this message's PUBLISH, counted when the connection read it
@@ -430,56 +432,122 @@ public sealed class MqttIngestor : IAsyncDisposable
         }
 
         e.AutoAcknowledge = false;
+        var message = e.ApplicationMessage;
+        var payload = message.Payload.IsSingleSegment ? message.Payload.First : message.Payload.ToArray();
+        var properties = new MessageProperties(message.ContentType, UserProperty(message, WireFormat.VersionProperty), UserProperty(message, WireFormat.EncodingProperty));
+        if (Accept(message.Topic, payload, properties, message.Retain, wireBytes, new Acknowledgement(e, null, 0, 0)) is { } queueing)
+        {
+            await queueing.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A PUBLISH the connection's reader read itself (in arrival order, on the reader; must not block): queued as MQTTnet's are, acknowledged with the connection's own PUBACK.</summary>
+    void IPublishReceiver.OnPublish(in ReceivedPublish publish)
+    {
+        Interlocked.Increment(ref _activity);
+        if (StoredAck.IsTopic(publish.Topic))
+        {
+            _window.Release(publish.WireBytes);
+            return; // as in OnMessageAsync
+        }
+
+        // Not awaited: the queue holds more than the window lets in, so it is never full but once the ingest stops, when
+        // the message is settled unacknowledged (the broker redelivers it to the next session).
+        _ = Accept(publish.Topic, publish.Payload, publish.Properties, publish.Retain, publish.WireBytes, new Acknowledgement(null, publish.Channel, publish.QualityOfService, publish.PacketIdentifier));
+    }
+
+    /// <summary>
+    /// Queues a received message for the writer (<paramref name="acknowledgement"/> says how it is acknowledged); returns
+    /// null when it is queued or dropped, or the wait for room in the queue (which the window keeps from ever filling).
+    /// </summary>
+    private Task? Accept(string topic, ReadOnlyMemory<byte> payload, MessageProperties properties, bool retained, int wireBytes, Acknowledgement acknowledgement)
+    {
         var generation = Interlocked.Read(ref _generation);
         if (_halted)
         {
             _window.Release(wireBytes);
-            return; // left unacknowledged: redelivered after the reconnect
+            return null; // left unacknowledged: redelivered after the reconnect
         }
 
-        var message = e.ApplicationMessage;
-        var topic = message.Topic;
-        var parsed = EdgeTopics.TryParse(topic, out var address, out _);
+        var parsed = TryParseTopic(topic, out var address);
         var arrivedIdle = _queue.Reader.Count == 0 && !_writing;
         Pending pending;
         if (parsed && address.Kind == TopicKind.Command)
         {
-            pending = new(e, generation, "command", arrivedIdle, _window, wireBytes) { Verdict = AcknowledgeOnly }; // commands to devices are not the aggregator's
+            pending = new(acknowledgement, generation, "command", arrivedIdle, _window, wireBytes) { Retained = retained, Verdict = AcknowledgeOnly }; // commands to devices are not the aggregator's
         }
         else
         {
             // Only queued here: the writer authenticates the next batch while the one before is stored. Verifying here instead,
-            // on MQTTnet's message task, drained a store that stores nothing a third faster but made the durable drain
+            // on the connection's reader, drained a store that stores nothing a third faster but made the durable drain
             // slower: on two cores the commit then ran ≈55 instead of ≈35 us per message (session 8, bench/Ingest.Bench, profile).
-            // The payload is not copied: MQTTnet 5.2 decodes every PUBLISH's payload into an array of its own
-            // (MqttBufferReader.ReadRemainingData) and never reuses it; the verified envelope and the stored fingerprint
-            // refer to it (InboundVerifier.TryAuthenticate on memory), so it must stay so (a copy here otherwise).
-            pending = new(e, generation, parsed ? EdgeTopics.KindLevel(address.Kind) : "unknown", arrivedIdle, _window, wireBytes)
+            // The payload is not copied: it is an array of the message's own, never reused (MQTTnet 5.2 decodes every
+            // PUBLISH's payload into one, MqttBufferReader.ReadRemainingData; the channel's reader copies it into one);
+            // the verified envelope and the stored fingerprint refer to it (InboundVerifier.TryAuthenticate on memory).
+            pending = new(acknowledgement, generation, parsed ? EdgeTopics.KindLevel(address.Kind) : "unknown", arrivedIdle, _window, wireBytes)
             {
+                Retained = retained,
                 Topic = topic,
                 Address = parsed ? address : null,
-                Payload = message.Payload.IsSingleSegment ? message.Payload.First : message.Payload.ToArray(),
-                Properties = new MessageProperties(message.ContentType, UserProperty(message, WireFormat.VersionProperty), UserProperty(message, WireFormat.EncodingProperty)),
+                Payload = payload,
+                Properties = properties,
             };
         }
 
+        if (_queue.Writer.TryWrite(pending))
+        {
+            Received(pending);
+            return null;
+        }
+
+        return QueueAsync(pending);
+    }
+
+    private async Task QueueAsync(Pending pending)
+    {
         try
         {
-            if (!_queue.Writer.TryWrite(pending))
-            {
-                await _queue.Writer.WriteAsync(pending, _stopping.Token).ConfigureAwait(false);
-            }
-
-            if (pending.Kind != "command")
-            {
-                _metrics.RecordReceived(pending.Kind); // counted once queued for the writer
-            }
+            await _queue.Writer.WriteAsync(pending, _stopping.Token).ConfigureAwait(false);
+            Received(pending);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
             pending.Settle();
         }
+        catch (ChannelClosedException)
+        {
+            pending.Settle();
+        }
     }
+
+    private void Received(Pending pending)
+    {
+        if (pending.Kind != "command")
+        {
+            _metrics.RecordReceived(pending.Kind); // counted once queued for the writer
+        }
+    }
+
+    /// <summary><see cref="EdgeTopics.TryParse"/>, remembered for the topic strings seen last (the connection's reader gives each recurring topic one string).</summary>
+    private bool TryParseTopic(string topic, out TopicAddress address)
+    {
+        var slot = (RuntimeHelpers.GetHashCode(topic) & 0x7FFFFFFF) % _topics.Length;
+        var known = _topics[slot];
+        if (known is not null && ReferenceEquals(known.Topic, topic))
+        {
+            address = known.Address;
+            return known.Parsed;
+        }
+
+        var parsed = EdgeTopics.TryParse(topic, out address, out _);
+        _topics[slot] = new ParsedTopic(topic, parsed, address);
+        return parsed;
+    }
+
+    /// <summary>Topics parsed last, by the identity of their string (written by the connection's reader or MQTTnet's handler, one at a time).</summary>
+    private readonly ParsedTopic?[] _topics = new ParsedTopic?[64];
+
+    private sealed record ParsedTopic(string Topic, bool Parsed, TopicAddress Address);
 
     /// <summary>Sends a PINGREQ without waiting for the PINGRESP (unread behind the messages while the window is full), so that MQTTnet's keep-alive does not take the link for dead.</summary>
     private void PingWhileStalled()
@@ -880,9 +948,18 @@ public sealed class MqttIngestor : IAsyncDisposable
                 return; // the connection was replaced: the broker redelivers the rest, the store keeps them once
             }
 
+            var acknowledgement = pending.Acknowledgement;
+            if (acknowledgement.Args is null && acknowledgement.QualityOfService == 0)
+            {
+                Interlocked.Increment(ref _activity); // a QoS 0 PUBLISH the reader read: nothing to acknowledge
+                continue;
+            }
+
             // The PUBACK MQTTnet would send, gathered directly: MQTTnet's acknowledgement builds, encodes and sends a packet
             // through its adapter, several async calls per message in the stage that holds up the next batch.
-            if (gathering is not null && IsPlainPubAck(pending.Args) && gathering.TryGatherPubAck(pending.Args.PacketIdentifier))
+            if (acknowledgement.Args is { } args
+                    ? gathering is not null && IsPlainPubAck(args) && gathering.TryGatherPubAck(args.PacketIdentifier)
+                    : gathering is not null && ReferenceEquals(gathering, acknowledgement.Channel) && gathering.TryGatherPubAck(acknowledgement.PacketIdentifier))
             {
                 Interlocked.Increment(ref _activity);
                 continue;
@@ -890,7 +967,9 @@ public sealed class MqttIngestor : IAsyncDisposable
 
             try
             {
-                await pending.Args.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
+                await (acknowledgement.Args is { } mqttNets
+                    ? mqttNets.AcknowledgeAsync(cancellationToken)
+                    : acknowledgement.Channel!.SendPubAckAsync(acknowledgement.PacketIdentifier, cancellationToken)).ConfigureAwait(false);
                 Interlocked.Increment(ref _activity);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -1091,7 +1170,10 @@ public sealed class MqttIngestor : IAsyncDisposable
     }
 
     /// <summary>A received, not yet acknowledged message and, once verified, what the writer does with it.</summary>
-    private sealed class Pending(MqttApplicationMessageReceivedEventArgs args, long generation, string kind, bool arrivedIdle, ReceiveWindow window, int wireBytes)
+    /// <summary>How a message is acknowledged: through MQTTnet (<paramref name="Args"/>, a PUBLISH MQTTnet read), or with a PUBACK on <paramref name="Channel"/> for packet <paramref name="PacketIdentifier"/> when of QoS 1 (a PUBLISH the connection's reader read itself).</summary>
+    private readonly record struct Acknowledgement(MqttApplicationMessageReceivedEventArgs? Args, WindowedChannel? Channel, int QualityOfService, ushort PacketIdentifier);
+
+    private sealed class Pending(Acknowledgement acknowledgement, long generation, string kind, bool arrivedIdle, ReceiveWindow window, int wireBytes)
     {
         private int _settled;
 
@@ -1107,7 +1189,10 @@ public sealed class MqttIngestor : IAsyncDisposable
             }
         }
 
-        public MqttApplicationMessageReceivedEventArgs Args { get; } = args;
+        public Acknowledgement Acknowledgement { get; } = acknowledgement;
+
+        /// <summary>Whether the PUBLISH had its RETAIN flag set (a retained message the broker sends a new subscription).</summary>
+        public bool Retained { get; init; }
 
         public long Generation { get; } = generation;
 

@@ -95,8 +95,13 @@ internal sealed class ReceiveWindow(long maxBytes, int maxMessages)
         }
     }
 
-    /// <summary>Counts a PUBLISH packet of <paramref name="wireBytes"/> the reader has begun to read.</summary>
-    public void Reserve(int wireBytes)
+    /// <summary>Counts a PUBLISH packet of <paramref name="wireBytes"/> the reader has begun to read for MQTTnet (its size is queued for the handler's <see cref="TakeSize"/>).</summary>
+    public void Reserve(int wireBytes) => Reserve(wireBytes, queueSize: true);
+
+    /// <summary>Counts a PUBLISH packet of <paramref name="wireBytes"/> the reader has read itself and hands over with its size (<see cref="IPublishReceiver"/>): not queued for <see cref="TakeSize"/>.</summary>
+    public void ReserveRead(int wireBytes) => Reserve(wireBytes, queueSize: false);
+
+    private void Reserve(int wireBytes, bool queueSize)
     {
         lock (_lock)
         {
@@ -104,7 +109,10 @@ internal sealed class ReceiveWindow(long maxBytes, int maxMessages)
             _messages++;
             _peakBytes = Math.Max(_peakBytes, _bytes);
             _peakMessages = Math.Max(_peakMessages, _messages);
-            _sizes.Enqueue(wireBytes);
+            if (queueSize)
+            {
+                _sizes.Enqueue(wireBytes);
+            }
         }
     }
 

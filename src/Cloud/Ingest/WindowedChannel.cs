@@ -35,7 +35,10 @@ internal sealed class WindowedChannel : IMqttChannel
     private readonly TimeSpan _stallInterval;
     private readonly TimeProvider _timeProvider;
     private readonly CancellationTokenSource _closed = new();
-    private readonly byte[] _buffer;
+    private readonly int _readBufferSize;
+    private readonly IPublishReceiver? _publishes;
+    private readonly PublishPacket _publishReader = new();
+    private byte[] _buffer; // _readBufferSize bytes, or larger while a PUBLISH larger than that is read
     private readonly SemaphoreSlim _writeLock = new(1, 1); // MQTTnet serializes its packets; this orders them against a flush
     private ArrayBufferWriter<byte> _gathered = new(GatherBufferSize);
     private bool _gathering; // under _writeLock, except that BeginGathering may set it at any time
@@ -50,8 +53,10 @@ internal sealed class WindowedChannel : IMqttChannel
     private int _multiplier;
     private int _bodyLeft;
 
-    public WindowedChannel(IMqttChannel inner, ReceiveWindow window, Action onStalled, TimeSpan stallInterval, TimeProvider timeProvider, int readBufferSize = ReadBufferSize, Action<TimeSpan>? onResumed = null)
+    public WindowedChannel(IMqttChannel inner, ReceiveWindow window, Action onStalled, TimeSpan stallInterval, TimeProvider timeProvider, int readBufferSize = ReadBufferSize, Action<TimeSpan>? onResumed = null, IPublishReceiver? publishes = null)
     {
+        _readBufferSize = readBufferSize;
+        _publishes = publishes;
         _inner = inner;
         _window = window;
         _onStalled = onStalled;
@@ -95,6 +100,11 @@ internal sealed class WindowedChannel : IMqttChannel
 
     public Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
+        if (_publishes is not null && _part == Part.Boundary)
+        {
+            return ReadPastPublishesAsync(buffer, offset, count, cancellationToken);
+        }
+
         // MQTTnet reads every packet in three or four calls (header, length bytes, body); nearly all are answered from the
         // read buffer: then without an async method and, for the common counts, without a new task.
         if (_start != _end && !(_part == Part.Boundary && _window.IsFull))
@@ -127,6 +137,134 @@ internal sealed class WindowedChannel : IMqttChannel
         }
 
         return Take(buffer, offset, count);
+    }
+
+    /// <summary>
+    /// With a <see cref="IPublishReceiver"/>, MQTTnet asks for a packet's first bytes here: every PUBLISH that comes
+    /// first is read whole and handed to the receiver (once the window has room for it, and counted in it) instead of
+    /// to MQTTnet, until a packet of another kind — or a PUBLISH <see cref="PublishPacket"/> declines — begins, whose
+    /// first bytes MQTTnet then gets as before. MQTTnet's reader just waits longer for its next packet meanwhile.
+    /// </summary>
+    private async Task<int> ReadPastPublishesAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_start == _end)
+            {
+                if (_buffer.Length != _readBufferSize)
+                {
+                    _buffer = new byte[_readBufferSize]; // a large PUBLISH is done: do not keep its buffer
+                }
+
+                if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return 0;
+                }
+
+                continue;
+            }
+
+            if (_buffer[_start] >> 4 != PublishType)
+            {
+                return Take(buffer, offset, count); // not a PUBLISH: MQTTnet's, whatever the window holds
+            }
+
+            if (_window.IsFull && !await WaitForRoomAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return 0; // closed while waiting: as if the connection ended
+            }
+
+            var at = _start + 1;
+            if (!PublishPacket.TryReadVariableInteger(_buffer.AsSpan(0, _end), ref at, out var length))
+            {
+                if (_end - _start > 4)
+                {
+                    return Take(buffer, offset, count); // more than four length bytes: malformed, MQTTnet drops the connection
+                }
+
+                if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return 0;
+                }
+
+                continue;
+            }
+
+            var headerBytes = at - _start;
+            var total = headerBytes + length;
+            if (_end - _start < total)
+            {
+                if (total > MaxPublishReadItself)
+                {
+                    return Take(buffer, offset, count); // MQTTnet reads it in pieces (and the ingest refuses it as oversized)
+                }
+
+                if (total > _buffer.Length)
+                {
+                    var larger = new byte[total];
+                    Buffer.BlockCopy(_buffer, _start, larger, 0, _end - _start);
+                    (_buffer, _end, _start) = (larger, _end - _start, 0);
+                }
+
+                if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return 0;
+                }
+
+                continue;
+            }
+
+            var owned = _buffer.Length != _readBufferSize && _start == 0 && total == _end; // the large packet's own array
+            if (!_publishReader.TryRead(new ReadOnlyMemory<byte>(_buffer, _start, total), headerBytes, owned, this, out var publish))
+            {
+                return Take(buffer, offset, count); // declined: MQTTnet's, counted and handed over as before
+            }
+
+            _window.ReserveRead(total);
+            _start += total;
+            if (owned)
+            {
+                (_buffer, _start, _end) = (new byte[_readBufferSize], 0, 0); // the payload refers to the large array: not reused
+            }
+
+            _publishes!.OnPublish(publish);
+        }
+    }
+
+    /// <summary>The largest PUBLISH read whole here (a 4 MiB binary message and its envelope); a larger one goes to MQTTnet.</summary>
+    private const int MaxPublishReadItself = 5 * 1024 * 1024;
+
+    /// <summary>Reads more from the socket behind what is buffered (moved to the front first); false when the connection ended.</summary>
+    private async Task<bool> FillAsync(CancellationToken cancellationToken)
+    {
+        if (_start == _end)
+        {
+            (_start, _end) = (0, 0);
+        }
+        else if (_start > 0)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            (_end, _start) = (_end - _start, 0);
+        }
+
+        var read = await _inner.ReadAsync(_buffer, _end, _buffer.Length - _end, cancellationToken).ConfigureAwait(false);
+        if (read <= 0)
+        {
+            return false;
+        }
+
+        _end += read;
+        return true;
+    }
+
+    /// <summary>Sends the PUBACK of a QoS 1 PUBLISH read here (reason Success, no properties: the 4 bytes of <see cref="TryGatherPubAck"/>), gathered or sent in order with MQTTnet's writes.</summary>
+    public Task SendPubAckAsync(ushort packetIdentifier, CancellationToken cancellationToken)
+    {
+        var packet = new byte[PubAckLength];
+        packet[0] = PubAckType << 4;
+        packet[1] = PubAckLength - 2;
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), packetIdentifier);
+        return WriteAsync(new ReadOnlySequence<byte>(packet), true, cancellationToken);
     }
 
     /// <summary>Hands out buffered bytes (at least one is buffered), never past the current packet: the next one must pass the window first.</summary>
