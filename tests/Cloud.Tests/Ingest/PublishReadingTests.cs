@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using EdgeSentinel.Cloud.Ingest;
 using EdgeSentinel.Cloud.Tests.Support;
@@ -8,8 +6,6 @@ using EdgeSentinel.Protocol.Envelopes;
 using Microsoft.Extensions.Time.Testing;
 using MQTTnet.Adapter;
 using MQTTnet.Channel;
-using MQTTnet.Diagnostics.Logger;
-using MQTTnet.Formatter;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
 

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using EdgeSentinel.Cloud.Ingest;
 using EdgeSentinel.Cloud.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
