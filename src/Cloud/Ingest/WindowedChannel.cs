@@ -261,9 +261,7 @@ internal sealed class WindowedChannel : IMqttChannel
     public Task SendPubAckAsync(ushort packetIdentifier, CancellationToken cancellationToken)
     {
         var packet = new byte[PubAckLength];
-        packet[0] = PubAckType << 4;
-        packet[1] = PubAckLength - 2;
-        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), packetIdentifier);
+        WritePubAck(packet, packetIdentifier);
         return WriteAsync(new ReadOnlySequence<byte>(packet), true, cancellationToken);
     }
 
@@ -371,10 +369,7 @@ internal sealed class WindowedChannel : IMqttChannel
                 return false;
             }
 
-            var packet = _gathered.GetSpan(PubAckLength);
-            packet[0] = PubAckType << 4;
-            packet[1] = PubAckLength - 2;
-            BinaryPrimitives.WriteUInt16BigEndian(packet[2..], packetIdentifier);
+            WritePubAck(_gathered.GetSpan(PubAckLength), packetIdentifier);
             _gathered.Advance(PubAckLength);
             return true;
         }
@@ -385,6 +380,14 @@ internal sealed class WindowedChannel : IMqttChannel
     }
 
     private const int PubAckType = 4;
+
+    /// <summary>The PUBACK of a QoS 1 PUBLISH with reason Success and no properties, as MQTTnet's encoder writes it (MQTT 5 and 3.1.1 alike): type, remaining length 2, packet identifier.</summary>
+    private static void WritePubAck(Span<byte> packet, ushort packetIdentifier)
+    {
+        packet[0] = PubAckType << 4;
+        packet[1] = PubAckLength - 2;
+        BinaryPrimitives.WriteUInt16BigEndian(packet[2..], packetIdentifier);
+    }
 
     private const int PubAckLength = 4;
 
