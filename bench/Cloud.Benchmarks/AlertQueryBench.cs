@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Globalization;
+using EdgeSentinel.Cloud.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeSentinel.Cloud.Benchmarks;
+
+/// <summary>
+/// The alert list (<see cref="IAggregatorStore.QueryAlertsAsync"/>, what <c>GET /api/alerts</c> and the dashboard's alert
+/// page read) on a large SQLite store: N alerts of one fleet and 50 devices, kinds skewed as a fleet sees them (80%
+/// input drift, 15% behaviour divergence, 4% activation anomaly, 1% model identity), severities warning/critical, 1% of
+/// them still open; each filter is timed (median of the repetitions after one warm-up) with the plan SQLite chose.
+/// </summary>
+internal static class AlertQueryBench
+{
+    private static readonly (string Name, AlertQuery Query)[] Filters =
+    [
+        ("newest 100, no filter", new AlertQuery { Limit = 100 }),
+        ("kind common (input-drift)", new AlertQuery { Kind = "input-drift", Limit = 100 }),
+        ("kind rare (model-identity)", new AlertQuery { Kind = "model-identity", Limit = 100 }),
+        ("kind + severity", new AlertQuery { Kind = "input-drift", Severity = "critical", Limit = 100 }),
+        ("kind + state open", new AlertQuery { Kind = "behavior-divergence", State = "open", Limit = 100 }),
+        ("severity critical", new AlertQuery { Severity = "critical", Limit = 100 }),
+        ("state open", new AlertQuery { State = "open", Limit = 100 }),
+        ("device", new AlertQuery { Fleet = "fleet-0", Device = "dev-007", Limit = 100 }),
+        ("device + kind", new AlertQuery { Fleet = "fleet-0", Device = "dev-007", Kind = "activation-anomaly", Limit = 100 }),
+        ("fleet", new AlertQuery { Fleet = "fleet-0", Limit = 100 }),
+        ("dashboard page: kind, limit 500", new AlertQuery { Kind = "input-drift", Limit = 500 }),
+    ];
+
+    public static async Task RunAsync(int alerts, int repetitions)
+    {
+        var folder = Directory.CreateTempSubdirectory("es-bench-alert-query-").FullName;
+        try
+        {
+            var path = Path.Combine(folder, "bench.db");
+            await using var store = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = path, DurableCommits = false }, TimeProvider.System);
+            var filling = Stopwatch.StartNew();
+            await FillAsync(store, alerts);
+            var version = await store.GetSchemaVersionAsync();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"alert query: {alerts} alerts, 1 fleet, 50 devices, schema version {version} (filled in {filling.Elapsed.TotalSeconds:F1} s); median of {repetitions} after one warm-up"));
+            await using var raw = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+            await raw.OpenAsync();
+            foreach (var (name, query) in Filters)
+            {
+                var rows = (await store.QueryAlertsAsync(query)).Count;
+                var times = new double[repetitions];
+                for (var i = 0; i < repetitions; i++)
+                {
+                    var watch = Stopwatch.StartNew();
+                    _ = await store.QueryAlertsAsync(query);
+                    times[i] = watch.Elapsed.TotalMilliseconds;
+                }
+
+                Array.Sort(times);
+                var plan = await PlanAsync(raw, query);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-34} {times[repetitions / 2],9:F2} ms  {rows,4} rows  plan: {plan}"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task FillAsync(IAggregatorStore store, int alerts)
+    {
+        var random = new Random(12);
+        var epoch = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var sequences = new long[50];
+        var batch = new List<IncomingMessage>(1000);
+        for (var i = 0; i < alerts; i++)
+        {
+            var device = random.Next(50);
+            var sequence = ++sequences[device];
+            var roll = random.Next(100);
+            var kind = roll < 80 ? "input-drift" : roll < 95 ? "behavior-divergence" : roll < 99 ? "activation-anomaly" : "model-identity";
+            var at = epoch.AddSeconds(i);
+            var fleet = "fleet-0";
+            var name = string.Create(CultureInfo.InvariantCulture, $"dev-{device:000}");
+            batch.Add(IncomingMessage.Of(
+                new MessageKey(fleet, name, sequence),
+                at,
+                new StoredAlert(string.Create(CultureInfo.InvariantCulture, $"{name}-{sequence}"), fleet, name, "model-a", kind, "inputs", random.Next(4) == 0 ? "critical" : "warning",
+                    random.Next(100) == 0 ? "raised" : "cleared", i, i, """{"statistic":"min-holm-adjusted-p","value":1E-07,"threshold":0.0001}""", at, at)));
+            if (batch.Count == batch.Capacity || i == alerts - 1)
+            {
+                await store.StoreBatchAsync(batch);
+                batch.Clear();
+            }
+
+            if ((i + 1) % 200_000 == 0)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  stored {i + 1} of {alerts}"));
+            }
+        }
+    }
+
+    /// <summary>The plan of the same SELECT the store runs (its WHERE written the same way), one step after another.</summary>
+    private static async Task<string> PlanAsync(SqliteConnection connection, AlertQuery query)
+    {
+        var terms = new List<string>();
+        await using var command = connection.CreateCommand();
+        void Equal(string column, string? value)
+        {
+            if (value is not null)
+            {
+                terms.Add($"{column} = @{column}");
+                command.Parameters.AddWithValue("@" + column, value);
+            }
+        }
+
+        Equal("fleet", query.Fleet);
+        Equal("device", query.Device);
+        Equal("kind", query.Kind);
+        Equal("severity", query.Severity);
+        if (query.State == "open")
+        {
+            terms.Add("state <> 'cleared'");
+        }
+        else
+        {
+            Equal("state", query.State);
+        }
+
+        command.CommandText = "EXPLAIN QUERY PLAN SELECT * FROM alerts" + (terms.Count == 0 ? string.Empty : " WHERE " + string.Join(" AND ", terms)) + " ORDER BY updated_at_ms DESC, id LIMIT " + query.Limit.ToString(CultureInfo.InvariantCulture);
+        var steps = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            steps.Add(reader.GetString(3));
+        }
+
+        return string.Join(" | ", steps);
+    }
+}
