@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
 using EdgeSentinel.Cloud.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -26,6 +27,9 @@ internal static class AlertQueryBench
         ("device + kind", new AlertQuery { Fleet = "fleet-0", Device = "dev-007", Kind = "activation-anomaly", Limit = 100 }),
         ("fleet", new AlertQuery { Fleet = "fleet-0", Limit = 100 }),
         ("dashboard page: kind, limit 500", new AlertQuery { Kind = "input-drift", Limit = 500 }),
+        ("fleet with no alerts (worst case)", new AlertQuery { Fleet = "fleet-9", Limit = 100 }),
+        ("severity none has (worst case)", new AlertQuery { Severity = "info", Limit = 100 }),
+        ("state escalated, none (worst case)", new AlertQuery { State = "escalated", Limit = 100 }),
     ];
 
     public static async Task RunAsync(int alerts, int repetitions)
@@ -53,7 +57,7 @@ internal static class AlertQueryBench
                 }
 
                 Array.Sort(times);
-                var plan = await PlanAsync(raw, query);
+                var plan = await PlanAsync(store, raw, query);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-34} {times[repetitions / 2],9:F2} ms  {rows,4} rows  plan: {plan}"));
             }
         }
@@ -96,34 +100,19 @@ internal static class AlertQueryBench
         }
     }
 
-    /// <summary>The plan of the same SELECT the store runs (its WHERE written the same way), one step after another.</summary>
-    private static async Task<string> PlanAsync(SqliteConnection connection, AlertQuery query)
+    /// <summary>The plan of the very SELECT the store runs for the query (its internal <c>AlertListCommand</c>, reached by reflection as the store bench reaches its switches), one step after another.</summary>
+    private static async Task<string> PlanAsync(IAggregatorStore store, SqliteConnection connection, AlertQuery query)
     {
-        var terms = new List<string>();
+        var method = store.GetType().GetMethod("AlertListCommand", BindingFlags.NonPublic | BindingFlags.Instance)
+            ?? throw new InvalidOperationException("The store has no AlertListCommand.");
+        var (sql, parameters) = ((string, List<(string Name, object? Value)>))method.Invoke(store, [query])!;
         await using var command = connection.CreateCommand();
-        void Equal(string column, string? value)
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (var (name, value) in parameters)
         {
-            if (value is not null)
-            {
-                terms.Add($"{column} = @{column}");
-                command.Parameters.AddWithValue("@" + column, value);
-            }
+            command.Parameters.AddWithValue("@" + name, value);
         }
 
-        Equal("fleet", query.Fleet);
-        Equal("device", query.Device);
-        Equal("kind", query.Kind);
-        Equal("severity", query.Severity);
-        if (query.State == "open")
-        {
-            terms.Add("state <> 'cleared'");
-        }
-        else
-        {
-            Equal("state", query.State);
-        }
-
-        command.CommandText = "EXPLAIN QUERY PLAN SELECT * FROM alerts" + (terms.Count == 0 ? string.Empty : " WHERE " + string.Join(" AND ", terms)) + " ORDER BY updated_at_ms DESC, id LIMIT " + query.Limit.ToString(CultureInfo.InvariantCulture);
         var steps = new List<string>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())

@@ -135,19 +135,7 @@ public sealed class SqliteOpenAlertCountTests : OpenAlertCountTests
         return connection;
     }
 
-    protected override async Task<string> ExplainAsync(DbConnection connection, string query)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = "EXPLAIN QUERY PLAN " + query;
-        await using var reader = await command.ExecuteReaderAsync();
-        var lines = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            lines.Add(reader.GetString(3));
-        }
-
-        return string.Join("\n", lines);
-    }
+    protected override Task<string> ExplainAsync(DbConnection connection, string query) => QueryPlans.SqliteAsync(connection, query);
 
     public override async Task DisposeAsync()
     {
@@ -175,24 +163,5 @@ public sealed class PostgresOpenAlertCountTests(PostgresServer server) : OpenAle
         return connection;
     }
 
-    protected override async Task<string> ExplainAsync(DbConnection connection, string query)
-    {
-        // A handful of rows: the planner would rightly scan the table; forbid that to show the index fits the query.
-        await using (var off = connection.CreateCommand())
-        {
-            off.CommandText = "SET enable_seqscan = off";
-            await off.ExecuteNonQueryAsync();
-        }
-
-        await using var command = connection.CreateCommand();
-        command.CommandText = "EXPLAIN " + query;
-        await using var reader = await command.ExecuteReaderAsync();
-        var lines = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            lines.Add(reader.GetString(0));
-        }
-
-        return string.Join("\n", lines);
-    }
+    protected override Task<string> ExplainAsync(DbConnection connection, string query) => QueryPlans.PostgresAsync(connection, query);
 }
