@@ -2,7 +2,6 @@ using System.Data.Common;
 using EdgeSentinel.Cloud.Storage;
 using EdgeSentinel.Cloud.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
-using Npgsql;
 
 namespace EdgeSentinel.Cloud.Tests.Storage;
 
@@ -118,22 +117,11 @@ public abstract class AlertListTests : IAsyncLifetime
 
 public sealed class SqliteAlertListTests : AlertListTests
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "es-sqlite-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly SqliteTestDatabase _database = new();
 
-    private string DatabasePath => Path.Combine(_folder, "store.db");
+    protected override Task<IAggregatorStore> OpenStoreAsync() => _database.OpenStoreAsync(Time);
 
-    protected override Task<IAggregatorStore> OpenStoreAsync()
-    {
-        Directory.CreateDirectory(_folder);
-        return AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = DatabasePath }, Time);
-    }
-
-    protected override async Task<DbConnection> OpenRawAsync()
-    {
-        var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False");
-        await connection.OpenAsync();
-        return connection;
-    }
+    protected override Task<DbConnection> OpenRawAsync() => _database.OpenRawAsync();
 
     protected override Task<string> ExplainAsync(DbConnection connection, string query, IEnumerable<(string Name, object? Value)> parameters) => QueryPlans.SqliteAsync(connection, query, parameters);
 
@@ -169,28 +157,20 @@ public sealed class SqliteAlertListTests : AlertListTests
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
+        _database.Delete();
     }
 }
 
 [Collection(PostgresServerGroup.Name)]
 public sealed class PostgresAlertListTests(PostgresServer server) : AlertListTests
 {
-    private string? _connectionString;
+    private readonly PostgresTestDatabase _database = new(server);
 
-    public override async Task InitializeAsync() => _connectionString = await server.CreateDatabaseAsync();
+    public override Task InitializeAsync() => _database.CreateAsync();
 
-    protected override Task<IAggregatorStore> OpenStoreAsync() => AggregatorStores.OpenPostgresAsync(_connectionString!, Time);
+    protected override Task<IAggregatorStore> OpenStoreAsync() => _database.OpenStoreAsync(Time);
 
-    protected override async Task<DbConnection> OpenRawAsync()
-    {
-        var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        return connection;
-    }
+    protected override Task<DbConnection> OpenRawAsync() => _database.OpenRawAsync();
 
     protected override Task<string> ExplainAsync(DbConnection connection, string query, IEnumerable<(string Name, object? Value)> parameters) => QueryPlans.PostgresAsync(connection, query, parameters);
 
