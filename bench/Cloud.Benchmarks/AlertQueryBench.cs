@@ -1,8 +1,10 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using EdgeSentinel.Cloud.Storage;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace EdgeSentinel.Cloud.Benchmarks;
 
@@ -10,7 +12,9 @@ namespace EdgeSentinel.Cloud.Benchmarks;
 /// The alert list (<see cref="IAggregatorStore.QueryAlertsAsync"/>, what <c>GET /api/alerts</c> and the dashboard's alert
 /// page read) on a large SQLite store: N alerts of one fleet and 50 devices, kinds skewed as a fleet sees them (80%
 /// input drift, 15% behaviour divergence, 4% activation anomaly, 1% model identity), severities warning/critical, 1% of
-/// them still open; each filter is timed (median of the repetitions after one warm-up) with the plan SQLite chose.
+/// them still open; each filter is timed (median of the repetitions after one warm-up) with the plan SQLite chose. With a
+/// PostgreSQL connection string the same alerts go into that (empty) database instead, analyzed after the fill as autovacuum
+/// would, and the plans are PostgreSQL's.
 /// </summary>
 internal static class AlertQueryBench
 {
@@ -32,19 +36,33 @@ internal static class AlertQueryBench
         ("state escalated, none (worst case)", new AlertQuery { State = "escalated", Limit = 100 }),
     ];
 
-    public static async Task RunAsync(int alerts, int repetitions)
+    public static async Task RunAsync(int alerts, int repetitions, string? postgres)
     {
         var folder = Directory.CreateTempSubdirectory("es-bench-alert-query-").FullName;
         try
         {
             var path = Path.Combine(folder, "bench.db");
-            await using var store = await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = path, DurableCommits = false }, TimeProvider.System);
+            await using var store = postgres is null
+                ? await AggregatorStores.OpenSqliteAsync(new SqliteStoreOptions { Path = path, DurableCommits = false }, TimeProvider.System)
+                : await AggregatorStores.OpenPostgresAsync(postgres, TimeProvider.System);
+            if (await store.CountMessagesAsync() != 0)
+            {
+                throw new InvalidOperationException("alert-query fills the store itself: give it an empty database.");
+            }
+
             var filling = Stopwatch.StartNew();
             await FillAsync(store, alerts);
-            var version = await store.GetSchemaVersionAsync();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"alert query: {alerts} alerts, 1 fleet, 50 devices, schema version {version} (filled in {filling.Elapsed.TotalSeconds:F1} s); median of {repetitions} after one warm-up"));
-            await using var raw = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+            await using DbConnection raw = postgres is null ? new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False") : new NpgsqlConnection(postgres);
             await raw.OpenAsync();
+            if (postgres is not null)
+            {
+                await using var analyze = raw.CreateCommand();
+                analyze.CommandText = "ANALYZE";
+                await analyze.ExecuteNonQueryAsync();
+            }
+
+            var version = await store.GetSchemaVersionAsync();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"alert query: {(postgres is null ? "SQLite" : "PostgreSQL")}, {alerts} alerts, 1 fleet, 50 devices, schema version {version} (filled in {filling.Elapsed.TotalSeconds:F1} s); median of {repetitions} after one warm-up"));
             foreach (var (name, query) in Filters)
             {
                 var rows = (await store.QueryAlertsAsync(query)).Count;
@@ -101,23 +119,27 @@ internal static class AlertQueryBench
     }
 
     /// <summary>The plan of the very SELECT the store runs for the query (its internal <c>AlertListCommand</c>, reached by reflection as the store bench reaches its switches), one step after another.</summary>
-    private static async Task<string> PlanAsync(IAggregatorStore store, SqliteConnection connection, AlertQuery query)
+    private static async Task<string> PlanAsync(IAggregatorStore store, DbConnection connection, AlertQuery query)
     {
         var method = store.GetType().GetMethod("AlertListCommand", BindingFlags.NonPublic | BindingFlags.Instance)
             ?? throw new InvalidOperationException("The store has no AlertListCommand.");
         var (sql, parameters) = ((string, List<(string Name, object? Value)>))method.Invoke(store, [query])!;
+        var sqlite = connection is SqliteConnection;
         await using var command = connection.CreateCommand();
-        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        command.CommandText = (sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN ") + sql;
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue("@" + name, value);
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
         }
 
         var steps = new List<string>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            steps.Add(reader.GetString(3));
+            steps.Add((sqlite ? reader.GetString(3) : reader.GetString(0)).Trim());
         }
 
         return string.Join(" | ", steps);

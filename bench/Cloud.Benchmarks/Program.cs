@@ -16,7 +16,7 @@ using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
-// Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [profile] [verify] [store] [summary] [alert-query] [--messages N] [--devices D] [--alerts N] [--requests R] [--kind alert|fingerprint] [--warmup N] [--rounds N (verify, store, alert-query)] [--variants (store: raw/ADO writer x WITHOUT ROWID/rowid tables)] [--calls (store: per-row calls native/through SQLitePCL.raw)]
+// Usage: EdgeSentinel.Cloud.Benchmarks [ingest] [latency] [profile] [verify] [store] [summary] [alert-query] [--messages N] [--devices D] [--alerts N] [--requests R] [--kind alert|fingerprint] [--warmup N] [--rounds N (verify, store, alert-query)] [--postgres CONNECTION-STRING (alert-query: an empty PostgreSQL database)] [--variants (store: raw/ADO writer x WITHOUT ROWID/rowid tables)] [--calls (store: per-row calls native/through SQLitePCL.raw)]
 //        [--window N (ingest: receive maximum and MaxQueuedMessages; default the ingest's)] [--batch N (ingest: MaxBatchSize; store: messages per batch)] [--inflight N (ingest: Mosquitto's max_inflight_messages, default 1000)]
 var modes = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet(StringComparer.Ordinal);
 int Option(string name, int fallback)
@@ -60,7 +60,8 @@ if (all || modes.Contains("latency"))
 if (modes.Contains("alert-query"))
 {
     // The alert list's filters on a large SQLite store (1,000,000 alerts by default), each with SQLite's plan.
-    await AlertQueryBench.RunAsync(Option("--alerts", 1_000_000), Option("--rounds", 5));
+    var postgresAt = Array.IndexOf(args, "--postgres"); // a connection string to an empty PostgreSQL database; SQLite in a temp folder without it
+    await AlertQueryBench.RunAsync(Option("--alerts", 1_000_000), Option("--rounds", 5), postgresAt >= 0 && postgresAt + 1 < args.Length ? args[postgresAt + 1] : null);
 }
 
 if (modes.Contains("summary"))
